@@ -1,0 +1,1 @@
+"""Finite-element core of pkgrel: meshes in, weak forms, solvers, stress recovery, export."""

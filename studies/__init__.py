@@ -1,0 +1,1 @@
+"""Design studies, sweeps, reports and the `pkgrel` command line."""
