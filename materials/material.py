@@ -1,0 +1,122 @@
+"""A material as the solver sees it: E(T), nu(T), secant CTE, stress-free temperature and
+optional inelastic / fatigue models."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .models import Anand, Creep, Fatigue, Plasticity
+from .quantity import Expansion, Quantity
+
+
+@dataclass(frozen=True)
+class Material:
+    name: str
+    aliases: tuple[str, ...]
+    description: str
+    elastic_modulus: Quantity          # MPa
+    poisson_ratio: Quantity            # -
+    expansion: Expansion               # secant CTE about expansion.reference_temperature
+    stress_free_temperature: float     # degC
+    stress_free_source: str
+    tg: float | None = None            # degC
+    tg_source: str = ""
+    plasticity: Plasticity | None = None
+    creep: Creep | None = None
+    anand: Anand | None = None
+    fatigue: Fatigue | None = None
+    origin: str = ""                   # data file, or "inline"
+    # model-file extras not yet interpreted (inline `creep = {...}`, `plastic = {...}`)
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def E(self, T) -> np.ndarray:
+        return self.elastic_modulus(T)
+
+    def nu(self, T) -> np.ndarray:
+        return self.poisson_ratio(T)
+
+    @property
+    def alpha_ref(self) -> float:
+        return self.expansion.reference_temperature
+
+    def alpha_secant(self, T) -> np.ndarray:
+        return self.expansion.secant(T)
+
+    def thermal_strain(self, T, T0) -> np.ndarray:
+        """Free thermal strain from the stress-free temperature T0 to T (secant form, exact for a
+        secant CTE measured about alpha_ref)."""
+        T = np.asarray(T, dtype=float)
+        T0 = np.asarray(T0, dtype=float)
+        Tr = self.alpha_ref
+        a, a0 = self.alpha_secant(T), self.alpha_secant(T0)
+        return (a * (T - Tr) - a0 * (T0 - Tr)) / (1.0 + a0 * (T0 - Tr))
+
+    def models(self) -> list[str]:
+        """Names of the optional models present, for summaries."""
+        out = []
+        if self.tg is not None:
+            out.append("Tg")
+        if self.plasticity:
+            out.append("plastic")
+        if self.creep and self.creep.norton:
+            out.append("norton")
+        if self.creep and self.creep.garofalo:
+            out.append("garofalo")
+        if self.anand:
+            out.append("anand")
+        if self.fatigue and self.fatigue.darveaux:
+            out.append("darveaux")
+        if self.fatigue and self.fatigue.coffin_manson:
+            out.append("coffin-manson")
+        return out
+
+    def sources(self) -> list[str]:
+        """Distinct sources of every value, in order of first use."""
+        found = [self.elastic_modulus.source, self.poisson_ratio.source,
+                 self.expansion.alpha.source, self.stress_free_source, self.tg_source]
+        if self.plasticity:
+            found += [self.plasticity.yield_stress.source, self.plasticity.hardening_modulus.source]
+        for model in (self.creep and self.creep.norton, self.creep and self.creep.garofalo,
+                      self.anand, self.fatigue and self.fatigue.darveaux,
+                      self.fatigue and self.fatigue.coffin_manson):
+            if model:
+                found += model.source.split("; ")
+        out: list[str] = []
+        for s in found:
+            if s and s not in out:
+                out.append(s)
+        return out
+
+    @property
+    def source(self) -> str:
+        return "; ".join(self.sources())
+
+    def to_dict(self) -> dict:
+        out = {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "description": self.description,
+            "E": self.elastic_modulus.to_dict(),
+            "nu": self.poisson_ratio.to_dict(),
+            "alpha": self.expansion.to_dict(),
+            "E_25C_MPa": self.elastic_modulus.at25(),
+            "nu_25C": self.poisson_ratio.at25(),
+            "alpha_secant_25C_per_K": float(self.alpha_secant(np.array(25.0)))
+            if _covers(self.expansion.alpha, 25.0) else None,
+            "stress_free_temperature": self.stress_free_temperature,
+            "tg": self.tg,
+            "models": self.models(),
+            "source": self.source,
+            "origin": self.origin,
+        }
+        for key in ("plasticity", "creep", "anand", "fatigue"):
+            model = getattr(self, key)
+            out[key] = model.to_dict() if model else None
+        if self.extra:
+            out["extra"] = self.extra
+        return out
+
+
+def _covers(q: Quantity, T: float) -> bool:
+    return not q.is_table or q.extrapolate or q.temps[0] <= T <= q.temps[-1]
