@@ -1,0 +1,127 @@
+"""Weak forms of small-strain thermoelasticity for 2D cross-sections.
+
+Strains and stresses are 4-vectors ``[11, 22, 33, 12]`` where 1 = x (or r), 2 = y (or z) and
+3 is the out-of-plane direction (the hoop direction in axisymmetry); the shear entry of a strain
+is the engineering strain gamma_12.
+
+    plane_strain              eps_33 = 0
+    generalized_plane_strain  eps_33 = eps_0, one uniform unknown with  int sigma_33 dA = 0
+    plane_stress              sigma_33 = 0  (lambda replaced by 2 lambda mu / (lambda + 2 mu))
+    axisymmetric              eps_33 = u_r / r, integrals weighted by 2 pi r
+
+The weak form is  int eps(v) : C : eps(u) dV = int eps(v) : C : eps_th dV  with
+C : e = lambda tr(e) I + 2 mu e.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from skfem import BilinearForm, Functional, LinearForm
+
+from .errors import InputError
+
+ANALYSES = ("plane_strain", "generalized_plane_strain", "plane_stress", "axisymmetric")
+
+
+def check_analysis(analysis: str) -> str:
+    if analysis not in ANALYSES:
+        raise InputError(f"analysis = '{analysis}' is not one of {', '.join(ANALYSES)}")
+    return analysis
+
+
+def lame(E, nu, analysis: str):
+    """Lame parameters (lambda, mu) as they enter the 2D stress law of ``analysis``."""
+    lam = E * nu / ((1 + nu) * (1 - 2 * nu))
+    mu = E / (2 * (1 + nu))
+    if analysis == "plane_stress":
+        lam = 2 * lam * mu / (lam + 2 * mu)
+    return lam, mu
+
+
+def thermal_direction(analysis: str) -> np.ndarray:
+    """Which strain components the free thermal expansion enters in ``analysis``."""
+    if analysis == "plane_stress":  # eps_33 is free: it is not part of the 2D strain vector
+        return np.array([1.0, 1.0, 0.0, 0.0])
+    return np.array([1.0, 1.0, 1.0, 0.0])
+
+
+def stress(eps, lam, mu):
+    """Isotropic Hooke's law on 4-vectors: sigma = lambda tr(eps) I + 2 mu eps."""
+    e11, e22, e33, g12 = eps
+    tr = e11 + e22 + e33
+    return (lam * tr + 2 * mu * e11, lam * tr + 2 * mu * e22, lam * tr + 2 * mu * e33, mu * g12)
+
+
+def dot4(a, b):
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]
+
+
+def strain(u, r, axisymmetric: bool):
+    """Small strain 4-vector of a displacement field u (skfem DiscreteField); r = x coordinate."""
+    grad = u.grad
+    e33 = u.value[0] / r if axisymmetric else 0.0 * grad[0, 0]
+    return (grad[0, 0], grad[1, 1], e33, grad[0, 1] + grad[1, 0])
+
+
+def volume_weight(r, axisymmetric: bool):
+    """dV = 2 pi r dA in axisymmetry, dA (unit thickness) in plane analyses."""
+    return 2 * np.pi * r if axisymmetric else 1.0
+
+
+@dataclass(frozen=True)
+class Forms:
+    """The forms of one analysis type (closures over its kinematics)."""
+
+    analysis: str
+    stiffness: BilinearForm
+    thermal_load: LinearForm
+    # generalized plane strain only: coupling of eps_0 with u, its diagonal entry and load
+    out_of_plane_coupling: LinearForm
+    out_of_plane_stiffness: Functional
+    out_of_plane_thermal_load: Functional
+    measure: Functional
+
+
+def forms_for(analysis: str) -> Forms:
+    check_analysis(analysis)
+    axisymmetric = analysis == "axisymmetric"
+    direction = thermal_direction(analysis)
+
+    def eps(u, w):
+        return strain(u, w.x[0], axisymmetric)
+
+    def dV(w):
+        return volume_weight(w.x[0], axisymmetric)
+
+    def thermal_strain(w):
+        return tuple(d * w.eth for d in direction)
+
+    @BilinearForm
+    def stiffness(u, v, w):
+        return dot4(eps(v, w), stress(eps(u, w), w.lam, w.mu)) * dV(w)
+
+    @LinearForm
+    def thermal_load(v, w):
+        return dot4(eps(v, w), stress(thermal_strain(w), w.lam, w.mu)) * dV(w)
+
+    @LinearForm
+    def out_of_plane_coupling(v, w):
+        # eps(v) : C : e_3  =  lambda (eps_11 + eps_22)(v)
+        e = eps(v, w)
+        return w.lam * (e[0] + e[1]) * dV(w)
+
+    @Functional
+    def out_of_plane_stiffness(w):
+        return (w.lam + 2 * w.mu) * dV(w)
+
+    @Functional
+    def out_of_plane_thermal_load(w):
+        return (3 * w.lam + 2 * w.mu) * w.eth * dV(w)
+
+    @Functional
+    def measure(w):
+        return dV(w) + 0.0 * w.x[0]
+
+    return Forms(analysis, stiffness, thermal_load, out_of_plane_coupling,
+                 out_of_plane_stiffness, out_of_plane_thermal_load, measure)

@@ -1,0 +1,114 @@
+"""Sparse symmetric positive definite solves with a reusable factorization.
+
+``factorize(K)`` returns an object whose ``solve(b)`` can be called many times (time stepping,
+several load cases) without refactorizing. The default method is chosen by measurement
+(benchmarks/linear.py, README "Performance"): MKL PARDISO through pypardiso in its symmetric
+positive definite mode, with SuperLU as the fallback when pypardiso is not installed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import SolverError
+
+METHODS = ("auto", "pardiso", "superlu", "amg")
+
+
+def factorize(K: sp.spmatrix, method: str = "auto", rigid_body_modes: np.ndarray | None = None):
+    """Factorize the SPD matrix K (CSR/CSC); return an object with ``solve(b)``."""
+    if method not in METHODS:
+        raise ValueError(f"solver method '{method}' is not one of {', '.join(METHODS)}")
+    if method == "auto":
+        method = "pardiso" if _have_pardiso() else "superlu"
+    if method == "pardiso":
+        return PardisoFactorization(K)
+    if method == "superlu":
+        return SuperLUFactorization(K)
+    return AMGSolver(K, rigid_body_modes)
+
+
+def _have_pardiso() -> bool:
+    try:
+        import pypardiso  # noqa: F401
+    except Exception:  # MKL missing or broken: fall back silently, SuperLU is exact too
+        return False
+    return True
+
+
+class PardisoFactorization:
+    """MKL PARDISO, real symmetric positive definite (mtype 2): upper triangle only."""
+
+    method = "pardiso"
+
+    def __init__(self, K):
+        from pypardiso import PyPardisoSolver
+
+        upper = sp.triu(K, format="csr")
+        upper.sort_indices()
+        if not np.diff(upper.indptr).all():
+            raise SolverError("stiffness matrix has an empty row: a degree of freedom has no stiffness")
+        self._solver = PyPardisoSolver(mtype=2)
+        self._matrix = upper
+        self._solver.set_phase(12)
+        self._call(np.zeros(K.shape[0]))
+        self.n = K.shape[0]
+
+    def _call(self, b):
+        try:
+            return self._solver._call_pardiso(self._matrix, np.asfortranarray(b, dtype=np.float64))
+        except Exception as exc:  # PyPardisoError: -4 zero pivot etc.
+            raise SolverError(f"PARDISO failed ({exc}); the model is probably not fully "
+                              "constrained or has a region without stiffness") from None
+
+    def solve(self, b):
+        self._solver.set_phase(33)
+        return self._call(b)
+
+    def __del__(self):
+        try:
+            self._solver.free_memory(everything=True)
+        except Exception:
+            pass
+
+
+class SuperLUFactorization:
+    method = "superlu"
+
+    def __init__(self, K):
+        from scipy.sparse.linalg import splu
+
+        try:
+            self._lu = splu(sp.csc_matrix(K), permc_spec="MMD_AT_PLUS_A")
+        except RuntimeError as exc:
+            raise SolverError(f"SuperLU failed ({exc}); the model is probably not fully "
+                              "constrained") from None
+        self.n = K.shape[0]
+
+    def solve(self, b):
+        return self._lu.solve(np.asarray(b, dtype=np.float64))
+
+
+class AMGSolver:
+    """pyamg smoothed aggregation with rigid-body near-null space, as a CG preconditioner."""
+
+    method = "amg"
+
+    def __init__(self, K, rigid_body_modes=None, tol=1e-10):
+        import pyamg
+
+        self._K = sp.csr_matrix(K)
+        B = rigid_body_modes if rigid_body_modes is not None else None
+        self._ml = pyamg.smoothed_aggregation_solver(self._K, B=B, symmetry="symmetric",
+                                                     max_coarse=500)
+        self._tol = tol
+        self.n = K.shape[0]
+
+    def solve(self, b):
+        from scipy.sparse.linalg import cg
+
+        M = self._ml.aspreconditioner(cycle="V")
+        x, info = cg(self._K, b, rtol=self._tol, M=M, maxiter=2000)
+        if info != 0:
+            raise SolverError(f"AMG-preconditioned CG did not converge in {info} iterations")
+        return x

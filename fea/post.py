@@ -1,0 +1,276 @@
+"""Stress recovery: quadrature-point stresses, invariants, region-wise smoothing, probes,
+region statistics and interface tractions.
+
+Nodal values are smoothed within each region only: every element's quadrature values are
+extrapolated to its six nodes and averaged over the elements of the same region that share
+the node, so a stress jump at a material boundary is kept, never blurred.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from skfem import ElementTriP2
+
+from . import elasticity
+from .errors import InputError
+from .thermoelastic import Solution
+
+PLANAR_LABELS = ("xx", "yy", "zz", "xy")
+AXISYMMETRIC_LABELS = ("rr", "zz", "tt", "rz")  # zz is axial (y); tt is the hoop stress
+
+
+def component_labels(analysis: str) -> tuple[str, ...]:
+    return AXISYMMETRIC_LABELS if analysis == "axisymmetric" else PLANAR_LABELS
+
+
+def quadrature_stress(solution: Solution) -> np.ndarray:
+    """Stress 4-vector [11, 22, 33, 12] at every quadrature point, shape (4, nel, nqp)."""
+    analysis = solution.problem.analysis
+    u = solution.basis.interpolate(solution.u)
+    eps = list(elasticity.strain(u, solution.quad_points[0], solution.axisymmetric))
+    eps[2] = eps[2] + solution.eps0
+    direction = elasticity.thermal_direction(analysis)
+    mechanical = [e - d * solution.thermal_strain for e, d in zip(eps, direction)]
+    sigma = np.array(elasticity.stress(mechanical, solution.lam, solution.mu))
+    if analysis == "plane_stress":
+        sigma[2] = 0.0
+    return sigma
+
+
+def von_mises(s: np.ndarray) -> np.ndarray:
+    s11, s22, s33, s12 = s
+    return np.sqrt(0.5 * ((s11 - s22) ** 2 + (s22 - s33) ** 2 + (s33 - s11) ** 2) + 3 * s12 ** 2)
+
+
+def principal(s: np.ndarray) -> np.ndarray:
+    """Principal stresses sorted (max, mid, min); the out-of-plane/hoop stress is one of them."""
+    s11, s22, s33, s12 = s
+    centre = 0.5 * (s11 + s22)
+    radius = np.sqrt((0.5 * (s11 - s22)) ** 2 + s12 ** 2)
+    return -np.sort(-np.array([centre + radius, centre - radius, s33]), axis=0)
+
+
+def invariants(s: np.ndarray) -> dict[str, np.ndarray]:
+    p = principal(s)
+    return {"von_mises": von_mises(s), "max_principal": p[0], "min_principal": p[2]}
+
+
+def _extrapolation_matrix(X: np.ndarray) -> np.ndarray:
+    """Maps values at the quadrature points X to the 6 P2 nodes (least squares, exact for P2)."""
+    element = ElementTriP2()
+    N = np.array([element.lbasis(X, i)[0] for i in range(6)]).T  # (nqp, 6)
+    return np.linalg.pinv(N)  # (6, nqp)
+
+
+@dataclass
+class Stresses:
+    """Recovered stress of a solution, with region-smoothed nodal values."""
+
+    solution: Solution
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        return component_labels(self.solution.problem.analysis)
+
+    @cached_property
+    def quadrature(self) -> np.ndarray:
+        return quadrature_stress(self.solution)
+
+    @cached_property
+    def element_nodes(self) -> np.ndarray:
+        """(6, nel) scalar P2 node indices of every element (gmsh node order)."""
+        return _p2_element_nodes(self.solution)
+
+    @cached_property
+    def nodal(self) -> np.ndarray:
+        """Region-smoothed stress at the element nodes, shape (4, nel, 6)."""
+        return smooth_by_region(self.solution, self.quadrature, self.element_nodes)
+
+    def nodal_fields(self) -> dict[str, np.ndarray]:
+        """Named region-smoothed fields at element nodes, each (nel, 6)."""
+        fields = {f"s_{label}": self.nodal[k] for k, label in enumerate(self.labels)}
+        fields.update(invariants(self.nodal))
+        return fields
+
+    def at(self, points: np.ndarray, region: str | None = None) -> dict[str, np.ndarray]:
+        """Smoothed stress components and invariants at arbitrary points (2, n)."""
+        elements, local = locate(self.solution, np.asarray(points, float), region)
+        N = np.array([ElementTriP2().lbasis(local, i)[0] for i in range(6)])  # (6, n)
+        values = np.einsum("kni,in->kn", self.nodal[:, elements, :], N)
+        out = {label: values[k] for k, label in enumerate(self.labels)}
+        out.update(invariants(values))
+        return out
+
+    def region_summary(self) -> dict[str, dict[str, float]]:
+        sol = self.solution
+        model = sol.problem.model
+        dx = sol.basis.dx
+        weight = dx * elasticity.volume_weight(sol.quad_points[0], sol.axisymmetric)
+        vm_q = von_mises(self.quadrature)
+        inv_nodes = invariants(self.nodal)
+        summary = {}
+        for name, elements in model.regions.items():
+            w = weight[elements]
+            row = {"area": float(dx[elements].sum())}
+            if sol.axisymmetric:
+                row["volume"] = float(w.sum())
+            row.update({
+                "von_mises_max": float(inv_nodes["von_mises"][elements].max()),
+                "von_mises_mean": float((vm_q[elements] * w).sum() / w.sum()),
+                "max_principal_max": float(inv_nodes["max_principal"][elements].max()),
+                "min_principal_min": float(inv_nodes["min_principal"][elements].min()),
+            })
+            summary[name] = row
+        return summary
+
+    def region_mean(self, region: str, field: str) -> float:
+        """Volume-weighted mean of a component label or invariant over a region."""
+        sol = self.solution
+        elements = sol.problem.model.require_region(region, "region mean")
+        q = self.quadrature[:, elements]
+        values = (q[self.labels.index(field)] if field in self.labels else invariants(q)[field])
+        w = (sol.basis.dx * elasticity.volume_weight(sol.quad_points[0], sol.axisymmetric))[elements]
+        return float((values * w).sum() / w.sum())
+
+    def traction(self, curve: str) -> dict[str, np.ndarray]:
+        """Normal (peel) and shear traction along a named curve.
+
+        For an interface ``a/b`` the normal points out of region ``a`` into ``b`` and the
+        traction is taken from each side's smoothed stress (``*_a``, ``*_b``) and averaged
+        (``normal``, ``shear``). The shear direction is the normal turned clockwise by 90 deg.
+        Points are the curve's P2 nodes in chain order with arc length ``s``.
+        """
+        return interface_traction(self, curve)
+
+
+def _p2_element_nodes(solution: Solution) -> np.ndarray:
+    mesh = solution.basis.mesh
+    n_vertices = mesh.nvertices
+    return np.vstack([mesh.t, n_vertices + mesh.t2f])
+
+
+def smooth_by_region(solution: Solution, values: np.ndarray, element_nodes: np.ndarray) -> np.ndarray:
+    """Extrapolate (k, nel, nqp) quadrature values to nodes and average within each region."""
+    E = _extrapolation_matrix(solution.basis.X)
+    per_element = np.einsum("iq,keq->kei", E, values)  # (k, nel, 6)
+    out = np.empty_like(per_element)
+    n_nodes = int(element_nodes.max()) + 1
+    for elements in solution.problem.model.regions.values():
+        nodes = element_nodes[:, elements].T.ravel()  # (nel_r*6,)
+        count = np.bincount(nodes, minlength=n_nodes)
+        for k in range(values.shape[0]):
+            total = np.bincount(nodes, weights=per_element[k, elements].ravel(), minlength=n_nodes)
+            out[k, elements] = (total / np.maximum(count, 1))[element_nodes[:, elements].T]
+    return out
+
+
+def locate(solution: Solution, points: np.ndarray, region: str | None = None):
+    """Element and local coordinates of each point (2, n); optionally only within a region."""
+    model = solution.problem.model
+    mesh = model.mesh
+    candidates = (model.require_region(region, "probe") if region is not None
+                  else np.arange(mesh.t.shape[1]))
+    corners = mesh.p[:, mesh.t[:, candidates]]  # (2, 3, nc)
+    elements = np.empty(points.shape[1], dtype=np.int64)
+    for j in range(points.shape[1]):
+        elements[j] = candidates[_containing(corners, points[:, j])]
+        if elements[j] < 0:
+            raise InputError(f"probe point ({points[0, j]:.6g}, {points[1, j]:.6g}) is outside the mesh"
+                             + (f" region '{region}'" if region else ""))
+    local = solution.basis.mapping.invF(points[:, :, None], tind=elements)[:, :, 0]
+    return elements, local
+
+
+def _containing(corners: np.ndarray, point: np.ndarray) -> int:
+    """Index of the (straight-sided approximation of the) triangle containing point, or the
+    nearest one when the point lies just outside every straight triangle (curved edges)."""
+    a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
+    v0, v1 = b - a, c - a
+    det = v0[0] * v1[1] - v0[1] * v1[0]
+    d = point[:, None] - a
+    l1 = (d[0] * v1[1] - d[1] * v1[0]) / det
+    l2 = (v0[0] * d[1] - v0[1] * d[0]) / det
+    l0 = 1 - l1 - l2
+    worst = np.minimum(np.minimum(l0, l1), l2)
+    best = int(np.argmax(worst))
+    if worst[best] >= -1e-6:
+        return best
+    centroid = corners.mean(axis=1)
+    distance = np.hypot(*(centroid - point[:, None]))
+    nearest = int(np.argmin(distance))
+    return nearest if distance[nearest] <= 2 * np.sqrt(np.abs(det[nearest])) else -1
+
+
+def interface_traction(stresses: Stresses, curve: str) -> dict[str, np.ndarray]:
+    solution = stresses.solution
+    model = solution.problem.model
+    mesh = model.mesh
+    facets = model.require_curve(curve, "traction")
+    names = list(model.regions)
+    region_id = model.region_of_element
+    side_names = curve.split("/") if "/" in curve else []
+    wanted = [names.index(n) for n in side_names if n in names]
+    n_vertices = mesh.nvertices
+    element_nodes = stresses.element_nodes
+    xy_nodes = mesh.doflocs
+
+    # facet -> its three P2 nodes in curve order (end, middle, end)
+    ends = mesh.facets[:, facets]
+    f_nodes = np.vstack([ends[0], n_vertices + facets, ends[1]])  # (3, nf)
+    # orient the chain (facets come in chain order) so each facet starts where the last ended
+    if facets.size > 1 and f_nodes[0, 0] in (f_nodes[0, 1], f_nodes[2, 1]):
+        f_nodes[:, 0] = f_nodes[::-1, 0]
+    for k in range(1, facets.size):
+        if f_nodes[2, k] == f_nodes[2, k - 1]:
+            f_nodes[:, k] = f_nodes[::-1, k]
+
+    p0, pm, p1 = (xy_nodes[:, f_nodes[i]] for i in range(3))
+    tangents = np.stack([-1.5 * p0 + 2 * pm - 0.5 * p1, 0.5 * (p1 - p0), 0.5 * p0 - 2 * pm + 1.5 * p1])
+    tangents /= np.linalg.norm(tangents, axis=1, keepdims=True)  # (3, 2, nf)
+
+    sides = {}
+    for side_index, side_label in ((0, "a"), (1, "b")):
+        elements = np.full(facets.size, -1)
+        for k, f in enumerate(facets):
+            for e in mesh.f2t[:, f]:
+                if e < 0:
+                    continue
+                if wanted:
+                    if side_index < len(wanted) and region_id[e] == wanted[side_index]:
+                        elements[k] = e
+                elif side_index == 0 and elements[k] < 0:
+                    elements[k] = e
+        if np.any(elements < 0):
+            continue
+        centroid = mesh.p[:, mesh.t[:, elements]].mean(axis=1)  # (2, nf)
+        normals = np.stack([tangents[:, 1], -tangents[:, 0]], axis=1)  # clockwise turn
+        outward = np.sign(np.sum(normals[1] * (pm - centroid), axis=0))
+        if side_index == 1:
+            outward = -outward  # keep the normal pointing from a into b
+        normals *= outward[None, None, :]
+        s = np.empty((4, 3, facets.size))
+        for i in range(3):
+            local = np.argmax(element_nodes[:, elements] == f_nodes[i][None, :], axis=0)
+            s[:, i] = stresses.nodal[:, elements, local]
+        nx, ny = normals[:, 0], normals[:, 1]
+        tx, ty = ny, -nx
+        t_x = s[0] * nx + s[3] * ny
+        t_y = s[3] * nx + s[1] * ny
+        sides[side_label] = (t_x * nx + t_y * ny, t_x * tx + t_y * ty)
+    if not sides:
+        raise InputError(f"traction: curve '{curve}' does not border its named regions")
+
+    points = np.stack([p0, pm, p1], axis=1).transpose(0, 2, 1).reshape(2, -1)  # facet by facet
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=1)))])
+    out = {"x": points[0], "y": points[1], "s": arc}
+    normal_parts, shear_parts = [], []
+    for label, (tn, ts) in sides.items():
+        out[f"normal_{label}"] = tn.T.ravel()
+        out[f"shear_{label}"] = ts.T.ravel()
+        normal_parts.append(out[f"normal_{label}"])
+        shear_parts.append(out[f"shear_{label}"])
+    out["normal"] = np.mean(normal_parts, axis=0)
+    out["shear"] = np.mean(shear_parts, axis=0)
+    return out

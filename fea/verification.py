@@ -1,0 +1,340 @@
+"""Verification cases against closed-form solutions (``pkgrel verify`` and the tests).
+
+Every case builds its own gmsh mesh, solves it with pkgrel and returns rows of
+(case, quantity, reference, pkgrel, relative error, tolerance).
+
+References
+----------
+- S. Timoshenko, "Analysis of bi-metal thermostats", J. Opt. Soc. Am. 11 (1925) 233-255:
+  curvature of a bimetal strip; plane strain uses E' = E/(1-nu^2), alpha' = (1+nu) alpha.
+- Lame solution of concentric cylinders (e.g. Timoshenko & Goodier, Theory of Elasticity,
+  3rd ed., sec. 28 and 150): a copper post in a polyimide sleeve under a uniform dT.
+- Cantilever tip stiffness F/d = 3 E I / L^3 (seed 002, "F = 3 Y I d / L^3"), with the
+  Timoshenko shear term d = F L^3 / (3 E I) + F L / (kappa G A), kappa = 5/6 for a rectangle.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from .mesh import MeshModel, read_msh
+from .thermoelastic import Thermoelastic, solve
+
+# copper post / polyimide / silicon-like properties (MPa, 1/K) used only as test inputs
+COPPER = dict(E=117000.0, nu=0.34, alpha=17.0e-6)
+POLYIMIDE = dict(E=3300.0, nu=0.34, alpha=35.0e-6)
+SILICON = dict(E=130000.0, nu=0.28, alpha=2.6e-6)
+DELTA_T = -100.0  # cool-down by 100 K from the stress-free state
+
+
+@dataclass(frozen=True)
+class Check:
+    case: str
+    quantity: str
+    reference: float
+    computed: float
+    tolerance: float
+
+    @property
+    def error(self) -> float:
+        return abs(self.computed - self.reference) / abs(self.reference)
+
+    @property
+    def passed(self) -> bool:
+        return self.error <= self.tolerance
+
+
+def isotropic(label: str, E: float, nu: float, alpha: float, stress_free: float = 0.0):
+    """An inline material as a model file would give it."""
+    import materials
+
+    return materials.from_inline(label, {"E": E, "nu": nu, "alpha": alpha,
+                                         "alpha_ref": stress_free, "stress_free": stress_free})
+
+
+# ----------------------------------------------------------------------------- meshing helper
+
+def gmsh_model(build, size: float, name: str = "verification") -> MeshModel:
+    """Run ``build(gmsh)`` (which adds OCC geometry and physical groups), mesh it with
+    quadratic triangles of target size ``size`` and return the MeshModel."""
+    import gmsh
+
+    gmsh.initialize(interruptible=False)
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        gmsh.model.add(name)
+        build(gmsh)
+        gmsh.model.occ.synchronize()
+        gmsh.option.setNumber("Mesh.MeshSizeMin", size)
+        gmsh.option.setNumber("Mesh.MeshSizeMax", size)
+        gmsh.option.setNumber("Mesh.ElementOrder", 2)
+        gmsh.option.setNumber("Mesh.SaveAll", 0)
+        gmsh.model.mesh.generate(2)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, f"{name}.msh")
+            gmsh.write(path)
+            return read_msh(path)
+    finally:
+        gmsh.finalize()
+
+
+def _physical(gmsh, dim: int, tags, name: str):
+    gmsh.model.addPhysicalGroup(dim, list(tags), name=name)
+
+
+def _curves_at(gmsh, xmin, ymin, xmax, ymax, eps=1e-7):
+    return [t for _, t in gmsh.model.getEntitiesInBoundingBox(xmin - eps, ymin - eps, -eps,
+                                                              xmax + eps, ymax + eps, eps, dim=1)]
+
+
+# ----------------------------------------------------------------------------- bimetal strip
+
+def timoshenko_curvature(E1, nu1, a1, t1, E2, nu2, a2, t2, dT, plane_strain=True):
+    """Curvature of a free bimetal strip (layer 1 below layer 2) heated by dT."""
+    if plane_strain:
+        E1, a1 = E1 / (1 - nu1 ** 2), (1 + nu1) * a1
+        E2, a2 = E2 / (1 - nu2 ** 2), (1 + nu2) * a2
+    m, n, h = t1 / t2, E1 / E2, t1 + t2
+    return (6 * (a2 - a1) * dT * (1 + m) ** 2
+            / (h * (3 * (1 + m) ** 2 + (1 + m * n) * (m ** 2 + 1 / (m * n)))))
+
+
+def bimetal_strip(size_factor: float = 1.0) -> list[Check]:
+    """Half of a silicon/copper strip, symmetric at x = 0, cooled by 100 K (plane strain)."""
+    t_si, t_cu, half_length = 1.0, 0.5, 40.0
+    size = 0.25 * size_factor
+
+    def build(gmsh):
+        occ = gmsh.model.occ
+        si = occ.addRectangle(0, 0, 0, half_length, t_si)
+        cu = occ.addRectangle(0, t_si, 0, half_length, t_cu)
+        occ.fragment([(2, si)], [(2, cu)])
+        occ.addPoint(0, 0, 0)
+        occ.synchronize()
+        occ.fragment(gmsh.model.getEntities(2), [(0, p) for _, p in gmsh.model.getEntities(0)])
+        occ.synchronize()
+        _physical(gmsh, 2, [e for _, e in gmsh.model.getEntitiesInBoundingBox(-1, -1e-6, -1, 1e9, t_si + 1e-6, 1, 2)], "si")
+        _physical(gmsh, 2, [e for _, e in gmsh.model.getEntitiesInBoundingBox(-1, t_si - 1e-6, -1, 1e9, 1e9, 1, 2)], "cu")
+        _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, t_si + t_cu), "symmetry")
+        _physical(gmsh, 1, _curves_at(gmsh, 0, 0, half_length, 0), "bottom")
+        origin = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-1e-7, -1e-7, -1e-7, 1e-7, 1e-7, 1e-7, 0)]
+        _physical(gmsh, 0, origin, "origin")
+
+    model = gmsh_model(build, size, "bimetal")
+    problem = Thermoelastic(model, "plane_strain",
+                            {"si": isotropic("si", **SILICON), "cu": isotropic("cu", **COPPER)},
+                            temperature=DELTA_T, fixed=[("symmetry", "x"), ("origin", "y")])
+    solution = solve(problem)
+    # curvature of the bottom line away from the free end: v = v0 + kappa x^2 / 2
+    facets = model.curves["bottom"]
+    from .thermoelastic import curve_nodes
+    nodes = curve_nodes(model, facets)
+    x = model.mesh.doflocs[0, nodes]
+    v = solution.u[2 * nodes + 1]
+    central = x < half_length - 8 * (t_si + t_cu)
+    coefficients = np.polyfit(x[central], v[central], 2)
+    kappa = 2 * coefficients[0]
+    # Timoshenko's curvature is positive when the top layer ends up on the convex side, which
+    # is v'' < 0 here: compare v'' with its negative
+    reference = -timoshenko_curvature(SILICON["E"], SILICON["nu"], SILICON["alpha"], t_si,
+                                      COPPER["E"], COPPER["nu"], COPPER["alpha"], t_cu, DELTA_T)
+    return [Check("bimetal strip (plane strain)", "curvature 1/um", reference, kappa, 0.005)]
+
+
+# ----------------------------------------------------------------------------- Lame cylinders
+
+def lame_post_in_sleeve(post: dict, sleeve: dict, a: float, b: float, dT: float, mode: str):
+    """Closed-form concentric cylinders: post 0<r<a, sleeve a<r<b, free outer surface.
+
+    mode: plane_strain (eps_zz = 0), generalized_plane_strain (eps_zz = eps0 with zero axial
+    force) or plane_stress (sigma_zz = 0). Returns a dict with the interface pressure, the
+    constants of u = A r + B / r in each layer and eps0.
+    """
+    def props(m):
+        E, nu = m["E"], m["nu"]
+        lam, mu = E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
+        eth = m["alpha"] * dT
+        if mode == "plane_stress":
+            lam_ps = 2 * lam * mu / (lam + 2 * mu)
+            return lam_ps, mu, (2 * lam_ps + 2 * mu) * eth, lam, eth
+        return lam, mu, (3 * lam + 2 * mu) * eth, lam, eth
+
+    l1, m1, th1, _, _ = props(post)
+    l2, m2, th2, _, _ = props(sleeve)
+    gps = mode == "generalized_plane_strain"
+    # unknowns: A1, A2, B2 (+ eps0); sigma_rr = 2 (l + m) A - 2 m B / r^2 + l eps0 - th
+    n = 4 if gps else 3
+    M = np.zeros((n, n))
+    rhs = np.zeros(n)
+    M[0, :3] = [a, -a, -1 / a]                                   # u continuous at a
+    M[1, :3] = [2 * (l1 + m1), -2 * (l2 + m2), 2 * m2 / a ** 2]  # sigma_rr continuous at a
+    rhs[1] = th1 - th2
+    M[2, :3] = [0, 2 * (l2 + m2), -2 * m2 / b ** 2]              # sigma_rr(b) = 0
+    rhs[2] = th2
+    if gps:
+        M[1, 3] = l1 - l2
+        M[2, 3] = l2
+        # zero axial force: sum over layers of area * (2 l A + (l + 2 m) eps0 - th)
+        area1, area2 = np.pi * a ** 2, np.pi * (b ** 2 - a ** 2)
+        M[3] = [area1 * 2 * l1, area2 * 2 * l2, 0, area1 * (l1 + 2 * m1) + area2 * (l2 + 2 * m2)]
+        rhs[3] = area1 * th1 + area2 * th2
+    c = np.linalg.solve(M, rhs)
+    eps0 = c[3] if gps else 0.0
+    pressure = -(2 * (l1 + m1) * c[0] + l1 * eps0 - th1)
+    return {"pressure": pressure, "A1": c[0], "A2": c[1], "B2": c[2], "eps0": eps0}
+
+
+POST_RADIUS, SLEEVE_RADIUS = 10.0, 40.0
+
+
+def _quarter_disk(gmsh):
+    occ = gmsh.model.occ
+    post = occ.addDisk(0, 0, 0, POST_RADIUS, POST_RADIUS)
+    sleeve = occ.addDisk(0, 0, 0, SLEEVE_RADIUS, SLEEVE_RADIUS)
+    box = occ.addRectangle(0, 0, 0, 2 * SLEEVE_RADIUS, 2 * SLEEVE_RADIUS)
+    occ.intersect([(2, sleeve)], [(2, box)], removeTool=False)
+    occ.intersect([(2, post)], [(2, box)])
+    occ.synchronize()
+    occ.fragment(gmsh.model.getEntities(2), [])
+    occ.synchronize()
+    small = [e for _, e in gmsh.model.getEntitiesInBoundingBox(-1, -1, -1, POST_RADIUS + 1e-6,
+                                                                POST_RADIUS + 1e-6, 1, 2)]
+    large = [e for _, e in gmsh.model.getEntities(2) if e not in small]
+    _physical(gmsh, 2, small, "post")
+    _physical(gmsh, 2, large, "polymer")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, SLEEVE_RADIUS), "symmetry_x")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0), "symmetry_y")
+    interface = [t for t in _curves_at(gmsh, 0, 0, POST_RADIUS, POST_RADIUS)
+                 if t not in _curves_at(gmsh, 0, 0, 0, SLEEVE_RADIUS) + _curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0)]
+    _physical(gmsh, 1, interface, "post/polymer")
+
+
+def _axisymmetric_cylinder(gmsh):
+    occ = gmsh.model.occ
+    height = 10.0
+    post = occ.addRectangle(0, 0, 0, POST_RADIUS, height)
+    sleeve = occ.addRectangle(POST_RADIUS, 0, 0, SLEEVE_RADIUS - POST_RADIUS, height)
+    occ.fragment([(2, post)], [(2, sleeve)])
+    occ.synchronize()
+    _physical(gmsh, 2, [post], "post")
+    _physical(gmsh, 2, [sleeve], "polymer")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0), "bottom")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, height, SLEEVE_RADIUS, height), "top")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, height), "axis")
+
+
+def composite_cylinder(mode: str, size_factor: float = 1.0, return_solution: bool = False):
+    """Post-in-sleeve interface pressure, axisymmetric or planar quarter disk."""
+    size = 2.0 * size_factor
+    post = isotropic("post", **COPPER)
+    polymer = isotropic("polymer", **POLYIMIDE)
+    if mode == "axisymmetric":
+        model = gmsh_model(_axisymmetric_cylinder, size, "cylinder_axi")
+        # top and bottom held in z: eps_zz = 0, the plane-strain Lame problem
+        fixed = [("bottom", "y"), ("top", "y")]
+        reference_mode = "plane_strain"
+    else:
+        model = gmsh_model(_quarter_disk, size, "cylinder_disk")
+        fixed = [("symmetry_x", "x"), ("symmetry_y", "y")]
+        reference_mode = mode
+    problem = Thermoelastic(model, mode, {"post": post, "polymer": polymer},
+                            temperature=DELTA_T, fixed=fixed)
+    solution = solve(problem)
+    from .post import Stresses
+    stresses = Stresses(solution)
+    radial = "rr" if mode == "axisymmetric" else "xx"
+    # inside the post the stress is uniform: sigma_rr = sigma_tt = -p
+    computed = -stresses.region_mean("post", radial)
+    reference = lame_post_in_sleeve(COPPER, POLYIMIDE, POST_RADIUS, SLEEVE_RADIUS, DELTA_T,
+                                    reference_mode)
+    checks = [Check(f"composite cylinder ({mode})", "interface pressure MPa",
+                    reference["pressure"], computed, 0.01)]
+    if mode == "generalized_plane_strain":
+        checks.append(Check("composite cylinder (generalized_plane_strain)", "out-of-plane strain",
+                            reference["eps0"], solution.eps0, 0.01))
+    if return_solution:
+        return checks, solution, reference
+    return checks
+
+
+def displacement_l2_error(size_factor: float) -> tuple[float, float]:
+    """L2 norm of the displacement error of the plane-strain quarter disk, and the mesh size."""
+    checks, solution, ref = composite_cylinder("plane_strain", size_factor, return_solution=True)
+    x, y = solution.quad_points
+    r = np.hypot(x, y)
+    region = solution.problem.model.region_of_element
+    post = (region == list(solution.problem.model.regions).index("post"))[:, None]
+    u_r = np.where(post, ref["A1"] * r, ref["A2"] * r + ref["B2"] / r)
+    exact = np.array([u_r * x / r, u_r * y / r])
+    uh = solution.basis.interpolate(solution.u).value
+    error = np.sqrt(np.sum(((uh - exact) ** 2).sum(axis=0) * solution.basis.dx))
+    norm = np.sqrt(np.sum((exact ** 2).sum(axis=0) * solution.basis.dx))
+    return error / norm, 2.0 * size_factor
+
+
+def mesh_convergence(size_factors=(2.0, 1.0, 0.5)) -> list[Check]:
+    """The L2 displacement error of quadratic elements falls as h^3."""
+    errors, sizes = zip(*(displacement_l2_error(f) for f in size_factors))
+    rate = np.polyfit(np.log(sizes), np.log(errors), 1)[0]
+    # 10 % below the asymptotic rate 3 allows for pre-asymptotic meshes
+    return [Check("mesh convergence (P2, L2 displacement)", "convergence rate", 3.0, rate, 0.10)]
+
+
+# ----------------------------------------------------------------------------- cantilever post
+
+def cantilever(length_over_width: float, size_factor: float = 1.0) -> tuple[float, float, float]:
+    """Plane-stress post clamped at its root, loaded by a shear traction on its tip.
+
+    Returns (computed stiffness, Euler-Bernoulli 3EI/L^3, Timoshenko shear-corrected)."""
+    width = 10.0
+    length = width * length_over_width
+    E, nu = COPPER["E"], COPPER["nu"]
+
+    def build(gmsh):
+        occ = gmsh.model.occ
+        post = occ.addRectangle(0, 0, 0, width, length)
+        occ.synchronize()
+        _physical(gmsh, 2, [post], "post")
+        _physical(gmsh, 1, _curves_at(gmsh, 0, 0, width, 0), "bottom")
+        _physical(gmsh, 1, _curves_at(gmsh, 0, length, width, length), "top")
+
+    model = gmsh_model(build, width / 6 * size_factor, "cantilever")
+    traction = 1.0  # MPa shear on the tip face, force per unit thickness F = traction * width
+    problem = Thermoelastic(model, "plane_stress", {"post": isotropic("post", E, nu, 0.0)},
+                            temperature=0.0, fixed=[("bottom", "x"), ("bottom", "y")],
+                            tractions=[("top", (traction, 0.0))])
+    solution = solve(problem)
+    from .thermoelastic import curve_nodes
+    tip = curve_nodes(model, model.curves["top"])
+    tip_x = model.mesh.doflocs[0, tip]
+    deflection = np.interp(width / 2, *zip(*sorted(zip(tip_x, solution.u[2 * tip]))))
+    force = traction * width
+    inertia = width ** 3 / 12  # unit thickness
+    bending = 3 * E * inertia / length ** 3
+    shear_modulus = E / (2 * (1 + nu))
+    timoshenko = 1 / (1 / bending + length / (5 / 6 * shear_modulus * width))
+    return force / deflection, bending, timoshenko
+
+
+def cantilever_checks() -> list[Check]:
+    slender, bending, _ = cantilever(20.0)
+    stubby, _, timoshenko = cantilever(3.0)
+    return [
+        Check("slender post L/w = 20 (plane stress)", "tip stiffness 3EI/L^3 N/um", bending, slender, 0.02),
+        # a fully clamped 2D root also stops the warping that beam theory lets free; at L/w = 3
+        # this stiffens the post by about 1 % (Timoshenko & Goodier sec. 21), hence 2 %
+        Check("stubby post L/w = 3, shear-corrected", "tip stiffness N/um", timoshenko, stubby, 0.02),
+    ]
+
+
+def all_checks(quick: bool = False) -> list[Check]:
+    checks = bimetal_strip()
+    for mode in ("axisymmetric", "plane_strain", "generalized_plane_strain", "plane_stress"):
+        checks += composite_cylinder(mode)
+    checks += cantilever_checks()
+    if not quick:
+        checks += mesh_convergence()
+    return checks
