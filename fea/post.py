@@ -96,9 +96,7 @@ class Stresses:
 
     def at(self, points: np.ndarray, region: str | None = None) -> dict[str, np.ndarray]:
         """Smoothed stress components and invariants at arbitrary points (2, n)."""
-        elements, local = locate(self.solution, np.asarray(points, float), region)
-        N = np.array([ElementTriP2().lbasis(local, i)[0] for i in range(6)])  # (6, n)
-        values = np.einsum("kni,in->kn", self.nodal[:, elements, :], N)
+        values = interpolate_element_nodes(self.solution, self.nodal, points, region)
         out = {label: values[k] for k, label in enumerate(self.labels)}
         out.update(invariants(values))
         return out
@@ -164,6 +162,13 @@ def smooth_by_region(solution: Solution, values: np.ndarray, element_nodes: np.n
             total = np.bincount(nodes, weights=per_element[k, elements].ravel(), minlength=n_nodes)
             out[k, elements] = (total / np.maximum(count, 1))[element_nodes[:, elements].T]
     return out
+
+
+def interpolate_element_nodes(solution: Solution, nodal: np.ndarray, points, region=None) -> np.ndarray:
+    """Evaluate element-node values (k, nel, 6) at points (2, n) with the P2 shape functions."""
+    elements, local = locate(solution, np.asarray(points, float), region)
+    N = np.array([ElementTriP2().lbasis(local, i)[0] for i in range(6)])  # (6, n)
+    return np.einsum("kni,in->kn", nodal[:, elements, :], N)
 
 
 def locate(solution: Solution, points: np.ndarray, region: str | None = None):

@@ -337,4 +337,68 @@ def all_checks(quick: bool = False) -> list[Check]:
     checks += cantilever_checks()
     if not quick:
         checks += mesh_convergence()
+    from .calculix import ccx_executable
+    if ccx_executable() is not None:
+        for analysis in ("axisymmetric", "plane_strain"):
+            checks += calculix_comparison(analysis)
+    return checks
+
+
+# ----------------------------------------------------------------------------- CalculiX peer
+
+def post_on_die(gmsh):
+    """Copper post through a polyimide layer on a silicon die (x = r for axisymmetry)."""
+    occ = gmsh.model.occ
+    die = occ.addRectangle(0, 0, 0, 60, 20)
+    polymer = occ.addRectangle(0, 20, 0, 60, 15)
+    post = occ.addRectangle(0, 20, 0, 10, 25)
+    occ.fragment([(2, die), (2, polymer)], [(2, post)])
+    occ.synchronize()
+    def surfaces_in(*box):
+        return [t for _, t in gmsh.model.getEntitiesInBoundingBox(*box, dim=2)]
+    _physical(gmsh, 2, surfaces_in(-1, -1, -1, 61, 20 + 1e-6, 1), "die")
+    _physical(gmsh, 2, surfaces_in(10 - 1e-6, 20 - 1e-6, -1, 61, 35 + 1e-6, 1), "polymer")
+    _physical(gmsh, 2, surfaces_in(-1, 20 - 1e-6, -1, 10 + 1e-6, 45 + 1e-6, 1), "post")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 60, 0), "bottom")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, 45), "axis")
+
+
+# probes inside the regions, at least 3 um from any corner or material boundary
+PEER_PROBES = {"die_centre": (30.0, 8.0), "die_under_post": (5.0, 14.0), "post_stem": (5.0, 27.5),
+               "post_top": (4.0, 40.0), "polymer_mid": (35.0, 27.5), "polymer_near_post": (16.0, 28.0)}
+
+
+def peer_problem(analysis: str, size: float = 1.0) -> Thermoelastic:
+    model = gmsh_model(post_on_die, size, "post_on_die")
+    materials = {"die": isotropic("die", **SILICON), "polymer": isotropic("polymer", **POLYIMIDE),
+                 "post": isotropic("post", **COPPER)}
+    fixed = [("bottom", "y")] + ([("axis", "x")] if analysis != "axisymmetric" else [])
+    return Thermoelastic(model, analysis, materials, temperature=DELTA_T,
+                         stress_free_temperature=0.0, fixed=fixed)
+
+
+def calculix_comparison(analysis: str, size: float = 1.0) -> list[Check]:
+    """pkgrel against CalculiX on the same mesh: stresses at probes away from corners."""
+    from .calculix import element_node_values, solve_with_ccx
+    from .post import Stresses, interpolate_element_nodes, von_mises
+
+    problem = peer_problem(analysis, size)
+    stresses = Stresses(solve(problem))
+    peer = solve_with_ccx(problem)
+    peer_nodal = element_node_values(problem, peer.stress)
+    points = np.array(list(PEER_PROBES.values())).T
+    ours = interpolate_element_nodes(stresses.solution, stresses.nodal, points)
+    theirs = interpolate_element_nodes(stresses.solution, peer_nodal, points)
+    checks = []
+    labels = stresses.labels
+    for j, name in enumerate(PEER_PROBES):
+        scale = von_mises(theirs[:, j])
+        checks.append(Check(f"CalculiX {analysis}: {name}", "von Mises MPa", scale,
+                            von_mises(ours[:, j]), 0.01))
+        # components are compared relative to the probe's von Mises stress, so that a
+        # component near zero does not turn round-off into a large relative error
+        worst = int(np.argmax(np.abs(ours[:, j] - theirs[:, j])))
+        offset = scale - theirs[worst, j]
+        checks.append(Check(f"CalculiX {analysis}: {name}", f"worst s_{labels[worst]} (error / vM)",
+                            theirs[worst, j] + offset, ours[worst, j] + offset, 0.01))
     return checks

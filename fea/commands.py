@@ -1,0 +1,56 @@
+"""`pkgrel solve` and `pkgrel verify`."""
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    solve = subparsers.add_parser("solve", help="solve a model file (thermoelastic CTE mismatch)",
+                                  description="Solve MODEL.toml; write DIR/summary.json and DIR/result.vtu.")
+    solve.add_argument("model", help="model file (.toml)")
+    solve.add_argument("--out", required=True, help="output directory")
+    solve.add_argument("--materials", action="append", default=[], metavar="FILE",
+                       help="extra material file(s) that add or override library materials")
+    solve.add_argument("--solver", default="auto", choices=["auto", "pardiso", "superlu", "amg"],
+                       help="sparse solver (default: PARDISO if available, else SuperLU)")
+    solve.set_defaults(func=run_solve)
+
+    verify = subparsers.add_parser("verify", help="check this installation against closed-form solutions")
+    verify.add_argument("--quick", action="store_true", help="skip the mesh-convergence study")
+    verify.set_defaults(func=run_verify)
+
+
+def run_solve(args) -> int:
+    from .model_file import load_model, run
+
+    model = load_model(args.model, args.materials)
+    summary = run(model, args.out, args.solver)
+    t = summary["timings_s"]
+    print(f"{args.model}: {summary['analysis']}, {summary['elements']} elements, "
+          f"{summary['dofs']} dofs, solved in {t['total']:.2f} s ({summary['solver']})")
+    width = max([len(n) for n in summary["regions"]] + [6])
+    print(f"  {'region':<{width}}  {'vM max':>10}  {'vM mean':>10}  {'S1 max':>10}  MPa")
+    for name, row in summary["regions"].items():
+        print(f"  {name:<{width}}  {row['von_mises_max']:10.2f}  {row['von_mises_mean']:10.2f}"
+              f"  {row['max_principal_max']:10.2f}")
+    for name, probe in summary["probes"].items():
+        comps = "  ".join(f"{k}={probe[k]:.3f}" for k in summary["stress_components"])
+        print(f"  probe {name}: {comps}  von_mises={probe['von_mises']:.3f}")
+    print(f"wrote {args.out}/summary.json and {args.out}/result.vtu")
+    return 0
+
+
+def run_verify(args) -> int:
+    from .verification import all_checks
+
+    checks = all_checks(quick=args.quick)
+    header = f"{'case':<46} {'quantity':<28} {'reference':>13} {'pkgrel':>13} {'error':>9} {'limit':>7}"
+    print(header)
+    print("-" * len(header))
+    for c in checks:
+        print(f"{c.case:<46} {c.quantity:<28} {c.reference:13.6g} {c.computed:13.6g} "
+              f"{c.error:9.2e} {c.tolerance:7.1%} {'ok' if c.passed else 'FAIL'}")
+    failed = [c for c in checks if not c.passed]
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    sys.stdout.flush()
+    return 1 if failed else 0
