@@ -1,0 +1,63 @@
+"""mesh.png: regions coloured by role, mesh edges drawn thin, and a panel zoomed on the joint."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+# one colour per role, so every structure's picture reads the same way
+ROLE_COLOURS = {
+    "substrate": "#9e9e9e", "second_substrate": "#bdbdbd", "board": "#7cb342", "carrier": "#a1887f",
+    "passivation": "#4dd0e1", "polymer": "#ffcc80", "second_polymer": "#ffb74d", "mold": "#546e7a",
+    "ppi": "#e65100", "pad": "#8d6e63", "land": "#bf360c", "board_pad": "#bf360c", "post": "#d84315",
+    "ubm": "#6d4c41", "finish": "#fdd835", "solder": "#90a4ae", "rdl": "#ef6c00", "glue": "#ce93d8",
+}
+_FALLBACK = ["#26a69a", "#ab47bc", "#5c6bc0", "#ec407a", "#8bc34a", "#ffa726"]
+
+
+def colour(region: str, k: int = 0) -> str:
+    return ROLE_COLOURS.get(region, _FALLBACK[k % len(_FALLBACK)])
+
+
+def plot_mesh(model, path: str | Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    from .common import read_msh
+
+    mesh = read_msh(model.msh)
+    xy = mesh.points
+    order = [0, 3, 1, 4, 2, 5]   # corner, mid, corner, ... so curved edges are drawn through mid-nodes
+    fig, axes = plt.subplots(1, 2 if model.zoom else 1, figsize=(14 if model.zoom else 8, 6),
+                             squeeze=False)
+    handles = []
+    for ax in axes[0]:
+        for k, (region, tri) in enumerate(mesh.triangles.items()):
+            polys = xy[tri[:, order]]
+            ax.add_collection(PolyCollection(polys, facecolors=colour(region, k), edgecolors="k",
+                                             linewidths=0.08))
+            if ax is axes[0][0]:
+                handles.append(Patch(facecolor=colour(region, k), edgecolor="k",
+                                     label=f"{region} ({model.materials.get(region, '?')})"))
+        ax.set_aspect("equal")
+        ax.set_xlabel("r [um]" if model.analysis == "axisymmetric" else "x [um]")
+        ax.set_ylabel("z [um]" if model.analysis == "axisymmetric" else "y [um]")
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    pad = 0.02 * (hi - lo)
+    axes[0][0].set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+    axes[0][0].set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+    axes[0][0].set_title(f"{model.structure} ({model.level}, {model.analysis}): "
+                         f"{model.n_elements} quadratic triangles")
+    if model.zoom:
+        x0, x1, y0, y1 = model.zoom
+        axes[0][1].set_xlim(x0, x1)
+        axes[0][1].set_ylim(y0, y1)
+        axes[0][1].set_title("detail")
+        axes[0][0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="red", lw=1))
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=9)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
