@@ -15,7 +15,7 @@ from typing import Callable
 from fea.errors import InputError
 
 from .material import Material
-from .models import Anand, CoffinManson, Creep, Darveaux, Fatigue, Garofalo, Norton, Plasticity
+from .models import Anand, CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Garofalo, Norton, Plasticity
 from .quantity import Expansion, Quantity
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -35,6 +35,7 @@ UNITS: dict[str, dict[str, float]] = {
     # units whose exponent depends on another constant: stated in the project unit only
     "1/(s*MPa^n)": {"1/(s*MPa^n)": 1.0},
     "cycles/MPa^K2": {"cycles/MPa^K2": 1.0},
+    "cycles/MPa^k": {"cycles/MPa^k": 1.0},
     "um/(cycle*MPa^K4)": {"um/(cycle*MPa^K4)": 1.0},
 }
 
@@ -90,8 +91,9 @@ SECTIONS: dict[str, dict[str, Spec]] = {
                          "volume_averaging_thickness": Spec("um", _positive)},
     "fatigue.coffin_manson": {"eps_f": Spec("-", _positive), "c0": Spec("-"),
                               "c1": Spec("1/degC", required=False), "c2": Spec("-", required=False)},
+    "fatigue.energy": {"C": Spec("cycles/MPa^k", _positive), "k": Spec("-")},
 }
-GROUPS = {"creep": ("norton", "garofalo"), "fatigue": ("darveaux", "coffin_manson")}
+GROUPS = {"creep": ("norton", "garofalo"), "fatigue": ("darveaux", "coffin_manson", "energy")}
 TOP_KEYS = ("name", "aliases", "description", "base", "stress_free_temperature") + tuple(
     s for s in list(SECTIONS) + list(GROUPS) if "." not in s)
 REQUIRED_SECTIONS = ("elastic", "expansion")
@@ -254,10 +256,12 @@ def _optional_models(raw: dict, ctx: _Ctx) -> dict:
     if fatigue:
         dv = fatigue.get("darveaux")
         cm = fatigue.get("coffin_manson")
+        en = fatigue.get("energy")
         cm_values = {"c1": 0.0, "c2": 0.0, **_scalars(cm[0])} if cm else None
         out["fatigue"] = Fatigue(
             darveaux=Darveaux(**_scalars(dv[0]), source=dv[1]) if dv else None,
-            coffin_manson=CoffinManson(**cm_values, source=cm[1]) if cm else None)
+            coffin_manson=CoffinManson(**cm_values, source=cm[1]) if cm else None,
+            energy=EnergyLaw(**_scalars(en[0]), source=en[1]) if en else None)
     if "anand" in raw:
         qs = _section(raw["anand"], "anand", ctx)
         out["anand"] = Anand(**_scalars(qs), source=_sources(qs))

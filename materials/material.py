@@ -69,6 +69,8 @@ class Material:
             out.append("darveaux")
         if self.fatigue and self.fatigue.coffin_manson:
             out.append("coffin-manson")
+        if self.fatigue and self.fatigue.energy:
+            out.append("energy-life")
         return out
 
     def sources(self) -> list[str]:
@@ -79,7 +81,7 @@ class Material:
             found += [self.plasticity.yield_stress.source, self.plasticity.hardening_modulus.source]
         for model in (self.creep and self.creep.norton, self.creep and self.creep.garofalo,
                       self.anand, self.fatigue and self.fatigue.darveaux,
-                      self.fatigue and self.fatigue.coffin_manson):
+                      self.fatigue and self.fatigue.coffin_manson, self.fatigue and self.fatigue.energy):
             if model:
                 found += model.source.split("; ")
         out: list[str] = []

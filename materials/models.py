@@ -147,10 +147,27 @@ class CoffinManson:
 
 
 @dataclass(frozen=True)
+class EnergyLaw:
+    """Energy-based life without a separate growth phase (Morrow type, as in Syed 2004):
+    N_f = C * dW^k, dW the inelastic strain energy density per cycle (MPa); C in cycles/MPa^k."""
+
+    C: float
+    k: float
+    source: str
+
+    def cycles_to_failure(self, dW) -> np.ndarray:
+        return self.C * np.asarray(dW, dtype=float) ** self.k
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Fatigue:
     darveaux: Darveaux | None
     coffin_manson: CoffinManson | None
+    energy: EnergyLaw | None = None
 
     def to_dict(self) -> dict:
-        return {k: v.to_dict() for k, v in (("darveaux", self.darveaux),
-                                             ("coffin_manson", self.coffin_manson)) if v}
+        return {k: v.to_dict() for k, v in (("darveaux", self.darveaux), ("coffin_manson", self.coffin_manson),
+                                             ("energy", self.energy)) if v}
