@@ -60,7 +60,7 @@ def _cte25(mat) -> str:
 
 def summary_row(mat) -> list[str]:
     src = mat.sources()[0]
-    return [mat.name, f"{mat.elastic_modulus.at25():.4g}", f"{mat.poisson_ratio.at25():.3g}",
+    return [mat.name, f"{mat.elastic_modulus.at25():.6g}", f"{mat.poisson_ratio.at25():.3g}",
             _cte25(mat), ",".join(mat.models()) or "-", src if len(src) <= 70 else src[:67] + "..."]
 
 

@@ -7,7 +7,7 @@ unless the data says ``extrapolate = "constant"``, in which case the end values 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,7 +21,7 @@ _T_TOL = 1e-9
 class Quantity:
     """One material value in project units (MPa, 1/K, degC, um, s)."""
 
-    owner: str            # material name, for error messages
+    owner: str = field(compare=False)   # material name, for error messages only
     name: str             # dotted key, e.g. "elastic.E"
     unit: str             # project unit after conversion
     source: str

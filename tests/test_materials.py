@@ -224,8 +224,9 @@ def test_anand_integration_saturates_at_the_closed_form_stress(lib, name):
     for T_C, rate in [(-40.0, 1e-3), (125.0, 1e-5)]:
         # large strain: the approach to s* is algebraic, slow for small h0 (Sn-Pb)
         strain, stress = stress_strain(mat.anand, float(mat.E(np.array(T_C))), T_C, rate, 2.0, 20)
-        assert stress[-1] == pytest.approx(float(mat.anand.saturation_stress(rate, T_C)), rel=2e-4)
-        assert np.all(np.diff(stress) >= -1e-9)   # monotonic hardening towards saturation
+        target = float(mat.anand.saturation_stress(rate, T_C))
+        assert stress[-1] == pytest.approx(target, rel=2e-4)
+        assert abs(stress[-1] - target) < abs(stress[5] - target)   # converging, not just passing by
 
 
 def test_anand_faster_and_colder_is_stronger(lib):
