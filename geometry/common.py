@@ -632,8 +632,24 @@ def _mesh(gmsh, spec: ModelSpec, factor: float) -> BuiltModel:
     voids = [(2, t) for t, k in best.items() if spec.layers[k].region == VOID]
     if voids:
         occ.remove(voids, recursive=True)
-        occ.synchronize()
-    region_of = {t: spec.layers[k].region for t, k in best.items() if spec.layers[k].region != VOID}
+    # fuse the pieces of each region (drops the seams that lower-priority outlines left inside
+    # it, which would otherwise force slivers), then fragment again so neighbours share edges
+    by_region: dict[str, list[tuple[int, int]]] = {}
+    for t, k in sorted(best.items()):
+        if spec.layers[k].region != VOID:
+            by_region.setdefault(spec.layers[k].region, []).append((2, t))
+    merged, merged_region = [], []
+    for region, dts in by_region.items():
+        out = occ.fuse(dts[:1], dts[1:])[0] if len(dts) > 1 else dts
+        merged += out
+        merged_region += [region] * len(out)
+    _, piece_map = occ.fragment(merged, [])
+    occ.synchronize()
+    region_of = {}
+    for k_in, pieces in enumerate(piece_map):
+        for dim, tag in pieces:
+            if dim == 2:
+                region_of[tag] = merged_region[k_in]
     present = {t for _, t in gmsh.model.getEntities(2)}
     stray = present - set(region_of)
     if stray:

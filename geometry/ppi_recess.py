@@ -297,7 +297,9 @@ class PpiRecess:
             layers.append(Layer("mold", rect(0, y_top, width, h), 0))
             areas["mold"] = None   # bounded by the curved ball: checked through the total
             curved.add("mold")
-        boundaries = [Boundary("axis" if cell else "symmetry", "x", 0.0), Boundary("bottom", "y", -t_sub)]
+        analysis = "axisymmetric" if cell and self.recess_count == 1 else _ANALYSIS_SLICE
+        edge0 = "axis" if analysis == "axisymmetric" else "symmetry"
+        boundaries = [Boundary(edge0, "x", 0.0), Boundary("bottom", "y", -t_sub)]
         materials = {"substrate": "si", "passivation": "sin", "polymer": self.polymer_material,
                      "ppi": "cu", "finish": "ni", "solder": self.solder_material, "mold": "lmc",
                      "second_polymer": self.polymer_material, "ubm": "cu"}
@@ -315,10 +317,9 @@ class PpiRecess:
             boundaries.append(Boundary("top", "y", y_land + t_l + t_b))
             materials.update(board="fr4", land="cu")
             y_ball_top = y_land
-        analysis = "axisymmetric" if cell and self.recess_count == 1 else _ANALYSIS_SLICE
         if analysis != "axisymmetric":
             notes.append("generalized plane strain: the slice is thin compared with the package")
-        bcs = ({"group": "axis" if cell else "symmetry", "fix": ["x"]}, {"group": "bottom", "fix": ["y"]})
+        bcs = ({"group": edge0, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]})
         xo = centres[-1]
         r_pad = self.pad_diameter / 2
         rt = self.recess_width / 2
@@ -336,12 +337,15 @@ class PpiRecess:
         zoom_w = 1.15 * rb
         zoom = (max(0.0, xo - zoom_w), xo + zoom_w, -0.1 * rb, y_ball_top + 0.1 * rb) if not cell else \
                (0.0, 1.2 * r_pad, y_top - 2.5 * t1, y_seat + 0.35 * rb)
-        region_sizes = {"passivation": max(t_pas, 0.4), "polymer": t1 / 3, "ppi": self.ppi_thickness / 2,
-                        "finish": self.finish_thickness / 1.5, "ubm": self.ubm_thickness / 2,
-                        "second_polymer": self.second_polymer_thickness / 3, "land": self.land_thickness / 2,
-                        "solder": rb / 8}
-        sizes = MeshSizes(far=(rb / 3 if cell else self.pitch / 3), interface=min(t1 / 3, 3.0),
-                          corner=min(t_pas, 1.0), region=region_sizes, growth=0.3)
+        # the assembly slice runs thin films across the whole die: coarser there (2 elements
+        # through the polymer, one through the passivation) keeps it below ~30k elements
+        coarse = 1.0 if cell else 2.0
+        region_sizes = {"passivation": max(t_pas, 0.4) * coarse, "polymer": t1 / 3 * coarse,
+                        "ppi": self.ppi_thickness / 2, "finish": self.finish_thickness / 1.5,
+                        "ubm": self.ubm_thickness / 2, "second_polymer": self.second_polymer_thickness / 3 * coarse,
+                        "land": self.land_thickness / 2, "solder": rb / 8}
+        sizes = MeshSizes(far=(rb / 3 if cell else self.pitch / 3), interface=min(t1 / 3, 3.0) * coarse,
+                          corner=min(t_pas, 1.0), region=region_sizes, growth=0.3 if cell else 0.5)
         used = {l.region for l in layers}
         return ModelSpec(structure=self.cli_name, level=level, analysis=analysis, layers=tuple(layers),
                          boundaries=tuple(boundaries),
