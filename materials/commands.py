@@ -98,12 +98,15 @@ def plot_material(mat, path: Path) -> None:
 
     from .anand import stress_strain
 
+    # at least the JEDEC range; wider to show Tg and the stress-free temperature
+    lo = PLOT_T[0]
+    hi = max(PLOT_T[1], mat.stress_free_temperature, (mat.tg + 40.0) if mat.tg is not None else lo)
     panels = 3 if mat.anand else 2
     fig, axes = plt.subplots(1, panels, figsize=(5.0 * panels, 4.2), constrained_layout=True)
-    T = _plot_range(mat.elastic_modulus, *PLOT_T)
+    T = _plot_range(mat.elastic_modulus, lo, hi)
     axes[0].plot(T, mat.E(T) / 1e3, color="C0")
     axes[0].set(xlabel="T (degC)", ylabel="E (GPa)", title=f"{mat.name}: Young's modulus")
-    T = _plot_range(mat.expansion.alpha, *PLOT_T)
+    T = _plot_range(mat.expansion.alpha, lo, hi)
     axes[1].plot(T, mat.alpha_secant(T) * 1e6, color="C1", label=f"secant about {mat.alpha_ref:g} degC")
     if mat.expansion.kind == "instantaneous":
         axes[1].plot(T, mat.expansion.alpha(T) * 1e6, "--", color="C2", label="instantaneous (data)")
@@ -112,6 +115,8 @@ def plot_material(mat, path: Path) -> None:
     for ax in axes[:2]:
         if mat.tg is not None:
             ax.axvline(mat.tg, color="grey", lw=0.8, ls=":")
+            ax.annotate(f"Tg {mat.tg:g} degC", (mat.tg, 0.02), xycoords=("data", "axes fraction"),
+                        ha="right", fontsize=8, color="grey")
         ax.grid(alpha=0.3)
     if mat.anand:
         ax = axes[2]

@@ -434,6 +434,17 @@ def _inline_quantity(label: str, key: str, raw, spec: Spec, extrapolate: str) ->
     return _quantity(q, spec, ctx, key)
 
 
+def _owned_by(mat: Material, label: str) -> Material:
+    """The base material's tables, relabelled so that range errors name the inline material."""
+    def own(q: Quantity) -> Quantity:
+        return replace(q, owner=label)
+
+    plasticity = mat.plasticity and replace(mat.plasticity, yield_stress=own(mat.plasticity.yield_stress),
+                                            hardening_modulus=own(mat.plasticity.hardening_modulus))
+    return replace(mat, elastic_modulus=own(mat.elastic_modulus), poisson_ratio=own(mat.poisson_ratio),
+                   expansion=replace(mat.expansion, alpha=own(mat.expansion.alpha)), plasticity=plasticity)
+
+
 def from_inline(label: str, table: dict, library: Library | None = None) -> Material:
     """Material defined in a model file, e.g. {E = 210000.0, nu = 0.3, alpha = 2.3e-4};
     `base = "cu"` starts from a library material and overrides the keys given."""
@@ -478,6 +489,7 @@ def from_inline(label: str, table: dict, library: Library | None = None) -> Mate
     extra = {k: dict(table[k]) for k in ("creep", "plastic") if k in table}
 
     if base is not None:
+        base = _owned_by(base, label)
         return replace(base, name=label, aliases=(), origin=f"inline (base {base.name})",
                        description=f"{base.description} (inline overrides: {', '.join(sorted(table))})",
                        extra=extra, **fields)

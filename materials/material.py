@@ -44,13 +44,14 @@ class Material:
         return self.expansion.secant(T)
 
     def thermal_strain(self, T, T0) -> np.ndarray:
-        """Free thermal strain from the stress-free temperature T0 to T (secant form, exact for a
-        secant CTE measured about alpha_ref)."""
+        """Free thermal strain from the stress-free temperature T0 to T with a secant CTE about
+        alpha_ref: alpha(T) (T - Tref) - alpha(T0) (T0 - Tref). This is the small-strain
+        convention of Abaqus and CalculiX (*EXPANSION, ZERO=Tref), so peer runs agree."""
         T = np.asarray(T, dtype=float)
         T0 = np.asarray(T0, dtype=float)
         Tr = self.alpha_ref
         a, a0 = self.alpha_secant(T), self.alpha_secant(T0)
-        return (a * (T - Tr) - a0 * (T0 - Tr)) / (1.0 + a0 * (T0 - Tr))
+        return a * (T - Tr) - a0 * (T0 - Tr)
 
     def models(self) -> list[str]:
         """Names of the optional models present, for summaries."""

@@ -156,6 +156,8 @@ def test_inline_base_overrides_keys_and_keeps_the_rest(lib):
     assert mat.alpha_secant(np.array(80.0)) == pytest.approx(float(cu.alpha_secant(np.array(80.0))))
     assert mat.plasticity == cu.plasticity
     assert mat.extra == {"creep": {"law": "norton"}}
+    with pytest.raises(InputError, match=r"^material 'post': plasticity\.yield_stress needs T = 400"):
+        mat.plasticity.yield_stress(np.array(400.0))
 
 
 INLINE_BAD = [
