@@ -60,7 +60,7 @@ def dot4(a, b):
 def strain(u, r, axisymmetric: bool):
     """Small strain 4-vector of a displacement field u (skfem DiscreteField); r = x coordinate."""
     grad = u.grad
-    e33 = u.value[0] / r if axisymmetric else 0.0 * grad[0, 0]
+    e33 = u[0] / r if axisymmetric else 0.0 * grad[0, 0]
     return (grad[0, 0], grad[1, 1], e33, grad[0, 1] + grad[1, 0])
 
 

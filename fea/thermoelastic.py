@@ -211,7 +211,7 @@ def traction_load(problem: Thermoelastic, basis: Basis) -> np.ndarray:
 
     @LinearForm
     def surface_traction(v, w):
-        return (w.tx * v.value[0] + w.ty * v.value[1]) * elasticity.volume_weight(w.x[0], axisymmetric)
+        return (w.tx * v[0] + w.ty * v[1]) * elasticity.volume_weight(w.x[0], axisymmetric)
 
     load = np.zeros(basis.N)
     for curve, (tx, ty) in problem.tractions:
