@@ -113,6 +113,12 @@ def out_of_range(name: str, value: float, lo: float, hi: float, why: str = "") -
     return InputError(f"{name} = {fmt(value)} is outside [{fmt(lo)}, {fmt(hi)}]{tail}")
 
 
+def zero_or_at_least(name: str, value: float, minimum: float, hi: float, why: str) -> None:
+    """Refuse a feature too small to mesh sensibly: allowed 0 (absent) or [minimum, hi]."""
+    if 0 < value < minimum:
+        raise InputError(f"{name} = {fmt(value)} is outside 0 or [{fmt(minimum)}, {fmt(hi)}] ({why})")
+
+
 def _kind(f: dataclasses.Field) -> type:
     t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
     return {"bool": bool, "int": int, "float": float, "str": str}.get(t, str)

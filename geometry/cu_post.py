@@ -21,7 +21,7 @@ import math
 from fea.errors import InputError
 
 from .common import (Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe,
-                     ball_between, disk_slab_area, fmt, mesh_model, out_of_range, param, parameters,
+                     ball_between, disk_slab_area, fmt, mesh_model, out_of_range, param, zero_or_at_least, parameters,
                      rect, structure)
 
 _POLYMERS = {"polyimide": "polyimide", "silicone": "silicone", "bcb": "bcb"}
@@ -63,6 +63,7 @@ class CuPost:
     land_thickness: float = param(15.0, range=(5.0, 50.0), doc="Cu board land (assembly)", source="typical value")
 
     def validate(self) -> None:
+        zero_or_at_least("post_projection", self.post_projection, 2.0, 75.0, "a sub-2 um step is not resolved")
         if self.post_width > self.pitch - 10:
             raise out_of_range("post_width", self.post_width, 10.0, self.pitch - 10,
                                f"posts closer than 10 um at pitch = {fmt(self.pitch)}")
