@@ -617,35 +617,27 @@ def mesh_model(spec: ModelSpec, mesh_size_factor: float = 1.0) -> BuiltModel:
 
 def _mesh(gmsh, spec: ModelSpec, factor: float) -> BuiltModel:
     occ = gmsh.model.occ
-    inputs: list[tuple[int, int]] = []
-    owner_layer: list[int] = []
-    for k, layer in enumerate(spec.layers):
-        for dt in _occ(gmsh, layer.shape):
-            inputs.append(dt)
-            owner_layer.append(k)
-    _, piece_map = occ.fragment(inputs, [])
-    occ.synchronize()
-
-    best: dict[int, int] = {}   # surface tag -> layer index
-    for k_in, pieces in enumerate(piece_map):
-        k = owner_layer[k_in]
-        for dim, tag in pieces:
-            if dim != 2:
-                continue
-            cur = best.get(tag)
-            if cur is None or (spec.layers[k].priority, k) >= (spec.layers[cur].priority, cur):
-                best[tag] = k
-    voids = [(2, t) for t, k in best.items() if spec.layers[k].region == VOID]
-    if voids:
-        occ.remove(voids, recursive=True)
-    # fuse the pieces of each region (drops the seams that lower-priority outlines left inside
-    # it, which would otherwise force slivers), then fragment again so neighbours share edges
-    by_region: dict[str, list[tuple[int, int]]] = {}
-    for t, k in sorted(best.items()):
-        if spec.layers[k].region != VOID:
-            by_region.setdefault(spec.layers[k].region, []).append((2, t))
+    # painting: each layer keeps what no higher-priority layer covers (cut with copies of all
+    # layers above it), so lower-priority outlines leave no stray vertices or seams behind
+    order = sorted(range(len(spec.layers)), key=lambda k: (spec.layers[k].priority, k), reverse=True)
+    covered: list[tuple[int, int]] = []
+    visible: dict[str, list[tuple[int, int]]] = {}
+    for k in order:
+        layer = spec.layers[k]
+        shape = _occ(gmsh, layer.shape)
+        above = occ.copy(shape)
+        if covered:
+            shape = occ.cut(shape, covered, removeObject=True, removeTool=False)[0]
+        covered += above
+        if layer.region == VOID:
+            if shape:
+                occ.remove(shape, recursive=True)
+        elif shape:
+            visible.setdefault(layer.region, []).extend(shape)
+    occ.remove(covered, recursive=True)
+    # one (possibly multi-part) shape per region, then a conforming partition of the plane
     merged, merged_region = [], []
-    for region, dts in by_region.items():
+    for region, dts in visible.items():
         out = occ.fuse(dts[:1], dts[1:])[0] if len(dts) > 1 else dts
         merged += out
         merged_region += [region] * len(out)

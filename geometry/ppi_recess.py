@@ -344,8 +344,11 @@ class PpiRecess:
                         "ppi": self.ppi_thickness / 2, "finish": self.finish_thickness / 1.5,
                         "ubm": self.ubm_thickness / 2, "second_polymer": self.second_polymer_thickness / 3 * coarse,
                         "land": self.land_thickness / 2, "solder": rb / 8}
-        sizes = MeshSizes(far=(rb / 3 if cell else self.pitch / 3), interface=min(t1 / 3, 3.0) * coarse,
-                          corner=min(t_pas, 1.0), region=region_sizes, growth=0.3 if cell else 0.5)
+        # the recess step is the smallest feature: interfaces and corners resolve it
+        step = self.recess_depth if self.recess_depth > 0 else t1
+        sizes = MeshSizes(far=(rb / 3 if cell else self.pitch / 3),
+                          interface=min(t1 / 3 * coarse, 3.0 * coarse, step / 1.5),
+                          corner=min(t_pas, 1.0, step / 3), region=region_sizes, growth=0.3 if cell else 0.5)
         used = {l.region for l in layers}
         return ModelSpec(structure=self.cli_name, level=level, analysis=analysis, layers=tuple(layers),
                          boundaries=tuple(boundaries),

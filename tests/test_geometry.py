@@ -259,7 +259,7 @@ PROPERTY_SPACE = {
 
 @pytest.mark.parametrize("cls", list(PROPERTY_SPACE), ids=lambda c: c.cli_name)
 def test_property_valid_sets_mesh_invalid_sets_get_clean_error(cls):
-    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.fixed_dictionaries({}, optional=PROPERTY_SPACE[cls]))
     def run(kw):
         try:
