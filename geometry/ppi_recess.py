@@ -347,8 +347,8 @@ class PpiRecess:
         # the recess step is the smallest feature: interfaces and corners resolve it
         step = self.recess_depth if self.recess_depth > 0 else t1
         sizes = MeshSizes(far=(rb / 3 if cell else self.pitch / 3),
-                          interface=min(t1 / 3 * coarse, 3.0 * coarse, step / 1.5),
-                          corner=min(t_pas, 1.0, step / 3), region=region_sizes, growth=0.3 if cell else 0.5)
+                          interface=min(t1 / 3 * coarse, 3.0 * coarse, step / 1.5 * coarse),
+                          corner=min(t_pas, 1.0, step / 3) * (1.0 if cell else 1.5), region=region_sizes, growth=0.3 if cell else 0.5)
         used = {l.region for l in layers}
         return ModelSpec(structure=self.cli_name, level=level, analysis=analysis, layers=tuple(layers),
                          boundaries=tuple(boundaries),
