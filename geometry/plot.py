@@ -9,7 +9,7 @@ import numpy as np
 ROLE_COLOURS = {
     "substrate": "#9e9e9e", "second_substrate": "#bdbdbd", "board": "#7cb342", "carrier": "#a1887f",
     "passivation": "#4dd0e1", "polymer": "#ffcc80", "second_polymer": "#ffb74d", "mold": "#80cbc4",
-    "ppi": "#e65100", "pad": "#8d6e63", "land": "#bf360c", "board_pad": "#bf360c", "post": "#d84315",
+    "ppi": "#e65100", "pad": "#8d6e63", "land": "#f48fb1", "board_pad": "#f48fb1", "post": "#d84315",
     "ubm": "#6d4c41", "finish": "#fdd835", "solder": "#9fa8da", "rdl": "#ef6c00", "glue": "#ce93d8",
 }
 _FALLBACK = ["#26a69a", "#ab47bc", "#5c6bc0", "#ec407a", "#8bc34a", "#ffa726"]
