@@ -60,7 +60,7 @@ def dot4(a, b):
 def strain(u, r, axisymmetric: bool):
     """Small strain 4-vector of a displacement field u (skfem DiscreteField); r = x coordinate."""
     grad = u.grad
-    e33 = u[0] / r if axisymmetric else 0.0 * grad[0, 0]
+    e33 = np.asarray(u)[0] / r if axisymmetric else 0.0 * grad[0, 0]
     return (grad[0, 0], grad[1, 1], e33, grad[0, 1] + grad[1, 0])
 
 
@@ -88,28 +88,33 @@ def forms_for(analysis: str) -> Forms:
     axisymmetric = analysis == "axisymmetric"
     direction = thermal_direction(analysis)
 
+    # skfem hands coefficients over as DiscreteField; arithmetic on plain ndarray views
+    # avoids a copy per operation (a third of the assembly time)
     def eps(u, w):
-        return strain(u, w.x[0], axisymmetric)
+        return strain(u, np.asarray(w.x[0]), axisymmetric)
+
+    def lam_mu(w):
+        return np.asarray(w.lam), np.asarray(w.mu)
 
     def dV(w):
-        return volume_weight(w.x[0], axisymmetric)
+        return volume_weight(np.asarray(w.x[0]), axisymmetric)
 
     def thermal_strain(w):
-        return tuple(d * w.eth for d in direction)
+        return tuple(d * np.asarray(w.eth) for d in direction)
 
     @BilinearForm
     def stiffness(u, v, w):
-        return dot4(eps(v, w), stress(eps(u, w), w.lam, w.mu)) * dV(w)
+        return dot4(eps(v, w), stress(eps(u, w), *lam_mu(w))) * dV(w)
 
     @LinearForm
     def thermal_load(v, w):
-        return dot4(eps(v, w), stress(thermal_strain(w), w.lam, w.mu)) * dV(w)
+        return dot4(eps(v, w), stress(thermal_strain(w), *lam_mu(w))) * dV(w)
 
     @LinearForm
     def out_of_plane_coupling(v, w):
         # eps(v) : C : e_3  =  lambda (eps_11 + eps_22)(v)
         e = eps(v, w)
-        return w.lam * (e[0] + e[1]) * dV(w)
+        return np.asarray(w.lam) * (e[0] + e[1]) * dV(w)
 
     @Functional
     def out_of_plane_stiffness(w):

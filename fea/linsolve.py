@@ -7,6 +7,8 @@ positive definite mode, with SuperLU as the fallback when pypardiso is not insta
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -28,7 +30,24 @@ def factorize(K: sp.spmatrix, method: str = "auto", rigid_body_modes: np.ndarray
     return AMGSolver(K, rigid_body_modes)
 
 
+def _point_pypardiso_at_mkl() -> None:
+    """pypardiso searches sys.prefix recursively for libmkl_rt on every solver it creates
+    (about 0.5 s each); the pip package 'mkl' puts it in sys.prefix/lib, so look there once."""
+    import glob
+    import site
+    import sys
+
+    if os.environ.get("PYPARDISO_MKL_RT"):
+        return
+    for prefix in (sys.prefix, site.USER_BASE):
+        found = sorted(glob.glob(os.path.join(prefix, "lib", "libmkl_rt.so*")), key=len)
+        if found:
+            os.environ["PYPARDISO_MKL_RT"] = found[0]
+            return
+
+
 def _have_pardiso() -> bool:
+    _point_pypardiso_at_mkl()
     try:
         import pypardiso  # noqa: F401
     except Exception:  # MKL missing or broken: fall back silently, SuperLU is exact too
@@ -42,6 +61,7 @@ class PardisoFactorization:
     method = "pardiso"
 
     def __init__(self, K):
+        _point_pypardiso_at_mkl()
         from pypardiso import PyPardisoSolver
 
         upper = sp.triu(K, format="csr")
