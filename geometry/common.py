@@ -21,6 +21,8 @@ Names. Physical surfaces are the region names. Physical curves are every interfa
 regions, named ``a/b`` with the two region names in alphabetical order (``polymer/ppi``,
 ``ppi/solder``), plus the boundary names of the spec's :class:`Boundary` lines (only curves on the
 outside of the domain, lying on the line, get a boundary name). Free surfaces get no name.
+Physical points (:class:`NamedPoint`) name single geometry vertices, e.g. the ``anchor`` that
+holds an assembly slice in y while it warps (:func:`slice_supports`).
 
 Mesh. Quadratic (6-node) curved triangles, Frontal-Delaunay, MSH 4.1 with only physical-group
 entities. Sizes: every region's own size near its boundary, a finer size along interfaces and a
@@ -315,6 +317,25 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class NamedPoint:
+    """A physical point (dim-0 group) at a vertex of the geometry, e.g. the ``anchor`` support."""
+    name: str
+    at: Point
+
+
+#: name of the single point that holds an assembly slice in y (see :func:`slice_supports`)
+ANCHOR = "anchor"
+
+
+def slice_supports(bottom: float, symmetry: str = "symmetry", x: float = 0.0):
+    """Supports of a package slice that leave it free to warp: the ``symmetry`` curve fixed in x
+    and one point, the bottom corner on the symmetry line (x, bottom), fixed in y (it removes the
+    rigid y translation only). Returns (bcs, points) for :class:`ModelSpec`."""
+    bcs = ({"group": symmetry, "fix": ["x"]}, {"group": ANCHOR, "fix": ["y"]})
+    return bcs, (NamedPoint(ANCHOR, (x, bottom)),)
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """Everything a builder decides; :func:`mesh_model` turns it into a :class:`BuiltModel`."""
     structure: str
@@ -332,6 +353,7 @@ class ModelSpec:
     temperature: dict = field(default_factory=lambda: dict(DEFAULT_TEMPERATURE))
     parameters: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    points: tuple[NamedPoint, ...] = ()   # physical points (point supports)
 
 
 #: JEDEC JESD22-A104 condition G extremes: stress free at the hot extreme (+125 degC), load at -40 degC
@@ -491,6 +513,7 @@ class BuiltModel:
     min_quality: float
     parameters: dict
     notes: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()   # names of the physical points
 
     def toml(self) -> str:
         return model_toml(self)
@@ -681,6 +704,8 @@ def _mesh(gmsh, spec: ModelSpec, factor: float) -> BuiltModel:
         gmsh.model.setPhysicalName(2, gmsh.model.addPhysicalGroup(2, tags), r)
     for name, tags in sorted(interfaces.items()) + sorted(named.items()):
         gmsh.model.setPhysicalName(1, gmsh.model.addPhysicalGroup(1, tags), name)
+    for pt in spec.points:
+        gmsh.model.setPhysicalName(0, gmsh.model.addPhysicalGroup(0, [_vertex_at(gmsh, pt, tol)]), pt.name)
 
     _size_fields(gmsh, spec.sizes, factor, surfaces, region_curves,
                  [c for tags in interfaces.values() for c in tags])
@@ -714,7 +739,16 @@ def _mesh(gmsh, spec: ModelSpec, factor: float) -> BuiltModel:
         bcs=spec.bcs, probes=spec.probes, temperature=dict(spec.temperature),
         closed_form_areas=dict(spec.closed_form_areas), curved_regions=spec.curved_regions,
         zoom=spec.zoom, n_elements=len(elem_tags), min_quality=min_quality,
-        parameters=dict(spec.parameters), notes=spec.notes)
+        parameters=dict(spec.parameters), notes=spec.notes, points=tuple(p.name for p in spec.points))
+
+
+def _vertex_at(gmsh, pt: NamedPoint, tol: float) -> int:
+    """Tag of the geometry vertex at ``pt.at`` (a named point must be a corner of the geometry)."""
+    for _, tag in gmsh.model.getEntities(0):
+        x, y, _ = gmsh.model.getValue(0, tag, [])
+        if abs(x - pt.at[0]) <= tol and abs(y - pt.at[1]) <= tol:
+            return tag
+    raise RuntimeError(f"point {pt.name} at {pt.at} is not a vertex of the geometry")
 
 
 def _extent(gmsh) -> float:
@@ -777,6 +811,7 @@ class ReadMesh:
     points: np.ndarray                 # (n, 2)
     triangles: dict[str, np.ndarray]   # region -> (m, 6) node indices (gmsh order: 3 corners, 3 mids)
     lines: dict[str, np.ndarray]       # curve name -> (k, 3) node indices
+    vertices: dict[str, np.ndarray] = field(default_factory=dict)   # point name -> node indices
 
 
 def read_msh(msh: bytes) -> ReadMesh:
@@ -791,17 +826,17 @@ def read_msh(msh: bytes) -> ReadMesh:
         names[(int(dim), int(tag))] = name
     tri: dict[str, list] = {}
     lin: dict[str, list] = {}
+    ver: dict[str, list] = {}
     phys = m.cell_data["gmsh:physical"]
     for block, tags in zip(m.cells, phys):
         dim = 2 if block.type.startswith("triangle") else 1 if block.type.startswith("line") else 0
-        target = tri if dim == 2 else lin if dim == 1 else None
-        if target is None:
-            continue
+        target = tri if dim == 2 else lin if dim == 1 else ver
         for tag in np.unique(tags):
             target.setdefault(names[(dim, int(tag))], []).append(block.data[tags == tag])
     return ReadMesh(points=m.points[:, :2],
                     triangles={k: np.concatenate(v) for k, v in tri.items()},
-                    lines={k: np.concatenate(v) for k, v in lin.items()})
+                    lines={k: np.concatenate(v) for k, v in lin.items()},
+                    vertices={k: np.concatenate(v).ravel() for k, v in ver.items()})
 
 
 # degree-2 exact rule on the reference triangle: edge mid-points, weight 1/6 each

@@ -22,7 +22,7 @@ from fea.errors import InputError
 
 from .common import (Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe,
                      ball_between, disk_slab_area, fmt, mesh_model, out_of_range, param, zero_or_at_least, parameters,
-                     rect, structure)
+                     rect, slice_supports, structure)
 
 _POLYMERS = {"polyimide": "polyimide", "silicone": "silicone", "bcb": "bcb"}
 
@@ -146,7 +146,9 @@ class CuPost:
             boundaries.append(Boundary("top", "y", y_land + t_l + t_b))
             top = y_land + t_l
         edge0 = "axis" if cell else "symmetry"
-        bcs = ({"group": edge0, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]})
+        bcs, points = ({"group": edge0, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
+        if not cell:   # the slice warps: symmetry in x, one anchor point in y
+            bcs, points = slice_supports(-t_sub, edge0)
         xo = centres[-1]
         probes = [Probe("post_base_corner_polymer", (xo + r_base + 0.5, y0 + 0.5), "polymer"),
                   Probe("post_top_corner_polymer", (xo + r + 0.5, y1 - 0.5), "polymer"),
@@ -173,4 +175,4 @@ class CuPost:
                          curved_regions=frozenset({"solder"}), zoom=zoom,
                          parameters={f.name: getattr(self, f.name) for f in parameters(self)},
                          notes=("generalized plane strain: the slice is thin compared with the package",)
-                         if not cell else ())
+                         if not cell else (), points=points)

@@ -20,7 +20,7 @@ import math
 from fea.errors import InputError
 
 from .common import (Boundary, Layer, MeshSizes, ModelSpec, Outline, Probe, VOID, fmt, mesh_model,
-                     out_of_range, param, zero_or_at_least, parameters, rect, structure)
+                     out_of_range, param, zero_or_at_least, parameters, rect, slice_supports, structure)
 
 
 @structure("molded-joint")
@@ -201,7 +201,9 @@ class MoldedJoint:
             areas.update(land=n * 2 * k * rl * t_land, second_substrate=width * t2)
             boundaries.append(Boundary("top", "y", y_top + t_land + t2))
             top = y_top + t_land
-        bcs = ({"group": boundaries[0].name, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]})
+        bcs, points = ({"group": boundaries[0].name, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
+        if not cell:   # the slice warps: symmetry in x, one anchor point in y
+            bcs, points = slice_supports(-t_sub, boundaries[0].name)
         xo = centres[-1]
         probes = [Probe("solder_pad_edge", (xo + a - 2.0, yb + 1.0), "solder"),
                   Probe("solder_land_edge", (xo + a - 2.0, y_top - 1.0), "solder") if self.second_substrate
@@ -223,4 +225,4 @@ class MoldedJoint:
                          curved_regions=frozenset({"solder", "mold"}), zoom=zoom,
                          parameters={f.name: getattr(self, f.name) for f in parameters(self)},
                          notes=("generalized plane strain: the slice is thin compared with the package",)
-                         if not cell else ())
+                         if not cell else (), points=points)

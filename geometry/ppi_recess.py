@@ -23,7 +23,7 @@ import math
 
 from .common import (Boundary, Cut, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, VOID,
                      disk_slab_area, film, fmt, mesh_model, offset_path, out_of_range, param, rect,
-                     structure)
+                     slice_supports, structure)
 from fea.errors import InputError
 
 _ANALYSIS_SLICE = "generalized_plane_strain"   # a slice of a package is not infinitely long
@@ -319,7 +319,9 @@ class PpiRecess:
             y_ball_top = y_land
         if analysis != "axisymmetric":
             notes.append("generalized plane strain: the slice is thin compared with the package")
-        bcs = ({"group": edge0, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]})
+        bcs, points = ({"group": edge0, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
+        if not cell:   # the slice warps: symmetry in x, one anchor point in y
+            bcs, points = slice_supports(-t_sub, edge0)
         xo = centres[-1]
         r_pad = self.pad_diameter / 2
         rt = self.recess_width / 2
@@ -356,7 +358,7 @@ class PpiRecess:
                          bcs=bcs, probes=tuple(probes), sizes=sizes,
                          closed_form_areas={k: v for k, v in areas.items() if v is not None},
                          curved_regions=frozenset(curved | {"solder", "mold"}), zoom=zoom,
-                         parameters=_params(self), notes=tuple(notes))
+                         parameters=_params(self), notes=tuple(notes), points=points)
 
     def _ubm_layers(self, xc, half, y_top, layers, areas):
         """Prior-art baseline: second polymer over the flat PPI, opening, conformal UBM."""

@@ -75,10 +75,17 @@ def check_model(cls, kw, level):
     # boundaries a model needs
     first = "axis" if model.analysis == "axisymmetric" else "symmetry"
     assert {first, "bottom"} <= set(model.boundaries) <= set(mesh.lines)
-    assert all(bc["group"] in mesh.lines for bc in model.bcs)
+    assert all(bc["group"] in mesh.lines or bc["group"] in mesh.vertices for bc in model.bcs)
     if level == "assembly":
         assert "top" in model.boundaries or (cls is CuPost and not obj.solder_bump)
         assert model.analysis == "generalized_plane_strain"
+        # free to warp: symmetry fixed in x, y held at one point, the bottom corner on the symmetry line
+        assert [(bc["group"], bc["fix"]) for bc in model.bcs] == [("symmetry", ["x"]), ("anchor", ["y"])]
+        assert model.points == ("anchor",) and len(mesh.vertices["anchor"]) == 1
+        x_a, y_a = mesh.points[mesh.vertices["anchor"][0]]
+        assert x_a == pytest.approx(0.0, abs=1e-9) and y_a == pytest.approx(mesh.points[:, 1].min())
+    else:
+        assert not mesh.vertices and all(bc["group"] in mesh.lines for bc in model.bcs)
     # areas: exact for straight-sided regions, P2 geometry error only for curved ones
     areas = region_areas(mesh)
     for region, expected in model.closed_form_areas.items():
