@@ -5,6 +5,14 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# Property tests draw the same examples on every run (CI and developers alike), so a green run
+# stays green; set HYPOTHESIS_PROFILE=explore to search new examples.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("repeatable", derandomize=True, deadline=None, database=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
 
 def write_two_layer_msh(path, order=2, size=1.0, three_d=False):
     """A 20 x 10 um block: 'die' (y < 5) under 'film' (y > 5), curves bottom/left/top."""
