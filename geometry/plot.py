@@ -12,7 +12,7 @@ ROLE_COLOURS = {
     "ppi": "#e65100", "pad": "#8d6e63", "land": "#f48fb1", "board_pad": "#f48fb1", "post": "#d84315",
     "ubm": "#6d4c41", "finish": "#fdd835", "solder": "#9fa8da", "rdl": "#ef6c00", "glue": "#ce93d8",
     "chip": "#9e9e9e", "bump": "#bf360c", "insulator": "#fff59d", "solder_mask": "#66bb6a",
-    "oxide": "#4dd0e1", "metal": "#8d6e63", "support": "#b39ddb",
+    "oxide": "#00838f", "metal": "#8d6e63", "support": "#b39ddb",
 }
 _FALLBACK = ["#26a69a", "#ab47bc", "#5c6bc0", "#ec407a", "#8bc34a", "#ffa726"]
 
