@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, SolverError
+from .post import p2_element_nodes
 from .thermoelastic import Thermoelastic, evaluate_temperature, fixed_dofs
 
 ELEMENT_TYPES = {"plane_strain": "CPE6", "plane_stress": "CPS6", "axisymmetric": "CAX6"}
@@ -31,7 +32,7 @@ def ccx_executable() -> str | None:
 def element_connectivity(problem: Thermoelastic) -> np.ndarray:
     """(nel, 6) P2 node indices in CalculiX order, counter-clockwise."""
     mesh = problem.model.mesh
-    nodes = np.vstack([mesh.t, mesh.nvertices + mesh.t2f]).T.copy()
+    nodes = p2_element_nodes(mesh).T.copy()
     p = mesh.doflocs
     a, b, c = (p[:, nodes[:, i]] for i in range(3))
     signed = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
@@ -167,5 +168,5 @@ def solve_with_ccx(problem: Thermoelastic, workdir: str | os.PathLike | None = N
 def element_node_values(problem: Thermoelastic, nodal: np.ndarray) -> np.ndarray:
     """Scatter nodal values (n_nodes, k) to pkgrel's element-node layout (k, nel, 6)."""
     mesh = problem.model.mesh
-    element_nodes = np.vstack([mesh.t, mesh.nvertices + mesh.t2f])
+    element_nodes = p2_element_nodes(mesh)
     return np.transpose(nodal[element_nodes.T], (2, 0, 1))

@@ -20,11 +20,39 @@ def register(subparsers) -> None:
     verify.set_defaults(func=run_verify)
 
 
+class CyclingProgress:
+    """One status line per step on a terminal (overwritten), one line per segment otherwise."""
+
+    def __init__(self, history, stream=sys.stderr):
+        self.stream = stream
+        self.cycles = history.cycles
+        self.tty = stream.isatty()
+        self.last_segment = None
+
+    def __call__(self, segment, t, T, iterations, counters):
+        phase = "cool-down" if segment.cycle == 0 else f"cycle {segment.cycle}/{self.cycles}"
+        line = (f"{phase:<12} {segment.kind:<5} step {counters['steps']:4d}  t = {t:9.1f} s  "
+                f"T = {T:7.2f} degC  Newton its {iterations}  factorizations {counters['factorizations']}"
+                f"  cut-backs {counters['cutbacks']}")
+        if self.tty:
+            self.stream.write("\r" + line)
+        elif segment is not self.last_segment and t >= segment.t1 - 1e-9 * max(1.0, abs(segment.t1)):
+            self.stream.write(line + "\n")
+        if t >= segment.t1 - 1e-9 * max(1.0, abs(segment.t1)):
+            self.last_segment = segment
+            if self.tty:
+                self.stream.write("\n")
+        self.stream.flush()
+
+
 def run_solve(args) -> int:
     from .model_file import load_model, run
 
     model = load_model(args.model, args.materials)
-    summary = run(model, args.out, args.solver)
+    progress = CyclingProgress(model.history) if model.history is not None else None
+    summary = run(model, args.out, args.solver, progress)
+    if model.history is not None:
+        return print_cycling(args, summary)
     t = summary["timings_s"]
     print(f"{args.model}: {summary['analysis']}, {summary['elements']} elements, "
           f"{summary['dofs']} dofs, solved in {t['total']:.2f} s ({summary['solver']})")
@@ -54,3 +82,26 @@ def run_verify(args) -> int:
     print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
     sys.stdout.flush()
     return 1 if failed else 0
+
+
+def print_cycling(args, summary) -> int:
+    stats = summary["solver_stats"]
+    print(f"{args.model}: {summary['analysis']}, {summary['elements']} elements, {summary['dofs']} dofs; "
+          f"{summary['load']['description']}")
+    print(f"  {stats['steps']} steps, {stats['iterations']} Newton iterations, "
+          f"{stats['factorizations']} factorizations, {stats['cutbacks']} cut-backs, {stats['total_s']:.1f} s")
+    names = list(summary["cycles"][0]["dW"]) if summary["cycles"] else []
+    if names:
+        width = max(len(n) for n in names + ["group"])
+        print(f"  {'group':<{width}}  " + "  ".join(f"dW c{c['cycle']:<2} MPa" for c in summary["cycles"]))
+        for name in names:
+            print(f"  {name:<{width}}  " + "  ".join(f"{c['dW'][name]:11.4g}" for c in summary["cycles"]))
+    for name, entry in summary["fatigue"].items():
+        lives = [f"{law} N = {entry[law]['N_failure']:.4g} ({entry[law]['source']})"
+                 for law in ("darveaux", "engelmaier", "energy") if law in entry]
+        state = "stabilised" if entry["stabilised"] else "not yet stabilised"
+        print(f"  {name}: dW = {entry['dW']:.4g} MPa, d_eps_in = {entry['d_eps_in']:.4g} ({state})")
+        for line in lives:
+            print(f"      {line}")
+    print(f"wrote {args.out}/summary.json, {args.out}/result.vtu and {args.out}/result.pvd")
+    return 0

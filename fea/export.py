@@ -11,13 +11,12 @@ from .post import Stresses
 from .thermoelastic import Solution
 
 
-def region_split_mesh(solution: Solution, element_nodes: np.ndarray):
+def region_split_mesh(model, element_nodes: np.ndarray):
     """Points and 6-node cells with nodes duplicated per region.
 
     Returns (point coordinates (n, 2), cells (nel, 6) into those points, source node of each
     point (n,)); cells keep the element order of the mesh.
     """
-    model = solution.problem.model
     coordinates = model.mesh.doflocs
     cells = np.empty((model.n_elements, 6), dtype=np.int64)
     sources = []
@@ -32,18 +31,33 @@ def region_split_mesh(solution: Solution, element_nodes: np.ndarray):
 
 
 def write_vtu(path, solution: Solution, stresses: Stresses) -> None:
+    """The thermoelastic result: displacement and region-smoothed stresses."""
+    write_fields_vtu(path, solution.problem.model, stresses.element_nodes, solution.u,
+                     stresses.nodal_fields())
+
+
+def write_fields_vtu(path, model, element_nodes: np.ndarray, u: np.ndarray,
+                     nodal_fields: dict[str, np.ndarray]) -> None:
+    """Write element-node fields (each (nel, 6) or (nel, 6, k)) with region-split nodes."""
     import meshio
 
-    points2d, cells, source = region_split_mesh(solution, stresses.element_nodes)
+    points2d, cells, source = region_split_mesh(model, element_nodes)
     points = np.column_stack([points2d, np.zeros(len(points2d))])
-    u = solution.u.reshape(-1, 2)[source]
-    point_data = {"displacement": np.column_stack([u, np.zeros(len(u))])}
+    displacement = u.reshape(-1, 2)[source]
+    point_data = {"displacement": np.column_stack([displacement, np.zeros(len(displacement))])}
     # every element-node value lands on its region's copy of the node (identical within a region)
-    for name, values in stresses.nodal_fields().items():
-        field = np.empty(len(points))
-        field[cells.ravel()] = values.ravel()
+    for name, values in nodal_fields.items():
+        field = np.empty((len(points),) + values.shape[2:])
+        field[cells.ravel()] = values.reshape((-1,) + values.shape[2:])
         point_data[name] = field
-    region_id = solution.problem.model.region_of_element.astype(np.int32)
+    region_id = model.region_of_element.astype(np.int32)
     mesh = meshio.Mesh(points, [("triangle6", cells)], point_data=point_data,
                        cell_data={"region_id": [region_id]})
     meshio.write(path, mesh, file_format="vtu", binary=True, compression=None)
+
+
+def write_pvd(path, entries: list[tuple[float, str]]) -> None:
+    """A ParaView collection: (time, relative VTU file name) pairs, for animation."""
+    rows = "\n".join(f'    <DataSet timestep="{t:.6g}" part="0" file="{name}"/>' for t, name in entries)
+    path.write_text('<?xml version="1.0"?>\n<VTKFile type="Collection" version="0.1">\n'
+                    f"  <Collection>\n{rows}\n  </Collection>\n</VTKFile>\n")

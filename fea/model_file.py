@@ -19,6 +19,22 @@ name = "A"
 at = [1.0, 0.0]
 region = "body"                # optional: which side of a material boundary to read
 ```
+
+Thermal cycling adds a load history and, optionally, Darveaux averaging layers:
+
+```toml
+[load]
+profile = "G"                  # JESD22-A104 condition (A B C G J K N), or history = [[t_s, T_degC], ...]
+cycles = 3
+start = 25.0                   # degC reached after the cool-down from the stress-free state
+ramp = 900.0                   # s per ramp (optional)
+dwell = 900.0                  # s per dwell (optional)
+[[layer]]
+name = "solder_pad_layer"
+region = "solder"
+interface = "ppi/solder"
+thickness = 25.0               # um
+```
 """
 from __future__ import annotations
 
@@ -39,7 +55,9 @@ from .expressions import compile_expression
 from .mesh import read_msh
 from .thermoelastic import Thermoelastic, solve
 
-TOP_LEVEL_KEYS = {"mesh", "analysis", "title", "materials", "temperature", "bc", "traction", "probe"}
+TOP_LEVEL_KEYS = {"mesh", "analysis", "title", "materials", "temperature", "bc", "traction", "probe",
+                  "load", "layer"}
+LOAD_KEYS = {"profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,8 @@ class Model:
     problem: Thermoelastic
     probes: list[Probe] = field(default_factory=list)
     title: str = ""
+    history: object = None          # fea.load_history.LoadHistory when the model is cycled
+    layers: list = field(default_factory=list)
 
 
 def _require(table: dict, key: str, where: str):
@@ -104,13 +124,21 @@ def load_model(path: str | os.PathLike, material_files=()) -> Model:
         else:
             raise InputError(f"[materials] {region}: expected a material name or an inline table")
 
-    temperature_table = _require(data, "temperature", f"model file '{path.name}'")
+    cycled = "load" in data
+    temperature_table = data.get("temperature", {}) if cycled else _require(
+        data, "temperature", f"model file '{path.name}'")
     _check_keys(temperature_table, {"stress_free", "field"}, "[temperature]")
-    field_value = _require(temperature_table, "field", "[temperature]")
-    if isinstance(field_value, str):
-        temperature = compile_expression(field_value, "[temperature] field")
+    if cycled:
+        if "field" in temperature_table:
+            raise InputError("[temperature] field is not used with a [load] history (the history "
+                             "sets a uniform temperature); remove it")
+        temperature = 25.0
     else:
-        temperature = _number(field_value, "[temperature] field")
+        field_value = _require(temperature_table, "field", "[temperature]")
+        if isinstance(field_value, str):
+            temperature = compile_expression(field_value, "[temperature] field")
+        else:
+            temperature = _number(field_value, "[temperature] field")
     stress_free = temperature_table.get("stress_free")
     if stress_free is not None:
         stress_free = _number(stress_free, "[temperature] stress_free")
@@ -156,7 +184,65 @@ def load_model(path: str | os.PathLike, material_files=()) -> Model:
         raise InputError("[[probe]]: probe names must be unique")
 
     problem = Thermoelastic(model, analysis, assigned, temperature, stress_free, fixed, tractions)
-    return Model(path, problem, probes, str(data.get("title", "")))
+    result = Model(path, problem, probes, str(data.get("title", "")))
+    if cycled:
+        start_temperature = (stress_free if stress_free is not None
+                             else max(m.stress_free_temperature for m in assigned.values()))
+        result.history = load_history(data["load"], start_temperature)
+        result.layers = read_layers(data.get("layer", []), model)
+    elif "layer" in data:
+        raise InputError("[[layer]] needs a [load] history (layers average the cycled inelastic energy)")
+    return result
+
+
+def load_history(table: dict, stress_free: float):
+    """The [load] section as a LoadHistory starting at the stress-free temperature."""
+    from .load_history import jedec_history, table_history
+
+    if not isinstance(table, dict):
+        raise InputError("[load] must be a table")
+    _check_keys(table, LOAD_KEYS, "[load]")
+    max_step = _number(table.get("max_step", 10.0), "[load] max_step")
+    if not 0.5 <= max_step <= 50.0:
+        raise InputError(f"[load] max_step = {max_step} K is outside [0.5, 50]")
+    if "history" in table:
+        if "profile" in table:
+            raise InputError("[load]: give either profile or history, not both")
+        period = table.get("cycle_period")
+        return table_history(table["history"], stress_free, max_step_K=max_step,
+                             cycle_period=None if period is None else _number(period, "[load] cycle_period"))
+    profile = _require(table, "profile", "[load]")
+    cycles = table.get("cycles", 3)
+    if isinstance(cycles, bool) or not isinstance(cycles, int):
+        raise InputError(f"[load] cycles = {cycles!r} must be a whole number in [1, 100]")
+    return jedec_history(profile, cycles, stress_free,
+                         start=_number(table.get("start", 25.0), "[load] start"),
+                         ramp_s=_number(table.get("ramp", 900.0), "[load] ramp"),
+                         dwell_s=_number(table.get("dwell", 900.0), "[load] dwell"),
+                         max_step_K=max_step)
+
+
+def read_layers(entries: list, model) -> list:
+    from .cycling import Layer
+
+    layers = []
+    for k, entry in enumerate(entries):
+        where = f"[[layer]] #{k + 1}"
+        _check_keys(entry, {"name", "region", "interface", "thickness", "crack_length"}, where)
+        name = str(_require(entry, "name", where))
+        region = _require(entry, "region", where)
+        model.require_region(region, where)
+        interface = _require(entry, "interface", where)
+        model.require_curve(interface, where)
+        thickness = _number(_require(entry, "thickness", where), f"{where} thickness")
+        if not 0 < thickness <= 1000:
+            raise InputError(f"{where} '{name}': thickness = {thickness} um is outside (0, 1000]")
+        crack = entry.get("crack_length")
+        layers.append(Layer(name, region, interface, thickness,
+                            None if crack is None else _number(crack, f"{where} crack_length")))
+    if len({layer.name for layer in layers}) != len(layers):
+        raise InputError("[[layer]]: layer names must be unique")
+    return layers
 
 
 def summarize(model: Model, solution, stresses, run_time: float) -> dict:
@@ -187,11 +273,13 @@ def summarize(model: Model, solution, stresses, run_time: float) -> dict:
     return summary
 
 
-def run(model: Model, out_dir: str | os.PathLike, method: str = "auto") -> dict:
+def run(model: Model, out_dir: str | os.PathLike, method: str = "auto", progress=None) -> dict:
     """Solve a model and write DIR/summary.json and DIR/result.vtu (all or nothing)."""
     from .export import write_vtu
     from .post import Stresses
 
+    if model.history is not None:
+        return run_cycling(model, out_dir, method, progress)
     start = time.perf_counter()
     solution = solve(model.problem, method)
     stresses = Stresses(solution)
@@ -219,4 +307,66 @@ def publish(staging: Path, out_dir: Path) -> None:
     """Move finished files from a staging directory into out_dir (created if needed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for item in staging.iterdir():
-        os.replace(item, out_dir / item.name)
+        target = out_dir / item.name
+        if target.is_dir() and item.is_dir():
+            shutil.rmtree(target)
+        os.replace(item, target)
+
+
+def run_cycling(model: Model, out_dir, method: str = "auto", progress=None) -> dict:
+    """Cycle a model through its [load] history; write summary.json, result.vtu (final state)
+    and result.pvd with one VTU per history segment for animation."""
+    from .cycling import Cycling, Solver
+    from .export import write_fields_vtu, write_pvd
+    from .post import Stresses, smooth_by_region
+    from .thermoelastic import Solution
+
+    start = time.perf_counter()
+    solver = Solver(Cycling(model.problem, model.history, model.layers), method)
+    result = solver.run(progress)
+    problem = model.problem
+    basis = result.basis
+    eps0 = float(result.u[basis.N]) if problem.analysis == "generalized_plane_strain" else 0.0
+    final = result.snapshots[-1]
+    solution = Solution(problem, basis, result.u[:basis.N], eps0, solver.quad_points,
+                        np.full(solver.quad_points.shape[1:], final["temperature"]), None, None, None,
+                        {}, method)
+    stresses = Stresses(solution, given=final["fields"]["stress"])
+    summary = summarize(model, solution, stresses, 0.0)
+    summary.pop("timings_s")
+    summary.update({
+        "load": {"description": model.history.description, "table": model.history.table().tolist()},
+        "cycles": result.cycles,
+        "fatigue": result.fatigue,
+        "hysteresis": result.hysteresis,
+        "solver_stats": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.stats.items()},
+        "layers": [vars(layer) for layer in model.layers],
+    })
+
+    out_dir = Path(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=".pkgrel-", dir=_existing_parent(out_dir)))
+    try:
+        (staging / "steps").mkdir()
+        element_nodes = stresses.element_nodes
+        regions = problem.model.regions
+        entries = []
+        labels = stresses.labels
+        for k, snap in enumerate(result.snapshots):
+            fields = snap["fields"]
+            smoothed = smooth_by_region(basis, regions, np.concatenate(
+                [fields["stress"], fields["eps_in"], fields["eps_eq_in"], fields["w_in"]]), element_nodes)
+            nodal = {f"s_{c}": smoothed[i] for i, c in enumerate(labels)}
+            nodal.update({f"eps_in_{c}": smoothed[4 + i] for i, c in enumerate(labels)})
+            nodal["eps_eq_in"], nodal["w_in"] = smoothed[8], smoothed[9]
+            nodal["temperature"] = np.full_like(smoothed[8], snap["temperature"])
+            name = f"steps/step_{k:04d}.vtu"
+            write_fields_vtu(staging / name, problem.model, element_nodes, snap["u"], nodal)
+            entries.append((snap["time"], name))
+        write_pvd(staging / "result.pvd", entries)
+        shutil.copy(staging / entries[-1][1], staging / "result.vtu")
+        summary["solver_stats"]["total_s"] = round(time.perf_counter() - start, 4)
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2))
+        publish(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return summary

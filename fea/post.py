@@ -66,9 +66,13 @@ def _extrapolation_matrix(X: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Stresses:
-    """Recovered stress of a solution, with region-smoothed nodal values."""
+    """Recovered stress of a solution, with region-smoothed nodal values.
+
+    ``given`` replaces the thermoelastic stress recovery with quadrature stresses computed
+    elsewhere (the state at the end of a cycling history)."""
 
     solution: Solution
+    given: np.ndarray | None = None
 
     @cached_property
     def labels(self) -> tuple[str, ...]:
@@ -76,17 +80,18 @@ class Stresses:
 
     @cached_property
     def quadrature(self) -> np.ndarray:
-        return quadrature_stress(self.solution)
+        return self.given if self.given is not None else quadrature_stress(self.solution)
 
     @cached_property
     def element_nodes(self) -> np.ndarray:
         """(6, nel) scalar P2 node indices of every element (gmsh node order)."""
-        return _p2_element_nodes(self.solution)
+        return p2_element_nodes(self.solution.basis.mesh)
 
     @cached_property
     def nodal(self) -> np.ndarray:
         """Region-smoothed stress at the element nodes, shape (4, nel, 6)."""
-        return smooth_by_region(self.solution, self.quadrature, self.element_nodes)
+        return smooth_by_region(self.solution.basis, self.solution.problem.model.regions,
+                                self.quadrature, self.element_nodes)
 
     def nodal_fields(self) -> dict[str, np.ndarray]:
         """Named region-smoothed fields at element nodes, each (nel, 6)."""
@@ -143,19 +148,19 @@ class Stresses:
         return interface_traction(self, curve)
 
 
-def _p2_element_nodes(solution: Solution) -> np.ndarray:
-    mesh = solution.basis.mesh
+def p2_element_nodes(mesh) -> np.ndarray:
+    """(6, nel) scalar P2 node indices of every element (corners, then mid-edges: gmsh order)."""
     n_vertices = mesh.nvertices
     return np.vstack([mesh.t, n_vertices + mesh.t2f])
 
 
-def smooth_by_region(solution: Solution, values: np.ndarray, element_nodes: np.ndarray) -> np.ndarray:
+def smooth_by_region(basis, regions: dict, values: np.ndarray, element_nodes: np.ndarray) -> np.ndarray:
     """Extrapolate (k, nel, nqp) quadrature values to nodes and average within each region."""
-    E = _extrapolation_matrix(solution.basis.X)
+    E = _extrapolation_matrix(basis.X)
     per_element = np.einsum("iq,keq->kei", E, values)  # (k, nel, 6)
     out = np.empty_like(per_element)
     n_nodes = int(element_nodes.max()) + 1
-    for elements in solution.problem.model.regions.values():
+    for elements in regions.values():
         nodes = element_nodes[:, elements].T.ravel()  # (nel_r*6,)
         count = np.bincount(nodes, minlength=n_nodes)
         for k in range(values.shape[0]):

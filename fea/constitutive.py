@@ -1,0 +1,508 @@
+"""Constitutive models at quadrature points for incremental thermomechanical analysis.
+
+Every model maps the mechanical strain at the end of a time step to the stress, the consistent
+algorithmic tangent and the new internal state, for N points at once (numpy, no loops over points):
+
+    stress, tangent, new_state = model.update(eps_mech, state, T_old, T_new, dt, E, nu)
+
+Conventions (as in `fea.elasticity`): 4-vectors ``[11, 22, 33, 12]``; strain entry 12 is the
+engineering shear strain gamma_12, stress entry 12 is sigma_12; arrays have shape (4, N) and the
+tangent (4, 4, N). The 33 strain is known in plane strain, generalized plane strain and
+axisymmetry, so one 3D-isotropic update serves all three; plane stress (sigma_33 = 0 would need
+a local condensation) is refused for inelastic models (`check_analysis`).
+
+Inelastic models are von Mises (J2) with flow along the deviatoric stress, integrated by backward
+Euler. With isotropic elasticity the implicit update is a radial return: the stress lies on the
+line from the elastic trial stress towards the hydrostatic axis, and only the equivalent inelastic
+strain increment dp is unknown (Simo & Hughes 1998, Computational Inelasticity, ch. 3):
+
+    q = q_trial - 3 mu dp,      q = flow stress(dp / dt, T_new, internal state)
+
+For the rate-dependent laws the scalar equation is solved for u = ln(dp) with a bracketed,
+safeguarded Newton method, with the laws written in their inverse (flow stress from rate) form,
+which contains no sinh or power of the stress that could overflow at large time steps.
+
+Internal state (a dict of arrays; `update` returns a new dict and never writes into the old one):
+    eps_in     (4, N)  inelastic strain, engineering shear
+    eps_eq_in  (N,)    accumulated equivalent inelastic strain, sum of sqrt(2/3 d_eps_in : d_eps_in)
+    w_in       (N,)    accumulated inelastic work density (MPa = MJ/m^3), trapezoidal in stress
+    stress     (4, N)  stress at the end of the last step (needed by the trapezoidal work)
+    alpha      (4, N)  back stress (deviatoric, stress convention)   -- J2Plasticity only
+    s          (N,)    Anand deformation resistance (MPa)             -- Anand only
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from materials.models import KELVIN, R_GAS
+from materials.quantity import Quantity
+
+from .errors import InputError, SolverError
+
+# ---------------------------------------------------------------- tensor algebra on 4-vectors
+
+_ONE = np.array([1.0, 1.0, 1.0, 0.0])                # identity tensor as a 4-vector
+_TO_ENGINEERING = np.array([1.0, 1.0, 1.0, 2.0])    # tensor strain -> engineering shear
+# d(deviatoric stress)/d(engineering strain) = 2 mu * _DEVIATORIC (shear: s_12 = mu gamma_12)
+_DEVIATORIC = np.array([[2.0, -1.0, -1.0, 0.0],
+                        [-1.0, 2.0, -1.0, 0.0],
+                        [-1.0, -1.0, 2.0, 0.0],
+                        [0.0, 0.0, 0.0, 1.5]]) / 3.0
+
+
+def lame(E, nu):
+    """Lame constants (lambda, mu) of 3D isotropic elasticity."""
+    E = np.asarray(E, dtype=float)
+    nu = np.asarray(nu, dtype=float)
+    return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
+
+
+def hooke(eps, lam, mu):
+    """sigma = lambda tr(eps) I + 2 mu eps on 4-vectors (engineering shear in, sigma_12 out)."""
+    tr = eps[0] + eps[1] + eps[2]
+    return np.stack([lam * tr + 2 * mu * eps[0], lam * tr + 2 * mu * eps[1],
+                     lam * tr + 2 * mu * eps[2], mu * eps[3]])
+
+
+def elastic_stiffness(lam, mu) -> np.ndarray:
+    """Isotropic stiffness D (4, 4, N) with d sigma = D d eps (engineering shear)."""
+    lam = np.atleast_1d(lam)
+    mu = np.atleast_1d(mu)
+    D = np.zeros((4, 4, lam.size))
+    D[:3, :3] = lam
+    for i in range(3):
+        D[i, i] += 2 * mu
+    D[3, 3] = mu
+    return D
+
+
+def deviator(sigma):
+    return sigma - (sigma[0] + sigma[1] + sigma[2]) / 3.0 * _ONE[:, None]
+
+
+def von_mises(sigma):
+    """Equivalent stress sqrt(3/2 s:s) of a stress 4-vector (the shear entry counts twice in s:s)."""
+    s = deviator(sigma)
+    return np.sqrt(1.5 * (s[0] ** 2 + s[1] ** 2 + s[2] ** 2 + 2 * s[3] ** 2))
+
+
+def equivalent_strain(d_eps):
+    """sqrt(2/3 d:d) of a strain 4-vector with engineering shear (tensor shear = gamma / 2).
+    This is the equivalent strain of a deviatoric (inelastic) increment."""
+    return np.sqrt(2.0 / 3.0 * (d_eps[0] ** 2 + d_eps[1] ** 2 + d_eps[2] ** 2 + 0.5 * d_eps[3] ** 2))
+
+
+def work(sigma, eps):
+    """sigma : eps for a stress and an engineering strain 4-vector (sigma_12 gamma_12 = 2 sigma_12 eps_12)."""
+    return sigma[0] * eps[0] + sigma[1] * eps[1] + sigma[2] * eps[2] + sigma[3] * eps[3]
+
+
+def _asinh_exp(w):
+    """asinh(exp(w)) without overflow: w + ln(1 + sqrt(1 + exp(-2w))) for w > 0."""
+    w = np.asarray(w, dtype=float)
+    pos = w > 0
+    e_neg = np.exp(-np.abs(w))           # exp(-w) for w > 0, exp(w) for w <= 0: never overflows
+    return np.where(pos, w + np.log1p(np.sqrt(1 + e_neg**2)), np.arcsinh(e_neg))
+
+
+def _asinh_exp_slope(w):
+    """d asinh(exp(w)) / dw = 1 / sqrt(1 + exp(-2w)), between 0 and 1."""
+    w = np.asarray(w, dtype=float)
+    e_neg = np.exp(-np.abs(w))
+    return np.where(w > 0, 1 / np.sqrt(1 + e_neg**2), e_neg / np.sqrt(1 + e_neg**2))
+
+
+def _as_points(x, n):
+    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
+
+def _as_function(value) -> Callable:
+    """A temperature function from a number, a Quantity or any callable of T (degC)."""
+    if callable(value):
+        return value
+    v = float(value)
+    return lambda T: np.full(np.shape(T), v)
+
+
+def _kelvin(T_C):
+    return np.asarray(T_C, dtype=float) + KELVIN
+
+
+# ---------------------------------------------------------------- common radial-return algebra
+
+def _inelastic_base_state(n: int) -> dict:
+    return {"eps_in": np.zeros((4, n)), "eps_eq_in": np.zeros(n), "w_in": np.zeros(n),
+            "stress": np.zeros((4, n))}
+
+
+def _radial_return(sigma_trial, direction, q_trial, dp, ddp_dq, lam, mu):
+    """Stress, tangent and inelastic strain increment of a J2 radial return.
+
+    direction: deviatoric stress-like 4-vector the flow follows (trial deviator, or trial
+    deviator minus back stress) with equivalent value q_trial; dp the equivalent inelastic strain
+    increment; ddp_dq = d dp / d q_trial from the scalar consistency equation.
+
+        sigma = sigma_trial - 3 mu dp n,   n = direction / q_trial
+        d_eps_in = 3/2 dp n (tensor),      sqrt(2/3 d_eps_in : d_eps_in) = dp
+        C = D - 6 mu^2 (dp/q) I_dev + 9 mu^2 (dp/q - ddp_dq) n (x) n
+    using d direction / d eps = 2 mu I_dev and d q_trial / d eps = 3 mu n.
+    """
+    safe_q = np.where(q_trial > 0, q_trial, 1.0)
+    n = direction / safe_q
+    ratio = dp / safe_q
+    stress = sigma_trial - 3 * mu * dp * n
+    d_eps_in = 1.5 * dp * n * _TO_ENGINEERING[:, None]
+    tangent = (elastic_stiffness(lam, mu)
+               - 6 * mu**2 * ratio * _DEVIATORIC[:, :, None]
+               + 9 * mu**2 * (ratio - ddp_dq) * n[:, None, :] * n[None, :, :])
+    return stress, tangent, d_eps_in
+
+
+def _accumulate(state: dict, stress, d_eps_in, dp) -> dict:
+    """Base part of the new state: inelastic strain, equivalent strain and trapezoidal work."""
+    return {"eps_in": state["eps_in"] + d_eps_in,
+            "eps_eq_in": state["eps_eq_in"] + dp,
+            "w_in": state["w_in"] + work(0.5 * (state["stress"] + stress), d_eps_in),
+            "stress": stress}
+
+
+def _fail(what: str, bad: np.ndarray, residual: np.ndarray, T: np.ndarray, iterations: int):
+    raise SolverError(
+        f"{what}: local iteration did not converge in {iterations} iterations at {int(bad.size)} "
+        f"point(s); max residual {float(np.max(np.abs(residual))):.3g}, "
+        f"T = {float(np.min(T)):g}..{float(np.max(T)):g} degC")
+
+
+# residual tolerance of the local equations, relative to the trial stress: far below what the
+# global Newton iteration can resolve, and above round-off of the stress differences
+_LOCAL_RTOL = 1e-12
+_U_RANGE = 60.0        # bracket for ln(dp): dp down to e^-60 ~ 1e-26 of its elastic bound
+_Q_FLOOR = 1e-10       # MPa: below this trial stress no creep is worth resolving (dp = 0)
+
+
+def _solve_rate_equation(q_trial, three_mu, flow_stress, T, max_iterations, what):
+    """Backward-Euler consistency of a rate-dependent J2 model, for dp >= 0:
+
+        r(u) = q_trial - 3 mu dp - q_flow(dp) = 0,   u = ln dp,
+
+    where q_flow(u, idx) -> (q_flow, d q_flow / du) is the flow law in inverse form at points idx.
+    r is positive at dp -> 0 and negative at dp = q_trial / (3 mu) (no stress left), so the root is
+    bracketed; Newton steps in u that leave the bracket are replaced by bisection. For the creep laws
+    r is concave and decreasing in u, so Newton from the upper end never overshoots.
+    Returns dp and ddp_dq = d dp / d q_trial = -dp / (dr/du).
+    """
+    n = q_trial.size
+    dp = np.zeros(n)
+    ddp_dq = np.zeros(n)
+    act = np.flatnonzero(q_trial > _Q_FLOOR)
+    if act.size == 0:
+        return dp, ddp_dq
+    qt, tm = q_trial[act], three_mu[act]
+
+    def residual(u, idx):
+        q_flow, dq_du = flow_stress(u, act[idx])
+        e_u = np.exp(u)
+        return qt[idx] - tm[idx] * e_u - q_flow, -tm[idx] * e_u - dq_du
+
+    hi = np.log(qt / tm)
+    lo = hi - _U_RANGE
+    every = np.arange(act.size)
+    r_lo, _ = residual(lo, every)
+    negligible = r_lo <= 0          # even dp ~ 1e-26 dp_max over-relaxes: creep is nil here
+    u = hi.copy()
+    r, drdu = residual(u, every)
+    todo = every[~negligible]
+    for _ in range(max_iterations):
+        done = (np.abs(r[todo]) <= _LOCAL_RTOL * qt[todo]) | (hi[todo] - lo[todo] < 1e-14)
+        todo = todo[~done]
+        if todo.size == 0:
+            break
+        step = -r[todo] / drdu[todo]
+        u_new = u[todo] + step
+        outside = ~((u_new > lo[todo]) & (u_new < hi[todo])) | ~np.isfinite(u_new)
+        u_new = np.where(outside, 0.5 * (lo[todo] + hi[todo]), u_new)
+        r_new, drdu_new = residual(u_new, todo)
+        u[todo], r[todo], drdu[todo] = u_new, r_new, drdu_new
+        below = r_new > 0           # root lies above u_new
+        lo[todo] = np.where(below, u_new, lo[todo])
+        hi[todo] = np.where(below, hi[todo], u_new)
+    else:
+        _fail(what, act[todo], r[todo] / qt[todo], T[act[todo]], max_iterations)
+    ok = ~negligible
+    dp[act[ok]] = np.exp(u[ok])
+    ddp_dq[act[ok]] = -np.exp(u[ok]) / drdu[ok]
+    return dp, ddp_dq
+
+
+# ---------------------------------------------------------------- models
+
+def _check_step(dt):
+    if not dt > 0:
+        raise InputError(f"time step dt = {dt!r} s must be > 0 for a rate-dependent model")
+
+
+@dataclass(frozen=True)
+class Elastic:
+    """Linear isotropic elasticity: sigma = D(E, nu) eps_mech; nothing inelastic happens."""
+
+    inelastic = False
+
+    def initial_state(self, n_points: int) -> dict:
+        return _inelastic_base_state(n_points)
+
+    def check_analysis(self, analysis: str) -> None:
+        return None
+
+    def update(self, eps_mech, state, T_old, T_new, dt, E, nu):
+        eps_mech = np.asarray(eps_mech, dtype=float)
+        lam, mu = lame(_as_points(E, eps_mech.shape[1]), _as_points(nu, eps_mech.shape[1]))
+        stress = hooke(eps_mech, lam, mu)
+        return stress, elastic_stiffness(lam, mu), {**state, "stress": stress}
+
+
+class _Inelastic:
+    """Shared parts of the J2 models: the state, plane-stress refusal, trial stress."""
+
+    inelastic = True
+
+    def check_analysis(self, analysis: str) -> None:
+        if analysis == "plane_stress":
+            raise InputError(f"analysis = 'plane_stress' is not supported with the inelastic model "
+                             f"'{type(self).__name__}' (use plane_strain, generalized_plane_strain "
+                             f"or axisymmetric)")
+
+    def initial_state(self, n_points: int) -> dict:
+        return _inelastic_base_state(n_points)
+
+    @staticmethod
+    def _trial(eps_mech, state, E, nu):
+        eps_mech = np.asarray(eps_mech, dtype=float)
+        n = eps_mech.shape[1]
+        lam, mu = lame(_as_points(E, n), _as_points(nu, n))
+        return hooke(eps_mech - state["eps_in"], lam, mu), lam, mu
+
+
+@dataclass(frozen=True)
+class J2Plasticity(_Inelastic):
+    """Rate-independent von Mises plasticity with linear isotropic and linear kinematic
+    (Prager/Ziegler) hardening and a temperature-dependent yield stress:
+
+        f = sqrt(3/2 (s - alpha):(s - alpha)) - (sigma_y(T) + H_iso(T) p) <= 0
+        d alpha = 2/3 H_kin d eps_p          (uniaxial: back stress H_kin eps_p)
+
+    so the uniaxial plastic modulus d sigma / d eps_p is H_iso + H_kin. Radial return with the
+    consistent tangent (Simo & Taylor 1985, CMAME 48:101; Simo & Hughes 1998, sec. 3.3).
+    yield_stress, isotropic_modulus, kinematic_modulus: numbers or callables of T (degC), MPa.
+    """
+
+    yield_stress: Callable
+    isotropic_modulus: Callable
+    kinematic_modulus: Callable = field(default=0.0)
+
+    def __post_init__(self):
+        for name in ("yield_stress", "isotropic_modulus", "kinematic_modulus"):
+            object.__setattr__(self, name, _as_function(getattr(self, name)))
+
+    @classmethod
+    def from_plasticity(cls, plasticity, kinematic_fraction: float = 0.0) -> "J2Plasticity":
+        """From `materials.models.Plasticity`; a fraction of its hardening modulus may be kinematic."""
+        if not 0.0 <= kinematic_fraction <= 1.0:
+            raise InputError(f"kinematic = {kinematic_fraction!r} must be a fraction in [0, 1]")
+        H = plasticity.hardening_modulus
+        return cls(plasticity.yield_stress,
+                   lambda T: (1.0 - kinematic_fraction) * H(T),
+                   lambda T: kinematic_fraction * H(T))
+
+    def initial_state(self, n_points: int) -> dict:
+        return {**_inelastic_base_state(n_points), "alpha": np.zeros((4, n_points))}
+
+    def update(self, eps_mech, state, T_old, T_new, dt, E, nu):
+        sigma_trial, lam, mu = self._trial(eps_mech, state, E, nu)
+        T_new = _as_points(T_new, sigma_trial.shape[1])
+        H_iso, H_kin = self.isotropic_modulus(T_new), self.kinematic_modulus(T_new)
+        relative = deviator(sigma_trial) - state["alpha"]
+        q_trial = np.sqrt(1.5 * (relative[0] ** 2 + relative[1] ** 2 + relative[2] ** 2 + 2 * relative[3] ** 2))
+        overstress = q_trial - (self.yield_stress(T_new) + H_iso * state["eps_eq_in"])
+        plastic = overstress > 0
+        # linear hardening makes the consistency condition linear in dp
+        stiffness = 3 * mu + H_iso + H_kin
+        dp = np.where(plastic, overstress / stiffness, 0.0)
+        ddp_dq = np.where(plastic, 1.0 / stiffness, 0.0)
+        stress, tangent, d_eps_in = _radial_return(sigma_trial, relative, q_trial, dp, ddp_dq, lam, mu)
+        new = _accumulate(state, stress, d_eps_in, dp)
+        safe_q = np.where(q_trial > 0, q_trial, 1.0)
+        new["alpha"] = state["alpha"] + H_kin * dp * relative / safe_q
+        return stress, tangent, new
+
+
+@dataclass(frozen=True)
+class _RateModel(_Inelastic):
+    """Backward-Euler J2 flow with eps_eq_dot = rate(q, T); subclasses give the inverse law."""
+
+    def _flow_stress(self, log_rate, T_K, state, dt, idx, extra):
+        """Flow stress and its derivative with respect to ln(rate) at points idx; `extra` is a
+        per-update scratch dict (Anand keeps its resistance s there)."""
+        raise NotImplementedError
+
+    def update(self, eps_mech, state, T_old, T_new, dt, E, nu):
+        _check_step(dt)
+        sigma_trial, lam, mu = self._trial(eps_mech, state, E, nu)
+        n = sigma_trial.shape[1]
+        T_new = _as_points(T_new, n)
+        T_K = _kelvin(T_new)
+        s_trial = deviator(sigma_trial)
+        q_trial = von_mises(sigma_trial)
+        extra = {}
+
+        def flow_stress(u, idx):
+            return self._flow_stress(u - np.log(dt), T_K[idx], state, dt, idx, extra)
+
+        dp, ddp_dq = _solve_rate_equation(q_trial, 3 * mu * np.ones(n), flow_stress, T_new,
+                                          self.max_iterations, type(self).__name__)
+        stress, tangent, d_eps_in = _radial_return(sigma_trial, s_trial, q_trial, dp, ddp_dq, lam, mu)
+        new = _accumulate(state, stress, d_eps_in, dp)
+        self._finish_state(new, state, dp, extra)
+        return stress, tangent, new
+
+    def _finish_state(self, new, state, dp, extra):
+        return None
+
+
+@dataclass(frozen=True)
+class NortonCreep(_RateModel):
+    """Norton power-law creep, eps_eq_dot = A q^n exp(-Q / (R T)); A in 1/(s MPa^n), Q in J/mol,
+    T absolute. Inverse form: q = (rate exp(Q/RT) / A)^(1/n)."""
+
+    A: float
+    n: float
+    Q: float = 0.0
+    max_iterations: int = 100
+
+    @classmethod
+    def from_norton(cls, norton) -> "NortonCreep":
+        return cls(A=norton.A, n=norton.n, Q=norton.Q)
+
+    def rate(self, q, T_C):
+        return self.A * np.abs(q) ** self.n * np.exp(-self.Q / (R_GAS * _kelvin(T_C)))
+
+    def _flow_stress(self, log_rate, T_K, state, dt, idx, extra):
+        q = np.exp((log_rate - np.log(self.A) + self.Q / (R_GAS * T_K)) / self.n)
+        return q, q / self.n
+
+
+@dataclass(frozen=True)
+class GarofaloCreep(_RateModel):
+    """Garofalo hyperbolic-sine creep (Garofalo 1963, Trans. AIME 227:351),
+    eps_eq_dot = C1 sinh(C2 q)^C3 exp(-C4 / T); C1 in 1/s, C2 in 1/MPa, C4 = Q/R in K.
+    Inverse form: q = asinh((rate exp(C4/T) / C1)^(1/C3)) / C2."""
+
+    C1: float
+    C2: float
+    C3: float
+    C4: float
+    max_iterations: int = 100
+
+    @classmethod
+    def from_garofalo(cls, g) -> "GarofaloCreep":
+        return cls(C1=g.C1, C2=g.C2, C3=g.C3, C4=g.C4)
+
+    def rate(self, q, T_C):
+        return self.C1 * np.sinh(self.C2 * np.abs(q)) ** self.C3 * np.exp(-self.C4 / _kelvin(T_C))
+
+    def _flow_stress(self, log_rate, T_K, state, dt, idx, extra):
+        w = (log_rate - np.log(self.C1) + self.C4 / T_K) / self.C3
+        return _asinh_exp(w) / self.C2, _asinh_exp_slope(w) / (self.C2 * self.C3)
+
+
+@dataclass(frozen=True)
+class Anand(_RateModel):
+    """Anand viscoplasticity (Anand 1985, J. Eng. Mater. Technol. 104:12; Brown, Kim & Anand 1989,
+    Int. J. Plasticity 5:95) in J2 form, q the von Mises stress and p the equivalent inelastic strain:
+
+        p_dot = A exp(-Q/(R T)) sinh(xi q / s)^(1/m)
+        s_dot = h0 |1 - s/s*|^a sign(1 - s/s*) p_dot,   s* = s_hat (p_dot exp(Q/(R T)) / A)^n
+
+    Backward Euler in (dp, s): for a trial dp the s equation is solved exactly (it is monotone in
+    s and bracketed by s_old and s*), and the outer consistency equation
+    q_trial - 3 mu dp = (s/xi) asinh(z^m), z = (dp/dt) exp(Q/RT) / A, is solved for ln dp.
+    The tangent accounts for s(dp) through ds/ddp. Parameter names as in materials.models.Anand.
+    """
+
+    s0: float
+    Q_over_R: float
+    A: float
+    xi: float
+    m: float
+    h0: float
+    s_hat: float
+    n: float
+    a: float
+    max_iterations: int = 100
+
+    @classmethod
+    def from_anand(cls, p) -> "Anand":
+        return cls(s0=p.s0, Q_over_R=p.Q_over_R, A=p.A, xi=p.xi, m=p.m, h0=p.h0, s_hat=p.s_hat,
+                   n=p.n, a=p.a)
+
+    def saturation_stress(self, rate, T_C):
+        """sigma* = (s_hat/xi) z^n asinh(z^m), z = (rate/A) exp(Q/(R T)) (Brown, Kim & Anand 1989)."""
+        z = np.asarray(rate, dtype=float) / self.A * np.exp(self.Q_over_R / _kelvin(T_C))
+        return self.s_hat / self.xi * z**self.n * np.arcsinh(z**self.m)
+
+    def initial_state(self, n_points: int) -> dict:
+        return {**_inelastic_base_state(n_points), "s": np.full(n_points, float(self.s0))}
+
+    def _evolution(self, s, s_old, s_star, dp):
+        """Residual of the implicit s update and its derivative in s, with g = 1 - s/s*."""
+        g = 1.0 - s / s_star
+        B = np.abs(g) ** self.a * np.sign(g)
+        dB_dg = self.a * np.abs(g) ** (self.a - 1.0) if self.a >= 1 else \
+            self.a * np.maximum(np.abs(g), 1e-300) ** (self.a - 1.0)
+        phi = s - s_old - self.h0 * dp * B
+        return phi, 1.0 + self.h0 * dp * dB_dg / s_star, B, dB_dg
+
+    def _resistance(self, dp, s_star, s_old, s_guess, T):
+        """Solve s - s_old = h0 dp |1 - s/s*|^a sign(1 - s/s*) for s (bracketed Newton).
+        The left side grows and the right side falls with s, so the root is unique and lies
+        between s_old and s*."""
+        lo, hi = np.minimum(s_old, s_star), np.maximum(s_old, s_star)
+        s = np.where((s_guess > lo) & (s_guess < hi), s_guess, s_old)
+        todo = np.arange(s.size)
+        for _ in range(self.max_iterations):
+            phi, dphi, _, _ = self._evolution(s[todo], s_old[todo], s_star[todo], dp[todo])
+            done = (np.abs(phi) <= _LOCAL_RTOL * hi[todo]) | (hi[todo] - lo[todo] <= 1e-15 * hi[todo])
+            phi, dphi, todo = phi[~done], dphi[~done], todo[~done]
+            if todo.size == 0:
+                return s
+            lo[todo] = np.where(phi < 0, s[todo], lo[todo])
+            hi[todo] = np.where(phi < 0, hi[todo], s[todo])
+            s_new = s[todo] - phi / dphi
+            inside = (s_new > lo[todo]) & (s_new < hi[todo])
+            s[todo] = np.where(inside, s_new, 0.5 * (lo[todo] + hi[todo]))
+        _fail("Anand deformation resistance", todo, phi / hi[todo], T[todo], self.max_iterations)
+
+    def _flow_stress(self, log_rate, T_K, state, dt, idx, extra):
+        log_z = log_rate - np.log(self.A) + self.Q_over_R / T_K
+        dp = np.exp(log_rate) * dt
+        s_star = self.s_hat * np.exp(self.n * log_z)
+        s_old = state["s"][idx]
+        cache = extra.setdefault("s", state["s"].copy())
+        s = self._resistance(dp, s_star, s_old, cache[idx], T_K - KELVIN)
+        cache[idx] = s
+        _, dphi_ds, B, dB_dg = self._evolution(s, s_old, s_star, dp)
+        # d phi / d dp at fixed s, through dp itself and through s*(dp): ds*/ddp = n s*/dp
+        dphi_ddp = -self.h0 * (B + dB_dg * self.n * s / s_star)
+        ds_du = -dp * dphi_ddp / dphi_ds
+        w = self.m * log_z
+        asinh_term = _asinh_exp(w)
+        q = s / self.xi * asinh_term
+        dq_du = ds_du / self.xi * asinh_term + s / self.xi * self.m * _asinh_exp_slope(w)
+        return q, dq_du
+
+    def _finish_state(self, new, state, dp, extra):
+        # the outer solver evaluated every point last at its converged dp; where dp = 0 the
+        # resistance does not move (s_dot is proportional to p_dot)
+        new["s"] = np.where(dp > 0, extra["s"], state["s"]) if "s" in extra else state["s"]

@@ -1,0 +1,423 @@
+"""Thermal cycling: incremental Newton solution through a temperature history with
+viscoplastic solder, plastic metals and elastic everything else.
+
+At every step n -> n+1 find u with
+
+    R(u) = int B^T sigma(eps(u) - eps_th(T_n+1), state_n, dt) dV - f_ext = 0
+
+by Newton's method on the consistent tangent K = int B^T D B dV (fea.operators), with
+backtracking line search, automatic step cut-back when a step does not converge and growth
+back to the nominal step after easy steps. Factorizations are reused across iterations and
+steps while the convergence rate stays good (modified Newton), and refreshed when it does not.
+
+Per cycle the inelastic strain energy density dW and the accumulated equivalent inelastic
+strain are volume-averaged over every inelastic region and over thin layers next to named
+interfaces (Darveaux's averaging); fatigue lives follow from the material's constants.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import constitutive
+from .errors import InputError, SolverError
+from .linsolve import factorize
+from .load_history import LoadHistory
+from .operators import StrainOperator
+from .thermoelastic import (Thermoelastic, check_constrained, fixed_dofs, make_basis,
+                            traction_load)
+
+CYCLING_ANALYSES = ("plane_strain", "generalized_plane_strain", "axisymmetric")
+THERMAL_DIRECTION = np.array([1.0, 1.0, 1.0, 0.0])
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Darveaux averaging layer: the part of ``region`` within ``thickness`` um of ``interface``."""
+
+    name: str
+    region: str
+    interface: str
+    thickness: float
+    crack_length: float | None = None  # um; default: the interface's extent (diameter if round)
+
+
+@dataclass
+class Cycling:
+    problem: Thermoelastic          # mesh, analysis, materials, supports (its temperature is unused)
+    history: LoadHistory
+    layers: Sequence[Layer] = ()
+    tolerance: float = 1e-6         # residual norm relative to the internal-force scale
+    max_iterations: int = 12
+    max_cutbacks: int = 8
+    stabilised_change: float = 0.05  # |dW_N - dW_N-1| / dW_N below which a cycle is stabilised
+
+
+@dataclass
+class Group:
+    """An averaging group: quadrature points of a region (or a layer of it) and their volumes."""
+
+    name: str
+    region: str
+    points: np.ndarray   # indices into the region's flattened quadrature points
+    volume: np.ndarray   # dV of those points
+
+
+@dataclass
+class RegionState:
+    name: str
+    elements: np.ndarray
+    material: object
+    model: object
+    stress_free: float
+    volume: np.ndarray      # (n,) dV of the region's quadrature points (flattened)
+    state: dict
+
+    @property
+    def inelastic(self) -> bool:
+        return not isinstance(self.model, constitutive.Elastic)
+
+
+@dataclass
+class CyclingResult:
+    analysis: str
+    steps: list = field(default_factory=list)        # per converged step: t, T, cycle, iterations
+    cycles: list = field(default_factory=list)       # per cycle: dW and d_eps_in per group
+    hysteresis: dict = field(default_factory=dict)   # per group: time series of averages
+    fatigue: dict = field(default_factory=dict)
+    snapshots: list = field(default_factory=list)    # (time, T, u, per-region fields)
+    stats: dict = field(default_factory=dict)
+    u: np.ndarray | None = None
+    regions: list = field(default_factory=list)
+    basis: object = None
+    operator: object = None
+
+
+class StepFailed(Exception):
+    pass
+
+
+def _volume_average(values: np.ndarray, volume: np.ndarray) -> np.ndarray:
+    return (values * volume).sum(axis=-1) / volume.sum()
+
+
+def build_groups(cycling: Cycling, regions: list[RegionState], quad_points: np.ndarray) -> list[Group]:
+    """One group per inelastic region, plus one per requested layer."""
+    model = cycling.problem.model
+    by_name = {r.name: r for r in regions}
+    groups = [Group(r.name, r.name, np.arange(r.volume.size), r.volume) for r in regions if r.inelastic]
+    for layer in cycling.layers:
+        region = by_name.get(layer.region)
+        if region is None:
+            raise InputError(f"[[layer]] '{layer.name}': region '{layer.region}' is not in the mesh; "
+                             f"it has: {', '.join(by_name)}")
+        if not layer.thickness > 0:
+            raise InputError(f"[[layer]] '{layer.name}': thickness = {layer.thickness} must be > 0 um")
+        facets = model.require_curve(layer.interface, f"[[layer]] '{layer.name}'")
+        x = quad_points[:, region.elements].reshape(2, -1)
+        distance = distance_to_facets(model, facets, x)
+        points = np.flatnonzero(distance <= layer.thickness)
+        if points.size == 0:
+            raise InputError(f"[[layer]] '{layer.name}': no quadrature point of '{layer.region}' lies within "
+                             f"{layer.thickness} um of '{layer.interface}'; use a thicker layer or a finer mesh")
+        groups.append(Group(layer.name, layer.region, points, region.volume[points]))
+    return groups
+
+
+def distance_to_facets(model, facets: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Distance from points (2, n) to the curve made of the facets (each as two chords)."""
+    mesh = model.mesh
+    ends = mesh.facets[:, facets]
+    mid = mesh.nvertices + facets
+    p = mesh.doflocs
+    starts = np.hstack([p[:, ends[0]], p[:, mid]])
+    stops = np.hstack([p[:, mid], p[:, ends[1]]])
+    best = np.full(points.shape[1], np.inf)
+    for chunk in np.array_split(np.arange(starts.shape[1]), max(1, starts.shape[1] // 256)):
+        a, b = starts[:, chunk][:, :, None], stops[:, chunk][:, :, None]
+        ab = b - a
+        t = np.clip(np.sum((points[:, None, :] - a) * ab, axis=0) / np.maximum(np.sum(ab * ab, axis=0), 1e-300), 0, 1)
+        closest = a + ab * t[None]
+        best = np.minimum(best, np.hypot(*(points[:, None, :] - closest)).min(axis=0))
+    return best
+
+
+def interface_extent(model, curve: str, axisymmetric: bool) -> float:
+    """Crack path length across an interface: its diameter if round, else its length."""
+    facets = model.curves[curve]
+    ends = model.mesh.facets[:, facets]
+    p = model.mesh.doflocs
+    if axisymmetric:
+        return 2.0 * float(p[0, ends].max())
+    return float(np.hypot(*(p[:, ends[1]] - p[:, ends[0]])).sum())
+
+
+class Solver:
+    """The incremental Newton machinery for one Cycling problem."""
+
+    def __init__(self, cycling: Cycling, method: str = "auto"):
+        problem = cycling.problem
+        if problem.analysis not in CYCLING_ANALYSES:
+            raise InputError(f"analysis = '{problem.analysis}' cannot be cycled with inelastic "
+                             f"materials; use one of {', '.join(CYCLING_ANALYSES)}")
+        self.cycling = cycling
+        self.method = method
+        model = problem.model
+        missing = [name for name in model.regions if name not in problem.materials]
+        if missing:
+            raise InputError(f"region(s) without a material: {', '.join(missing)}")
+        self.basis = make_basis(model)
+        self.operator = StrainOperator(self.basis, problem.analysis)
+        self.quad_points = self.basis.mapping.F(self.basis.X)
+        self.nqp = self.quad_points.shape[2]
+        fixed = fixed_dofs(problem)
+        check_constrained(problem, fixed)
+        self.free = np.ones(self.operator.n, dtype=bool)
+        self.free[fixed] = False
+        self.f_ext = np.zeros(self.operator.n)
+        self.f_ext[:self.basis.N] = traction_load(problem, self.basis)
+        self.regions = []
+        for name, elements in model.regions.items():
+            material = problem.materials[name]
+            T0 = (problem.stress_free_temperature if problem.stress_free_temperature is not None
+                  else material.stress_free_temperature)
+            rmodel = constitutive.from_material(material)
+            volume = self.operator.weights[elements].ravel()
+            self.regions.append(RegionState(name, elements, material, rmodel, float(T0), volume,
+                                            rmodel.initial_state(volume.size)))
+        self.groups = build_groups(cycling, self.regions, self.quad_points)
+        self.factorization = None
+        self.refactor_next = True
+        self.counters = {"iterations": 0, "factorizations": 0, "cutbacks": 0, "steps": 0,
+                         "assembly_s": 0.0, "factorization_s": 0.0, "constitutive_s": 0.0}
+
+    # ----------------------------------------------------------------- one step
+    def _material_at(self, region: RegionState, T: float):
+        Tn = np.full(region.volume.size, T)
+        E, nu = region.material.E(Tn), region.material.nu(Tn)
+        eth = region.material.thermal_strain(Tn, np.full_like(Tn, region.stress_free))
+        return E, nu, eth
+
+    def _evaluate(self, u, T_old, T_new, dt, properties):
+        """Stress, tangent and trial states of all regions for the displacement u."""
+        t0 = time.perf_counter()
+        eps = self.operator.strain(u)
+        nel = eps.shape[1]
+        stress = np.empty((4, nel, self.nqp))
+        tangent = np.empty((4, 4, nel, self.nqp))
+        states = []
+        for region, (E, nu, eth) in zip(self.regions, properties):
+            n = region.volume.size
+            eps_mech = eps[:, region.elements].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
+            s, D, st = region.model.update(eps_mech, region.state, np.full(n, T_old),
+                                           np.full(n, T_new), dt, E, nu)
+            stress[:, region.elements] = s.reshape(4, -1, self.nqp)
+            tangent[:, :, region.elements] = D.reshape(4, 4, -1, self.nqp)
+            states.append(st)
+        self.counters["constitutive_s"] += time.perf_counter() - t0
+        return stress, tangent, states
+
+    def _residual(self, stress):
+        r = self.operator.internal_force(stress) - self.f_ext
+        scale = np.linalg.norm(self.operator.internal_force(np.abs(stress))[self.free])
+        return r, np.linalg.norm(r[self.free]), scale
+
+    def _factorize(self, tangent):
+        t0 = time.perf_counter()
+        K = self.operator.tangent(tangent)
+        free = self.free
+        K_free = K[free][:, free]
+        self.counters["assembly_s"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        self.factorization = factorize(K_free, self.method)
+        self.counters["factorization_s"] += time.perf_counter() - t0
+        self.counters["factorizations"] += 1
+
+    def step(self, u, T_old, T_new, dt):
+        """Newton iterations for one step; returns (u, states, stress, iterations) or raises StepFailed."""
+        properties = [self._material_at(r, T_new) for r in self.regions]
+        u = u.copy()
+        history = []
+        try:
+            stress, tangent, states = self._evaluate(u, T_old, T_new, dt, properties)
+        except SolverError as exc:
+            raise StepFailed(str(exc)) from None
+        r, norm, scale = self._residual(stress)
+        for iteration in range(self.cycling.max_iterations + 1):
+            history.append(norm)
+            if norm <= self.cycling.tolerance * max(scale, 1e-30) or norm < 1e-14:
+                return u, states, stress, iteration, history
+            if iteration == self.cycling.max_iterations:
+                break
+            slow = len(history) > 1 and norm > 0.25 * history[-2]
+            if self.factorization is None or self.refactor_next or slow:
+                self._factorize(tangent)
+                self.refactor_next = False
+            du = np.zeros_like(u)
+            du[self.free] = self.factorization.solve(-r[self.free])
+            # backtracking line search on the residual norm
+            for alpha in (1.0, 0.5, 0.25):
+                try:
+                    trial = self._evaluate(u + alpha * du, T_old, T_new, dt, properties)
+                except SolverError:
+                    continue
+                r_trial, norm_trial, scale_trial = self._residual(trial[0])
+                if norm_trial < norm or alpha == 0.25:
+                    break
+            else:
+                raise StepFailed("constitutive update failed at every line-search length")
+            u = u + alpha * du
+            stress, tangent, states = trial
+            r, norm, scale = r_trial, norm_trial, scale_trial
+            self.counters["iterations"] += 1
+        self.refactor_next = True
+        raise StepFailed("residual history " + ", ".join(f"{h:.3g}" for h in history))
+
+    # ----------------------------------------------------------------- the history
+    def run(self, progress: Callable | None = None, snapshot_every_segment: bool = True) -> CyclingResult:
+        cycling = self.cycling
+        history = cycling.history
+        result = CyclingResult(cycling.problem.analysis, regions=self.regions, basis=self.basis,
+                               operator=self.operator)
+        for g in self.groups:
+            result.hysteresis[g.name] = {"time": [], "temperature": [], "stress": [], "eps_in": [],
+                                         "w_in": [], "eps_eq_in": []}
+        u = np.zeros(self.operator.n)
+        t = history.segments[0].t0
+        T = history.segments[0].T0
+        cycle_start = {}
+        start = time.perf_counter()
+        for segment in history.segments:
+            if segment.cycle not in cycle_start:
+                cycle_start[segment.cycle] = self._group_totals()
+            for target in segment.times():
+                dt = target - t
+                cuts = 0
+                while t < target - 1e-9 * max(1.0, abs(target)):
+                    dt = min(dt, target - t)
+                    T_new = float(segment.temperature(t + dt))
+                    try:
+                        u_new, states, stress, iterations, residuals = self.step(u, T, T_new, dt)
+                    except StepFailed as failure:
+                        cuts += 1
+                        self.counters["cutbacks"] += 1
+                        if cuts > cycling.max_cutbacks:
+                            raise SolverError(
+                                f"step did not converge at t = {t + dt:.6g} s, T = {T_new:.4g} degC after "
+                                f"{cuts - 1} cut-backs (last dt = {dt:.3g} s): {failure}") from None
+                        dt *= 0.5
+                        continue
+                    for region, st in zip(self.regions, states):
+                        region.state = st
+                    u, t, T = u_new, t + dt, T_new
+                    self.counters["steps"] += 1
+                    result.steps.append({"time": t, "temperature": T, "cycle": segment.cycle,
+                                         "iterations": iterations, "dt": dt})
+                    self._record(result, t, T)
+                    if progress:
+                        progress(segment, t, T, iterations, self.counters)
+                    if iterations <= 3:
+                        dt *= 2.0  # grow back after easy steps
+            if segment.cycle >= 1 and (segment is history.segments[-1]
+                                       or history.segments[history.segments.index(segment) + 1].cycle != segment.cycle):
+                result.cycles.append(self._cycle_summary(segment.cycle, cycle_start[segment.cycle]))
+            if snapshot_every_segment:
+                result.snapshots.append(self._snapshot(t, T, u))
+        result.u = u
+        result.stats = dict(self.counters, wall_s=time.perf_counter() - start,
+                            dofs=int(self.operator.n), elements=int(cycling.problem.model.n_elements))
+        result.fatigue = self._fatigue(result)
+        return result
+
+    def _group_totals(self) -> dict:
+        by_name = {r.name: r for r in self.regions}
+        totals = {}
+        for g in self.groups:
+            state = by_name[g.region].state
+            totals[g.name] = (_volume_average(state["w_in"][g.points], g.volume),
+                              _volume_average(state["eps_eq_in"][g.points], g.volume))
+        return totals
+
+    def _cycle_summary(self, cycle: int, at_start: dict) -> dict:
+        at_end = self._group_totals()
+        return {"cycle": cycle,
+                "dW": {name: at_end[name][0] - at_start[name][0] for name in at_end},
+                "d_eps_in": {name: at_end[name][1] - at_start[name][1] for name in at_end}}
+
+    def _record(self, result: CyclingResult, t: float, T: float) -> None:
+        by_name = {r.name: r for r in self.regions}
+        for g in self.groups:
+            state = by_name[g.region].state
+            h = result.hysteresis[g.name]
+            h["time"].append(t)
+            h["temperature"].append(T)
+            h["stress"].append(_volume_average(state["stress"][:, g.points], g.volume).tolist())
+            h["eps_in"].append(_volume_average(state["eps_in"][:, g.points], g.volume).tolist())
+            h["w_in"].append(float(_volume_average(state["w_in"][g.points], g.volume)))
+            h["eps_eq_in"].append(float(_volume_average(state["eps_eq_in"][g.points], g.volume)))
+
+    def _snapshot(self, t: float, T: float, u: np.ndarray) -> dict:
+        nel = self.cycling.problem.model.n_elements
+        fields = {"stress": np.zeros((4, nel, self.nqp)), "eps_in": np.zeros((4, nel, self.nqp)),
+                  "eps_eq_in": np.zeros((1, nel, self.nqp)), "w_in": np.zeros((1, nel, self.nqp))}
+        for region in self.regions:
+            e = region.elements
+            fields["stress"][:, e] = region.state["stress"].reshape(4, -1, self.nqp)
+            fields["eps_in"][:, e] = region.state["eps_in"].reshape(4, -1, self.nqp)
+            fields["eps_eq_in"][0, e] = region.state["eps_eq_in"].reshape(-1, self.nqp)
+            fields["w_in"][0, e] = region.state["w_in"].reshape(-1, self.nqp)
+        return {"time": t, "temperature": T, "u": u[:self.basis.N].copy(), "fields": fields}
+
+    def _fatigue(self, result: CyclingResult) -> dict:
+        """Lives from the last cycle's dW and inelastic strain, per group with fatigue data."""
+        if not result.cycles:
+            return {}
+        last = result.cycles[-1]
+        previous = result.cycles[-2] if len(result.cycles) > 1 else None
+        history = self.cycling.history
+        period = np.diff(history.cycle_window(last["cycle"]))[0]
+        temps = [s.T1 for s in history.segments if s.cycle == last["cycle"]]
+        T_mean = 0.5 * (max(temps) + min(temps))
+        by_name = {r.name: r for r in self.regions}
+        layers = {layer.name: layer for layer in self.cycling.layers}
+        model = self.cycling.problem.model
+        axisymmetric = self.cycling.problem.analysis == "axisymmetric"
+        out = {}
+        for g in self.groups:
+            material = by_name[g.region].material
+            dW, d_eps = last["dW"][g.name], last["d_eps_in"][g.name]
+            change = (abs(dW - previous["dW"][g.name]) / abs(dW)
+                      if previous is not None and dW != 0 else None)
+            entry = {"dW": dW, "d_eps_in": d_eps, "cycle": last["cycle"],
+                     "stabilised": change is not None and change < self.cycling.stabilised_change,
+                     "dW_change_last_cycle": change}
+            fatigue = getattr(material, "fatigue", None)
+            if fatigue is not None and dW > 0:
+                if fatigue.darveaux is not None and g.name in layers:
+                    layer = layers[g.name]
+                    crack = layer.crack_length or interface_extent(model, layer.interface, axisymmetric)
+                    d = fatigue.darveaux
+                    n0 = d.K1 * dW ** d.K2
+                    entry["darveaux"] = {"N0": n0, "da_dN_um": d.K3 * dW ** d.K4, "crack_length_um": crack,
+                                         "N_failure": float(d.cycles_to_failure(dW, crack)),
+                                         "fitted_layer_thickness_um": d.volume_averaging_thickness,
+                                         "source": d.source}
+                if fatigue.coffin_manson is not None and d_eps > 0:
+                    cm = fatigue.coffin_manson
+                    d_gamma = np.sqrt(3.0) * d_eps  # equivalent strain -> engineering shear
+                    entry["engelmaier"] = {"d_gamma": d_gamma, "T_mean": T_mean,
+                                           "cycles_per_day": 86400.0 / period,
+                                           "N_failure": float(cm.cycles_to_failure(d_gamma, T_mean, 86400.0 / period)),
+                                           "source": cm.source}
+                if fatigue.energy is not None:
+                    entry["energy"] = {"N_failure": float(fatigue.energy.cycles_to_failure(dW)),
+                                       "source": fatigue.energy.source}
+            out[g.name] = entry
+        return out
+
+
+def run(cycling: Cycling, method: str = "auto", progress: Callable | None = None) -> CyclingResult:
+    return Solver(cycling, method).run(progress)
