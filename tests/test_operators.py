@@ -1,0 +1,69 @@
+"""The strain-operator assembly of the nonlinear solver equals the skfem weak forms."""
+import numpy as np
+import pytest
+
+from fea import verification as v
+from fea.load_history import JEDEC_CONDITIONS, jedec_history, table_history
+from fea.errors import InputError
+from fea.operators import StrainOperator, isotropic_tangent
+from fea.thermoelastic import assemble, make_basis, material_fields
+
+
+@pytest.mark.parametrize("analysis", ["plane_strain", "generalized_plane_strain", "axisymmetric"])
+def test_operator_tangent_and_force_equal_the_weak_forms(analysis):
+    problem = v.peer_problem("plane_strain" if analysis != "axisymmetric" else analysis, 2.0)
+    problem.analysis = analysis
+    basis = make_basis(problem.model)
+    T, lam, mu, eth = material_fields(problem, basis.mapping.F(basis.X))
+    K, f = assemble(problem, basis, lam, mu, eth)
+    op = StrainOperator(basis, analysis)
+    D = isotropic_tangent(lam, mu)
+    np.testing.assert_allclose(op.tangent(D).toarray(), K.toarray(), atol=1e-10 * abs(K).max())
+    thermal_stress = np.einsum("abeq,beq->aeq", D, np.array([eth, eth, eth, 0 * eth]))
+    np.testing.assert_allclose(op.internal_force(thermal_stress), f, atol=1e-10 * abs(f).max())
+    # strain of a solution vector: uniform expansion u = eps * x gives eps in-plane (and hoop)
+    x = basis.doflocs
+    u = np.where(np.arange(basis.N) % 2 == 0, 1e-3 * x[0], 1e-3 * x[1])
+    u = np.append(u, 2e-3) if analysis == "generalized_plane_strain" else u
+    eps = op.strain(u)
+    np.testing.assert_allclose(eps[0], 1e-3, rtol=1e-9)
+    np.testing.assert_allclose(eps[1], 1e-3, rtol=1e-9)
+    expected_33 = {"plane_strain": 0.0, "generalized_plane_strain": 2e-3, "axisymmetric": 1e-3}[analysis]
+    np.testing.assert_allclose(eps[2], expected_33, atol=1e-12)
+    np.testing.assert_allclose(eps[3], 0.0, atol=1e-12)
+
+
+def test_jedec_history_shape():
+    h = jedec_history("G", cycles=2, stress_free=125.0, start=25.0, ramp_s=900.0, dwell_s=600.0)
+    low, high = JEDEC_CONDITIONS["G"]
+    table = h.table()
+    assert table[0, 1] == 125.0 and h.cycles == 2
+    for cycle in (1, 2):
+        t0, t1 = h.cycle_window(cycle)
+        np.testing.assert_allclose(t1 - t0, 2 * 900.0 + 2 * 600.0)
+        temps = [s.T1 for s in h.segments if s.cycle == cycle]
+        assert min(temps) == low and max(temps) == high
+    for segment in h.segments:
+        times = segment.times()
+        assert np.all(np.diff(times) > 0) and np.isclose(times[-1], segment.t1)
+        if segment.kind == "ramp":  # steps no larger than 10 K
+            assert abs(segment.T1 - segment.T0) / segment.steps <= 10.0 + 1e-9
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"profile": "Z"}, "JESD22-A104"),
+    ({"cycles": 0}, "cycles"),
+    ({"ramp_s": 0.0}, "ramp"),
+])
+def test_bad_histories(kwargs, message):
+    args = dict(profile="G", cycles=1, stress_free=125.0)
+    args.update(kwargs)
+    with pytest.raises(InputError, match=message):
+        jedec_history(**args)
+
+
+def test_table_history():
+    h = table_history([[0, 25], [600, 125], [1200, 125], [1800, -40]], stress_free=150.0)
+    assert h.segments[0].T0 == 150.0 and h.segments[-1].T1 == -40.0
+    with pytest.raises(InputError, match="increase"):
+        table_history([[0, 25], [0, 30]], 25.0)
