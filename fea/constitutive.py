@@ -506,3 +506,197 @@ class Anand(_RateModel):
         # the outer solver evaluated every point last at its converged dp; where dp = 0 the
         # resistance does not move (s_dot is proportional to p_dot)
         new["s"] = np.where(dp > 0, extra["s"], state["s"]) if "s" in extra else state["s"]
+
+
+# ---------------------------------------------------------------- choosing a model for a material
+
+KINDS = ("elastic", "plastic", "norton", "garofalo", "creep", "anand")
+
+
+def _inline_function(label: str, key: str, raw) -> Quantity:
+    """An inline number or [[T_degC, value], ...] table (MPa) as a Quantity."""
+    where = f"material '{label}': plastic.{key}"
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline", value=float(raw))
+    try:
+        rows = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        rows = np.zeros((0, 0))
+    if rows.ndim != 2 or rows.shape[1] != 2 or rows.shape[0] < 1 or np.any(np.diff(rows[:, 0]) <= 0):
+        raise InputError(f"{where} = {raw!r} must be a number or a table [[T_degC, value], ...] "
+                         f"with increasing temperatures")
+    return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline",
+                    temps=tuple(rows[:, 0]), values=tuple(rows[:, 1]))
+
+
+def _inline_number(label: str, group: str, table: dict, key: str, default=None, positive=True) -> float:
+    if key not in table:
+        if default is None:
+            raise InputError(f"material '{label}': {group} needs '{key}'")
+        return default
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (positive and not value > 0) \
+            or (not positive and value < 0):
+        raise InputError(f"material '{label}': {group}.{key} = {value!r} must be a "
+                         f"{'positive' if positive else 'non-negative'} number")
+    return float(value)
+
+
+def _inline_creep(label: str, table: dict):
+    """creep = {law = "norton", A, n, Q = 0} or {law = "garofalo", C1, C2, C3, C4}."""
+    law = table.get("law", "norton")
+    allowed = {"norton": ("law", "A", "n", "Q"), "garofalo": ("law", "C1", "C2", "C3", "C4")}
+    if law not in allowed:
+        raise InputError(f"material '{label}': creep.law = {law!r} must be \"norton\" or \"garofalo\"")
+    unknown = sorted(set(table) - set(allowed[law]))
+    if unknown:
+        raise InputError(f"material '{label}': creep.{unknown[0]} is not a {law} parameter "
+                         f"(allowed: {', '.join(allowed[law])})")
+    if law == "norton":
+        return NortonCreep(A=_inline_number(label, "creep", table, "A"),
+                           n=_inline_number(label, "creep", table, "n"),
+                           Q=_inline_number(label, "creep", table, "Q", 0.0, positive=False))
+    return GarofaloCreep(*(_inline_number(label, "creep", table, k) for k in ("C1", "C2", "C3", "C4")))
+
+
+def _inline_plastic(label: str, table: dict) -> J2Plasticity:
+    """plastic = {yield, hardening, kinematic = fraction of hardening} or {..., kinematic_modulus}."""
+    keys = ("yield", "hardening", "kinematic", "kinematic_modulus")
+    unknown = sorted(set(table) - set(keys))
+    if unknown:
+        raise InputError(f"material '{label}': plastic.{unknown[0]} is not known (allowed: {', '.join(keys)})")
+    if "yield" not in table:
+        raise InputError(f"material '{label}': plastic needs 'yield' (MPa)")
+    if "kinematic" in table and "kinematic_modulus" in table:
+        raise InputError(f"material '{label}': give plastic.kinematic (fraction) or "
+                         f"plastic.kinematic_modulus (MPa), not both")
+    sigma_y = _inline_function(label, "yield", table["yield"])
+    H = _inline_function(label, "hardening", table.get("hardening", 0.0))
+    if "kinematic_modulus" in table:
+        return J2Plasticity(sigma_y, H, _inline_number(label, "plastic", table, "kinematic_modulus", positive=False))
+    f = _inline_number(label, "plastic", table, "kinematic", 0.0, positive=False)
+    if f > 1:
+        raise InputError(f"material '{label}': plastic.kinematic = {f!r} must be a fraction in [0, 1] "
+                         f"(use kinematic_modulus for a modulus in MPa)")
+    return J2Plasticity(sigma_y, lambda T: (1 - f) * H(T), lambda T: f * H(T))
+
+
+def from_material(material, kind: str | None = None, analysis: str | None = None):
+    """The constitutive model of a `materials.Material`.
+
+    kind None picks the richest model the data holds: inline model-file creep / plastic tables
+    first (the user wrote them for this model), then Anand, Garofalo, Norton, plasticity, else
+    elastic. kind = 'anand', 'garofalo', 'norton', 'creep' (Garofalo or Norton), 'plastic' or
+    'elastic' asks for one; missing data is an InputError. With `analysis` given, plane stress
+    with an inelastic model is refused.
+    """
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"constitutive model kind = {kind!r} is not one of {', '.join(KINDS)}")
+    extra = getattr(material, "extra", None) or {}
+    creep = material.creep
+    candidates = {
+        "inline_creep": (("creep", "norton", "garofalo"),
+                         lambda: _inline_creep(material.name, extra["creep"]) if "creep" in extra else None),
+        "inline_plastic": (("plastic",),
+                           lambda: _inline_plastic(material.name, extra["plastic"]) if "plastic" in extra else None),
+        "anand": (("anand",), lambda: material.anand and Anand.from_anand(material.anand)),
+        "garofalo": (("garofalo", "creep"),
+                     lambda: creep and creep.garofalo and GarofaloCreep.from_garofalo(creep.garofalo)),
+        "norton": (("norton", "creep"), lambda: creep and creep.norton and NortonCreep.from_norton(creep.norton)),
+        "plastic": (("plastic",), lambda: material.plasticity and J2Plasticity.from_plasticity(material.plasticity)),
+    }
+    model = None
+    if kind != "elastic":
+        for kinds, build in candidates.values():
+            if kind is None or kind in kinds:
+                model = build()
+                if model and (kind is None or kind in _kinds_of(model)):
+                    break
+                model = None
+        if model is None and kind is not None:
+            raise InputError(f"material '{material.name}' has no {kind} data "
+                             f"(it has: {', '.join(material.models()) or 'elastic only'})")
+    model = model or Elastic()
+    if analysis is not None:
+        model.check_analysis(analysis)
+    return model
+
+
+def _kinds_of(model) -> tuple[str, ...]:
+    return {Anand: ("anand",), GarofaloCreep: ("garofalo", "creep"), NortonCreep: ("norton", "creep"),
+            J2Plasticity: ("plastic",), Elastic: ("elastic",)}[type(model)]
+
+
+# ---------------------------------------------------------------- single-point uniaxial driver
+
+@dataclass(frozen=True)
+class UniaxialResponse:
+    """History of a uniaxial-stress drive; index 0 is the initial stress-free state.
+    strain, stress, eps_in: (steps + 1, 4, N); w_in, eps_eq_in: (steps + 1, N)."""
+
+    time: np.ndarray
+    temperature: np.ndarray
+    strain: np.ndarray
+    stress: np.ndarray
+    eps_in: np.ndarray
+    w_in: np.ndarray
+    eps_eq_in: np.ndarray
+    state: dict
+
+
+def _history(values, steps: int, n: int, name: str) -> np.ndarray:
+    a = np.asarray(values, dtype=float)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.shape[0] != steps:
+        raise InputError(f"{name} has {a.shape[0]} entries, expected one per time ({steps})")
+    return np.broadcast_to(a, (steps, n))
+
+
+def uniaxial_drive(model, strain_history, T_history, times, E, nu, tolerance: float = 1e-9,
+                   max_iterations: int = 30) -> UniaxialResponse:
+    """Drive points in uniaxial stress: eps_11 follows `strain_history` (mechanical strain,
+    first entry 0 at the stress-free start), gamma_12 = 0, and the lateral strains eps_22, eps_33
+    are found by Newton's method on sigma_22 = sigma_33 = 0 with the model's tangent.
+
+    strain_history, T_history: (steps + 1,) or (steps + 1, N) for N independent points;
+    times: (steps + 1,) in s; E, nu: numbers, (N,) arrays or callables of T (degC), e.g.
+    material.E. Converged when |sigma_22|, |sigma_33| <= tolerance * max(1, |sigma_11|) MPa.
+    """
+    times = np.asarray(times, dtype=float)
+    steps = times.size
+    eps11 = np.asarray(strain_history, dtype=float)
+    n = 1 if eps11.ndim == 1 else eps11.shape[1]
+    eps11 = _history(eps11, steps, n, "strain_history")
+    T = _history(T_history, steps, n, "T_history")
+    if np.any(eps11[0] != 0):
+        raise InputError("strain_history[0] must be 0: the drive starts from the stress-free state")
+
+    def at(prop, Tk):
+        return _as_points(prop(Tk) if callable(prop) else prop, n)
+
+    state = model.initial_state(n)
+    eps = np.zeros((4, n))
+    out = {k: [np.zeros((4, n))] for k in ("strain", "stress", "eps_in")}
+    out["w_in"], out["eps_eq_in"] = [np.zeros(n)], [np.zeros(n)]
+    for k in range(1, steps):
+        E_k, nu_k = at(E, T[k]), at(nu, T[k])
+        trial = eps.copy()
+        trial[0] = eps11[k]
+        trial[1:3] -= nu_k * (eps11[k] - eps11[k - 1])      # elastic guess for the lateral strains
+        for _ in range(max_iterations):
+            stress, tangent, new = model.update(trial, state, T[k - 1], T[k], times[k] - times[k - 1], E_k, nu_k)
+            lateral = stress[1:3]
+            if np.all(np.abs(lateral) <= tolerance * np.maximum(1.0, np.abs(stress[0]))):
+                break
+            K = np.moveaxis(tangent[1:3, 1:3], 2, 0)
+            trial[1:3] -= np.linalg.solve(K, np.moveaxis(lateral, 1, 0)[..., None])[..., 0].T
+        else:
+            raise SolverError(f"uniaxial drive: lateral stresses did not vanish in {max_iterations} "
+                              f"iterations at step {k} (max |sigma_lateral| = {np.max(np.abs(lateral)):.3g} MPa)")
+        eps, state = trial, new
+        for key, value in (("strain", eps), ("stress", stress), ("eps_in", state["eps_in"]),
+                           ("w_in", state["w_in"]), ("eps_eq_in", state["eps_eq_in"])):
+            out[key].append(value)
+    return UniaxialResponse(time=times, temperature=np.asarray(T), state=state,
+                            **{k: np.array(v) for k, v in out.items()})
