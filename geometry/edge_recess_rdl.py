@@ -65,15 +65,15 @@ class EdgeRecessRdl:
                                      source="typical value")
     passivation_thickness: float = param(2.0, range=(0.5, 5.0), doc="passivation (SiO2) under the chip",
                                          source="typical value ([0034] passivation 316)")
-    pad_thickness: float = param(1.0, range=(0.3, 4.0), doc="Al conducting pad thickness", source="typical value")
+    pad_thickness: float = param(1.0, range=(0.5, 4.0), doc="Al conducting pad thickness", source="typical value")
     pad_under_chip: float = param(20.0, range=(5.0, 200.0), doc="pad length under the Si", source="typical value")
     pad_exposed: float = param(35.0, range=(5.0, 300.0), doc="pad length beyond the Si edge (recess bottom)",
                                source="typical value")
-    isolation_thickness: float = param(1.5, range=(0.3, 5.0), doc="isolation oxide (CVD SiO2) thickness",
+    isolation_thickness: float = param(1.5, range=(0.5, 5.0), doc="isolation oxide (CVD SiO2) thickness",
                                        source="typical value ([0027] isolation layer 130)")
     isolation_overlap: float = param(5.0, range=(1.0, 50.0), doc="A, C: oxide run on the recess bottom/pad",
                                      source="typical value ([0027] opening 132)")
-    rdl_thickness: float = param(2.0, range=(0.5, 10.0), doc="Al RDL thickness",
+    rdl_thickness: float = param(2.0, range=(1.0, 10.0), doc="Al RDL thickness",
                                  source="typical value (claim 9: aluminium)")
     ni_thickness: float = param(3.0, range=(0.5, 10.0), doc="Ni interfacial layer under the ball",
                                 source="typical value (claims 6, 8: nickel)")
@@ -148,9 +148,12 @@ class EdgeRecessRdl:
         if self.solder_mask_thickness < self.ni_thickness + 2:
             raise out_of_range("solder_mask_thickness", self.solder_mask_thickness, self.ni_thickness + 2, 60.0,
                                "the Ni layer must stay 2 um below the solder mask top")
-        if self.pad_thickness > self.passivation_thickness - 0.3:
-            raise out_of_range("pad_thickness", self.pad_thickness, 0.3, max(0.3, self.passivation_thickness - 0.3),
+        if self.pad_thickness > self.passivation_thickness - 0.5:
+            raise out_of_range("pad_thickness", self.pad_thickness, 0.5, max(0.5, self.passivation_thickness - 0.5),
                                "the pad sits in the passivation")
+        if self.variant == "B" and self.recess_overetch > self.support_thickness - 5:
+            raise out_of_range("recess_overetch", self.recess_overetch, 2.0, max(2.0, self.support_thickness - 5),
+                               "the deep recess must stop 5 um inside the support body")
         if self.variant == "C":
             top = self.barrier_width - 2 * self._run()
             if top < 10:
@@ -335,12 +338,14 @@ class EdgeRecessRdl:
         zoom = (e["eb"] - 40, zx1, y_low, max(40.0, 0.5 * (zx1 - e["eb"] + 40) + y_low))
         coarse = 1.0 if cell else 1.5
         films = min(t_iso, t_r, t_pad, t_pas - t_pad if self.variant != "B" else t_pad)
-        region_sizes = {"oxide": max(t_iso, 0.3) * 1.5 * coarse, "rdl": max(t_r / 1.5, 0.3) * coarse,
-                        "pad": max(t_pad, 0.3) * coarse, "passivation": max(t_pas, 0.3) * coarse,
+        # thin films get about one element through their thickness, but not below 0.8 um: films
+        # run across the whole slice and a finer floor multiplies the element count
+        region_sizes = {"oxide": max(t_iso * 1.5, 0.8) * coarse, "rdl": max(t_r / 1.5, 0.8) * coarse,
+                        "pad": max(t_pad, 0.8) * coarse, "passivation": max(t_pas, 0.8) * coarse,
                         "solder_mask": self.solder_mask_thickness / 3 * coarse, "finish": self.ni_thickness / 1.5,
                         "support": self.support_thickness / 4, "solder": rb / 8, "land": self.land_thickness / 2}
-        sizes = MeshSizes(far=(p / 5 if cell else p / 2.5), interface=max(films, 0.3) * 1.5 * coarse,
-                          corner=max(films, 0.3) * 0.6 * coarse, region=region_sizes, growth=0.3 if cell else 0.5)
+        sizes = MeshSizes(far=(p / 5 if cell else p / 2.5), interface=max(films * 1.5, 0.8) * coarse,
+                          corner=max(films * 0.6, 0.4) * coarse, region=region_sizes, growth=0.3 if cell else 0.5)
         used = {l.region for l in layers}
         return ModelSpec(structure=self.cli_name, level=level, analysis=_ANALYSIS, layers=tuple(layers),
                          boundaries=tuple(boundaries), materials={r: m for r, m in materials.items() if r in used},
