@@ -517,6 +517,8 @@ def _inline_function(label: str, key: str, raw) -> Quantity:
     """An inline number or [[T_degC, value], ...] table (MPa) as a Quantity."""
     where = f"material '{label}': plastic.{key}"
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if raw < 0:
+            raise InputError(f"{where} = {raw!r} must not be negative")
         return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline", value=float(raw))
     try:
         rows = np.asarray(raw, dtype=float)
@@ -525,6 +527,8 @@ def _inline_function(label: str, key: str, raw) -> Quantity:
     if rows.ndim != 2 or rows.shape[1] != 2 or rows.shape[0] < 1 or np.any(np.diff(rows[:, 0]) <= 0):
         raise InputError(f"{where} = {raw!r} must be a number or a table [[T_degC, value], ...] "
                          f"with increasing temperatures")
+    if np.any(rows[:, 1] < 0):
+        raise InputError(f"{where} = {raw!r} must not be negative")
     return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline",
                     temps=tuple(rows[:, 0]), values=tuple(rows[:, 1]))
 
