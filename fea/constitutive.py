@@ -21,6 +21,12 @@ strain increment dp is unknown (Simo & Hughes 1998, Computational Inelasticity, 
 For the rate-dependent laws the scalar equation is solved for u = ln(dp) with a bracketed,
 safeguarded Newton method, with the laws written in their inverse (flow stress from rate) form,
 which contains no sinh or power of the stress that could overflow at large time steps.
+Temperature-dependent parameters are taken at T_new (fully implicit); E and nu are the caller's
+values at T_new. T_old is part of the interface but not needed by these laws.
+
+Models: Elastic, J2Plasticity, NortonCreep, GarofaloCreep, Anand; `from_material(material,
+kind=None, analysis=None)` picks one from a `materials.Material`; `uniaxial_drive` runs points
+in uniaxial stress for curves and checks.
 
 Internal state (a dict of arrays; `update` returns a new dict and never writes into the old one):
     eps_in     (4, N)  inelastic strain, engineering shear
