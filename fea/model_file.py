@@ -289,11 +289,22 @@ def run(model: Model, out_dir: str | os.PathLike, method: str = "auto", progress
     try:
         write_vtu(staging / "result.vtu", solution, stresses)
         summary["timings_s"]["total"] = round(time.perf_counter() - start, 4)
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2))
+        (staging / "summary.json").write_text(to_json(summary))
         publish(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return summary
+
+
+def to_json(data) -> str:
+    """JSON text of plain data that may hold numpy scalars and arrays."""
+    def plain(value):
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        raise TypeError(f"cannot write {type(value).__name__} to JSON")
+    return json.dumps(data, indent=2, default=plain)
 
 
 def _existing_parent(path: Path) -> Path:
@@ -365,7 +376,7 @@ def run_cycling(model: Model, out_dir, method: str = "auto", progress=None) -> d
         write_pvd(staging / "result.pvd", entries)
         shutil.copy(staging / entries[-1][1], staging / "result.vtu")
         summary["solver_stats"]["total_s"] = round(time.perf_counter() - start, 4)
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2))
+        (staging / "summary.json").write_text(to_json(summary))
         publish(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -36,6 +36,9 @@ class StrainOperator:
                            for phi in self.basis.basis]).transpose(1, 0, 2, 3)
         self.weights = self.basis.dx * elasticity.volume_weight(r, axisymmetric)
         self.element_dofs = self.basis.element_dofs  # (n_local, nel)
+        # the same numbers laid out for batched matrix products: (nel, nqp * 4, n_local)
+        nloc, nel = self.element_dofs.shape
+        self._B_rows = np.ascontiguousarray(self.B.transpose(2, 3, 0, 1).reshape(nel, -1, nloc))
         self.n_u = self.basis.N
         self.generalized = self.analysis == "generalized_plane_strain"
         self.n = self.n_u + (1 if self.generalized else 0)
@@ -61,27 +64,32 @@ class StrainOperator:
 
     def strain(self, u: np.ndarray) -> np.ndarray:
         """Total strain (4, nel, nqp) of the unknown vector (u, and eps_0 last if generalized)."""
-        local = u[self.element_dofs]  # (n_local, nel)
-        eps = np.einsum("aieq,ie->aeq", self.B, local)
+        local = u[self.element_dofs].T[:, :, None]  # (nel, n_local, 1)
+        nel, nqp = self.weights.shape
+        eps = np.matmul(self._B_rows, local).reshape(nel, nqp, 4).transpose(2, 0, 1)
         if self.generalized:
             eps[2] += u[self.n_u]
         return eps
 
     def internal_force(self, stress: np.ndarray) -> np.ndarray:
         """f_int = int B^T sigma dV (and int sigma_33 dV for eps_0)."""
-        local = np.einsum("aieq,aeq,eq->ie", self.B, stress, self.weights)
-        f = np.bincount(self.element_dofs.ravel(), weights=local.ravel(), minlength=self.n)
+        weighted = (stress * self.weights).transpose(1, 2, 0).reshape(self.weights.shape[0], -1, 1)
+        local = np.matmul(self._B_rows.transpose(0, 2, 1), weighted)[:, :, 0]  # (nel, n_local)
+        f = np.bincount(self.element_dofs.T.ravel(), weights=local.ravel(), minlength=self.n)
         if self.generalized:
             f[self.n_u] = np.sum(stress[2] * self.weights)
         return f
 
     def tangent(self, D: np.ndarray) -> sp.csr_matrix:
         """K = int B^T D B dV for a tangent D of shape (4, 4, nel, nqp)."""
-        DB = np.einsum("abeq,bjeq,eq->ajeq", D, self.B, self.weights)
-        Ke = np.einsum("aieq,ajeq->ije", self.B, DB)
-        parts = [Ke.ravel()]
+        nel, nqp = self.weights.shape
+        Dw = (D * self.weights).transpose(2, 3, 0, 1)                        # (nel, nqp, 4, 4)
+        B = self._B_rows.reshape(nel, nqp, 4, -1)                            # (nel, nqp, 4, n_local)
+        DB = np.matmul(Dw, B)                                                # (nel, nqp, 4, n_local)
+        Ke = np.matmul(self._B_rows.transpose(0, 2, 1), DB.reshape(nel, nqp * 4, -1))
+        parts = [Ke.transpose(1, 2, 0).ravel()]
         if self.generalized:
-            column = DB[2].sum(axis=2)  # int (D e3) . B_i dV, symmetric D
+            column = DB[:, :, 2, :].sum(axis=1).T  # int (D e3) . B_i dV, symmetric D: (n_local, nel)
             parts += [column.ravel(), column.ravel(), [np.sum(D[2, 2] * self.weights)]]
         data = np.bincount(self._slot, weights=np.concatenate(parts), minlength=self._nnz)
         return sp.csr_matrix((data, self._indices, self._indptr), shape=(self.n, self.n))
