@@ -23,8 +23,9 @@ def register(subparsers) -> None:
 class CyclingProgress:
     """One status line per step on a terminal (overwritten), one line per segment otherwise."""
 
-    def __init__(self, history, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, history, stream=None):
+        self.stream = stream or sys.stderr
+        stream = self.stream
         self.cycles = history.cycles
         self.tty = stream.isatty()
         self.last_segment = None

@@ -189,7 +189,7 @@ _U_RANGE = 60.0        # bracket for ln(dp): dp down to e^-60 ~ 1e-26 of its ela
 _Q_FLOOR = 1e-10       # MPa: below this trial stress no creep is worth resolving (dp = 0)
 
 
-def _solve_rate_equation(q_trial, three_mu, flow_stress, T, max_iterations, what):
+def _solve_rate_equation(q_trial, three_mu, flow_stress, T, max_iterations, what, u_guess=None):
     """Backward-Euler consistency of a rate-dependent J2 model, for dp >= 0:
 
         r(u) = q_trial - 3 mu dp - q_flow(dp) = 0,   u = ln dp,
@@ -198,6 +198,8 @@ def _solve_rate_equation(q_trial, three_mu, flow_stress, T, max_iterations, what
     r is positive at dp -> 0 and negative at dp = q_trial / (3 mu) (no stress left), so the root is
     bracketed; Newton steps in u that leave the bracket are replaced by bisection. For the creep laws
     r is concave and decreasing in u, so Newton from the upper end never overshoots.
+    u_guess (optional, per point): a start inside the bracket, e.g. the last step's rate; the
+    bracket is narrowed by its residual sign, so a poor guess costs iterations, never safety.
     Returns dp and ddp_dq = d dp / d q_trial = -dp / (dr/du).
     """
     n = q_trial.size
@@ -219,7 +221,14 @@ def _solve_rate_equation(q_trial, three_mu, flow_stress, T, max_iterations, what
     r_lo, _ = residual(lo, every)
     negligible = r_lo <= 0          # even dp ~ 1e-26 dp_max over-relaxes: creep is nil here
     u = hi.copy()
+    if u_guess is not None:
+        guess = u_guess[act]
+        inside = np.isfinite(guess) & (guess > lo) & (guess < hi)
+        u[inside] = guess[inside]
     r, drdu = residual(u, every)
+    started_inside = u < hi
+    lo = np.where(started_inside & (r > 0), u, lo)
+    hi = np.where(started_inside & (r <= 0), u, hi)
     todo = every[~negligible]
     for _ in range(max_iterations):
         done = (np.abs(r[todo]) <= _LOCAL_RTOL * qt[todo]) | (hi[todo] - lo[todo] < 1e-14)
@@ -348,6 +357,10 @@ class J2Plasticity(_Inelastic):
 class _RateModel(_Inelastic):
     """Backward-Euler J2 flow with eps_eq_dot = rate(q, T); subclasses give the inverse law."""
 
+    def initial_state(self, n_points: int) -> dict:
+        # log_rate: ln of the last step's equivalent inelastic strain rate (start guess)
+        return {**_inelastic_base_state(n_points), "log_rate": np.full(n_points, -np.inf)}
+
     def _flow_stress(self, log_rate, T_K, state, dt, idx, extra):
         """Flow stress and its derivative with respect to ln(rate) at points idx; `extra` is a
         per-update scratch dict (Anand keeps its resistance s there)."""
@@ -366,10 +379,15 @@ class _RateModel(_Inelastic):
         def flow_stress(u, idx):
             return self._flow_stress(u - np.log(dt), T_K[idx], state, dt, idx, extra)
 
+        # warm start from the last step's inelastic rate: the consistency equation then
+        # converges in a few iterations instead of a search from the elastic bound
+        u_guess = state["log_rate"] + np.log(dt)
         dp, ddp_dq = _solve_rate_equation(q_trial, 3 * mu * np.ones(n), flow_stress, T_new,
-                                          self.max_iterations, type(self).__name__)
+                                          self.max_iterations, type(self).__name__, u_guess)
         stress, tangent, d_eps_in = _radial_return(sigma_trial, s_trial, q_trial, dp, ddp_dq, lam, mu)
         new = _accumulate(state, stress, d_eps_in, dp)
+        with np.errstate(divide="ignore"):
+            new["log_rate"] = np.where(dp > 0, np.log(np.where(dp > 0, dp, 1.0) / dt), -np.inf)
         self._finish_state(new, state, dp, extra)
         return stress, tangent, new
 
@@ -459,7 +477,7 @@ class Anand(_RateModel):
         return self.s_hat / self.xi * z**self.n * np.arcsinh(z**self.m)
 
     def initial_state(self, n_points: int) -> dict:
-        return {**_inelastic_base_state(n_points), "s": np.full(n_points, float(self.s0))}
+        return {**super().initial_state(n_points), "s": np.full(n_points, float(self.s0))}
 
     def _evolution(self, s, s_old, s_star, dp):
         """Residual of the implicit s update and its derivative in s, with g = 1 - s/s*."""

@@ -32,6 +32,7 @@ from .thermoelastic import (Thermoelastic, check_constrained, fixed_dofs, make_b
 
 CYCLING_ANALYSES = ("plane_strain", "generalized_plane_strain", "axisymmetric")
 THERMAL_DIRECTION = np.array([1.0, 1.0, 1.0, 0.0])
+LINE_SEARCH_STEPS = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Cycling:
     problem: Thermoelastic          # mesh, analysis, materials, supports (its temperature is unused)
     history: LoadHistory
     layers: Sequence[Layer] = ()
-    tolerance: float = 1e-5         # residual norm relative to the internal-force scale
+    tolerance: float = 1e-5         # residual norm / element internal-force scale (Abaqus: 5e-3)
     max_iterations: int = 12
     max_cutbacks: int = 8
     stabilised_change: float = 0.05  # |dW_N - dW_N-1| / dW_N below which a cycle is stabilised
@@ -225,8 +226,8 @@ class Solver:
         return r, np.linalg.norm(r[self.free])
 
     def _force_scale(self, stress) -> float:
-        """Size of the internal forces (no cancellation between elements), for the tolerance."""
-        return float(np.linalg.norm(self.operator.internal_force(np.abs(stress))[self.free]))
+        """Size of the internal forces, for the tolerance."""
+        return self.operator.force_scale(stress)
 
     def _factorize(self, tangent):
         t0 = time.perf_counter()
@@ -236,7 +237,7 @@ class Solver:
         self.counters["assembly_s"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         if self.factorization is None:
-            self.factorization = factorize(K_free, self.method)
+            self.factorization = factorize(K_free, self.method, definite=False)
         else:  # same pattern every time: keep the ordering, redo the numbers
             self.factorization.refactor(K_free)
         self.counters["factorization_s"] += time.perf_counter() - t0
@@ -266,17 +267,24 @@ class Solver:
                 self.refactor_next = False
             du = np.zeros_like(u)
             du[self.free] = self.factorization.solve(-r[self.free])
-            # backtracking line search on the residual norm
-            for alpha in (1.0, 0.5, 0.25):
+            # backtracking line search on the residual norm (creeping solder near its flow stress
+            # is almost perfectly plastic: a full Newton step can overshoot into unloading)
+            best = None
+            for alpha in LINE_SEARCH_STEPS:
                 try:
                     trial = self._evaluate(u + alpha * du, T_old, T_new, dt, properties)
                 except SolverError:
                     continue
                 r_trial, norm_trial = self._residual(trial[0])
-                if norm_trial < norm or alpha == 0.25:
+                if best is None or norm_trial < best[0]:
+                    best = (norm_trial, alpha, trial, r_trial)
+                if norm_trial < (1.0 - 1e-4 * alpha) * norm:
                     break
-            else:
+            if best is None:
                 raise StepFailed("constitutive update failed at every line-search length")
+            norm_trial, alpha, trial, r_trial = best
+            if norm_trial >= norm:
+                self.refactor_next = True  # no descent: the tangent is stale, renew it
             u = u + alpha * du
             stress, tangent, states = trial
             r, norm = r_trial, norm_trial

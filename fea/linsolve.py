@@ -17,14 +17,18 @@ from .errors import SolverError
 METHODS = ("auto", "pardiso", "superlu", "amg")
 
 
-def factorize(K: sp.spmatrix, method: str = "auto", rigid_body_modes: np.ndarray | None = None):
-    """Factorize the SPD matrix K (CSR/CSC); return an object with ``solve(b)``."""
+def factorize(K: sp.spmatrix, method: str = "auto", rigid_body_modes: np.ndarray | None = None,
+              definite: bool = True):
+    """Factorize the symmetric matrix K (CSR/CSC); return an object with ``solve(b)``.
+
+    definite=False allows an indefinite K (the consistent tangent of a softening material):
+    PARDISO then uses Bunch-Kaufman pivoting instead of Cholesky."""
     if method not in METHODS:
         raise ValueError(f"solver method '{method}' is not one of {', '.join(METHODS)}")
     if method == "auto":
         method = "pardiso" if _have_pardiso() else "superlu"
     if method == "pardiso":
-        return PardisoFactorization(K)
+        return PardisoFactorization(K, definite)
     if method == "superlu":
         return SuperLUFactorization(K)
     return AMGSolver(K, rigid_body_modes)
@@ -59,11 +63,12 @@ def _have_pardiso() -> bool:
 
 
 class PardisoFactorization:
-    """MKL PARDISO, real symmetric positive definite (mtype 2): upper triangle only."""
+    """MKL PARDISO on the upper triangle: real symmetric positive definite (mtype 2) or
+    symmetric indefinite (mtype -2)."""
 
     method = "pardiso"
 
-    def __init__(self, K):
+    def __init__(self, K, definite: bool = True):
         _point_pypardiso_at_mkl()
         from pypardiso import PyPardisoSolver
 
@@ -71,7 +76,7 @@ class PardisoFactorization:
         upper.sort_indices()
         if not np.diff(upper.indptr).all():
             raise SolverError("stiffness matrix has an empty row: a degree of freedom has no stiffness")
-        self._solver = PyPardisoSolver(mtype=2)
+        self._solver = PyPardisoSolver(mtype=2 if definite else -2)
         self._matrix = upper
         self._solver.set_phase(12)
         self._call(np.zeros(K.shape[0]))

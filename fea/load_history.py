@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import InputError
 
+DWELL_STEP_SPAN = 16.0
 JEDEC_CONDITIONS = {"A": (-55.0, 85.0), "B": (-55.0, 125.0), "C": (-65.0, 150.0),
                     "G": (-40.0, 125.0), "J": (0.0, 100.0), "K": (0.0, 125.0), "N": (-40.0, 85.0)}
 
@@ -36,8 +37,9 @@ class Segment:
 
     def times(self) -> np.ndarray:
         if self.kind == "dwell":
-            # creep relaxes fastest at the start of a dwell: grow the steps geometrically
-            fractions = np.geomspace(1.0, 2.0 ** (self.steps - 1), self.steps)
+            # creep relaxes fastest at the start of a dwell: grow the steps geometrically, the
+            # last one DWELL_STEP_SPAN times the first
+            fractions = np.geomspace(1.0, DWELL_STEP_SPAN, self.steps) if self.steps > 1 else np.ones(1)
             return self.t0 + (self.t1 - self.t0) * np.cumsum(fractions) / fractions.sum()
         return np.linspace(self.t0, self.t1, self.steps + 1)[1:]
 

@@ -80,6 +80,14 @@ class StrainOperator:
             f[self.n_u] = np.sum(stress[2] * self.weights)
         return f
 
+    def force_scale(self, stress: np.ndarray) -> float:
+        """sqrt(sum_e |f_e|^2) of the element force vectors before assembly: the size of the
+        internal forces without the cancellation between neighbours (a uniform stress has
+        zero assembled force at interior nodes)."""
+        weighted = (stress * self.weights).transpose(1, 2, 0).reshape(self.weights.shape[0], -1, 1)
+        local = np.matmul(self._B_rows.transpose(0, 2, 1), weighted)
+        return float(np.sqrt(np.sum(local ** 2)))
+
     def tangent(self, D: np.ndarray) -> sp.csr_matrix:
         """K = int B^T D B dV for a tangent D of shape (4, 4, nel, nqp)."""
         nel, nqp = self.weights.shape

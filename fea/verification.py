@@ -361,6 +361,7 @@ def post_on_die(gmsh):
     _physical(gmsh, 2, surfaces_in(-1, 20 - 1e-6, -1, 10 + 1e-6, 45 + 1e-6, 1), "post")
     _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 60, 0), "bottom")
     _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, 45), "axis")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 20, 10, 20), "die/post")
 
 
 # probes inside the regions, at least 3 um from any corner or material boundary
