@@ -300,12 +300,21 @@ class MeshSizes:
     far: largest size, away from everything; interface: along every interface curve; corner: at
     the end points of interface curves (bi-material and re-entrant corners); region: per-region
     size near and inside that region (thin films: about their thickness); growth: size increase
-    per unit distance (0.3 means the size may grow by 0.3 um per um away from a fine feature)."""
+    per unit distance (0.3 means the size may grow by 0.3 um per um away from a fine feature).
+
+    focus / floor (optional, for long slices): outside every ``focus`` box (x0, x1, y0, y1; e.g.
+    one per joint) no element is smaller than ``floor``, so thin films away from the joints get
+    about one element through their thickness, stretched along the film; inside the boxes all the
+    sizes above apply unchanged, with a linear transition ``focus_margin`` um wide."""
     far: float
     interface: float
     corner: float
     region: dict[str, float] = field(default_factory=dict)
     growth: float = 0.35
+    interfaces: dict[str, float] = field(default_factory=dict)   # per-interface ``a/b`` override
+    focus: tuple[tuple[float, float, float, float], ...] = ()
+    floor: float = 0.0
+    focus_margin: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -707,8 +716,7 @@ def _mesh(gmsh, spec: ModelSpec, factor: float) -> BuiltModel:
     for pt in spec.points:
         gmsh.model.setPhysicalName(0, gmsh.model.addPhysicalGroup(0, [_vertex_at(gmsh, pt, tol)]), pt.name)
 
-    _size_fields(gmsh, spec.sizes, factor, surfaces, region_curves,
-                 [c for tags in interfaces.values() for c in tags])
+    _size_fields(gmsh, spec.sizes, factor, surfaces, region_curves, interfaces)
     gmsh.option.setNumber("Mesh.Algorithm", 6)
     gmsh.option.setNumber("Mesh.ElementOrder", 2)
     gmsh.option.setNumber("Mesh.HighOrderOptimize", 2)
@@ -756,7 +764,7 @@ def _extent(gmsh) -> float:
     return max(x1 - x0, y1 - y0)
 
 
-def _size_fields(gmsh, sizes: MeshSizes, factor: float, surfaces, region_curves, interface_curves):
+def _size_fields(gmsh, sizes: MeshSizes, factor: float, surfaces, region_curves, interfaces):
     f = gmsh.model.mesh.field
     far = sizes.far * factor
     fields = []
@@ -785,8 +793,13 @@ def _size_fields(gmsh, sizes: MeshSizes, factor: float, surfaces, region_curves,
             f.setNumber(restrict, "InField", const)
             f.setNumbers(restrict, "SurfacesList", surfaces[region])
             fields.append(restrict)
+    interface_curves = [c for tags in interfaces.values() for c in tags]
+    by_size: dict[float, list[int]] = {}
+    for name, tags in interfaces.items():
+        by_size.setdefault(sizes.interfaces.get(name, sizes.interface), []).extend(tags)
+    for h, curves in sorted(by_size.items()):
+        threshold(curves=curves, size=h * factor)
     if interface_curves:
-        threshold(curves=interface_curves, size=sizes.interface * factor)
         corner_points = set()
         for c in interface_curves:
             for dim, p in gmsh.model.getBoundary([(1, c)], oriented=False):
@@ -794,6 +807,21 @@ def _size_fields(gmsh, sizes: MeshSizes, factor: float, surfaces, region_curves,
         threshold(points=corner_points, size=sizes.corner * factor)
     m = f.add("Min")
     f.setNumbers(m, "FieldsList", fields or [threshold(size=far)])
+    if sizes.focus and sizes.floor > 0:
+        # floor(x, y) = 0 inside a focus box, ``floor`` outside all of them (linear in the margin)
+        boxes = []
+        for x0, x1, y0, y1 in sizes.focus:
+            b = f.add("Box")
+            for k, v in (("VIn", 0.0), ("VOut", min(sizes.floor * factor, far)), ("XMin", x0), ("XMax", x1),
+                         ("YMin", y0), ("YMax", y1), ("ZMin", -1.0), ("ZMax", 1.0),
+                         ("Thickness", sizes.focus_margin)):
+                f.setNumber(b, k, v)
+            boxes.append(b)
+        low = f.add("Min")
+        f.setNumbers(low, "FieldsList", boxes)
+        top = f.add("Max")
+        f.setNumbers(top, "FieldsList", [m, low])
+        m = top
     f.setAsBackgroundMesh(m)
     gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)

@@ -339,18 +339,30 @@ class PpiRecess:
         zoom_w = 1.15 * rb
         zoom = (max(0.0, xo - zoom_w), xo + zoom_w, -0.1 * rb, y_ball_top + 0.1 * rb) if not cell else \
                (0.0, 1.2 * r_pad, y_top - 2.5 * t1, y_seat + 0.35 * rb)
-        # the assembly slice runs thin films across the whole die: coarser there (2 elements
-        # through the polymer, one through the passivation) keeps it below ~30k elements
-        coarse = 1.0 if cell else 2.0
-        region_sizes = {"passivation": max(t_pas, 0.4) * coarse, "polymer": t1 / 3 * coarse,
-                        "ppi": self.ppi_thickness / 2, "finish": self.finish_thickness / 1.5,
-                        "ubm": self.ubm_thickness / 2, "second_polymer": self.second_polymer_thickness / 3 * coarse,
-                        "land": self.land_thickness / 2, "solder": rb / 8}
-        # the recess step is the smallest feature: interfaces and corners resolve it
+        # the assembly slice runs thin films across the whole die. Cell: 3 elements through the
+        # polymer, the recess step resolved. Assembly (< 20k elements): films with about one
+        # element through their thickness, 3.5 um along the solder/pad and solder/land interfaces
+        # (the joints' fatigue sites), 6 um along the others, 2 um at interface corners; outside
+        # a box around every pad (x within a + 30 um of the joint axis) nothing is finer than 8 um.
         step = self.recess_depth if self.recess_depth > 0 else t1
-        sizes = MeshSizes(far=(rb / 3 if cell else self.pitch / 3),
-                          interface=min(t1 / 3 * coarse, 3.0 * coarse, step / 1.5 * coarse),
-                          corner=min(t_pas, 1.0, step / 3) * (1.0 if cell else 1.5), region=region_sizes, growth=0.3 if cell else 0.5)
+        if cell:
+            region_sizes = {"passivation": max(t_pas, 0.4), "polymer": t1 / 3,
+                            "ppi": self.ppi_thickness / 2, "finish": self.finish_thickness / 1.5,
+                            "ubm": self.ubm_thickness / 2, "second_polymer": self.second_polymer_thickness / 3,
+                            "solder": rb / 8}
+            sizes = MeshSizes(far=rb / 3, interface=min(t1 / 3, 3.0, step / 1.5),
+                              corner=min(t_pas, 1.0, step / 3), region=region_sizes, growth=0.3)
+        else:
+            region_sizes = {"passivation": max(t_pas, 0.4) * 3, "polymer": t1, "ppi": self.ppi_thickness,
+                            "finish": self.finish_thickness, "ubm": self.ubm_thickness,
+                            "second_polymer": self.second_polymer_thickness,
+                            "land": self.land_thickness / 2, "solder": rb / 8}
+            fine = min(t1 / 3 * 2, 6.0, step / 1.5 * 2)
+            joint_interfaces = {"finish/solder": fine, "land/solder": fine, "solder/ubm": fine, "ppi/solder": fine}
+            focus = tuple((xc - a - 30.0, xc + a + 30.0, -t_sub - 1.0, y_ball_top + self.board_thickness + 100.0)
+                          for xc in centres)
+            sizes = MeshSizes(far=self.pitch / 3, interface=6.0, corner=2.0, region=region_sizes, growth=0.5,
+                              interfaces=joint_interfaces, focus=focus, floor=8.0, focus_margin=20.0)
         used = {l.region for l in layers}
         return ModelSpec(structure=self.cli_name, level=level, analysis=analysis, layers=tuple(layers),
                          boundaries=tuple(boundaries),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import tomllib
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -299,3 +300,61 @@ def test_property_out_of_range_values_always_refused(cls):
         assert str(err.value).startswith(f"{name} = ")
 
     run()
+
+
+def _corner_angles(points, tri):
+    """Interior angles (deg) of the corner triangles ``tri`` (m, >=3) at their three vertices."""
+    p = points[tri[:, :3]]
+    out = []
+    for i in range(3):
+        u, v = p[:, (i + 1) % 3] - p[:, i], p[:, (i + 2) % 3] - p[:, i]
+        cos = np.sum(u * v, axis=1) / np.linalg.norm(u, axis=1) / np.linalg.norm(v, axis=1)
+        out.append(np.degrees(np.arccos(np.clip(cos, -1, 1))))
+    return np.stack(out, axis=1)
+
+
+def _solder_pieces(tri) -> int:
+    """Edge-connected pieces of a triangle set."""
+    parent = list(range(len(tri)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen = {}
+    for k, t in enumerate(tri[:, :3]):
+        for a, b in ((0, 1), (1, 2), (2, 0)):
+            e = (min(t[a], t[b]), max(t[a], t[b]))
+            if e in seen:
+                parent[root(k)] = root(seen[e])
+            else:
+                seen[e] = k
+    return len({root(k) for k in range(len(tri))})
+
+
+@pytest.mark.parametrize("cls,kw", [(PpiRecess, {"joint_count": 2}), (CuPost, {"joint_count": 2}),
+                                    (MoldedJoint, {"joint_count": 2})], ids=["ppi-recess", "cu-post", "molded-joint"])
+def test_solder_meets_the_land_at_a_real_contact_angle_without_slivers(cls, kw):
+    """Reported: singular creep strain (~1e5 per cycle) at the solder/land contact edge of the
+    ppi-recess assembly, suspected from a zero-angle solder wedge or sliver elements there. The
+    solder wedge at both ends of every land contact must be a real wetting angle (the ball's free
+    surface leaves the land plane at 60-170 deg measured inside the solder, never tangentially),
+    the solder elements around the contact well shaped, and the solder one piece per joint."""
+    model = cls(**kw).build("assembly")
+    mesh = read_msh(model.msh)
+    solder = mesh.triangles["solder"]
+    assert _solder_pieces(solder) == kw["joint_count"]
+    contact = np.unique(mesh.lines["land/solder"][:, :2])
+    xy = mesh.points[contact]
+    pitch = cls(**kw).pitch
+    ang = _corner_angles(mesh.points, solder)
+    for j in range(kw["joint_count"]):
+        band = contact[(xy[:, 0] > j * pitch) & (xy[:, 0] < (j + 1) * pitch)]
+        for end in (band[np.argmin(mesh.points[band, 0])], band[np.argmax(mesh.points[band, 0])]):
+            at = solder[:, :3] == end
+            wedge = float(np.sum(ang[at]))
+            assert 60.0 < wedge < 170.0, (j, mesh.points[end], wedge)
+            near = np.linalg.norm(mesh.points[solder[:, :3]].mean(axis=1) - mesh.points[end], axis=1) < 15.0
+            assert ang[near].min() > 20.0, (j, mesh.points[end])
