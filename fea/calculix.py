@@ -52,21 +52,15 @@ def _single_stress_free_temperature(problem: Thermoelastic) -> float:
     return values.pop()
 
 
-def write_deck(problem: Thermoelastic, path: str | os.PathLike, n_table_points: int = 5) -> None:
-    """Write a CalculiX input deck for the thermoelastic problem."""
+def _model_lines(problem: Thermoelastic, t_range: np.ndarray, inelastic: bool = False) -> list[str]:
+    """Nodes, elements (one ELSET per region), materials, sections and supports."""
     if problem.analysis not in ELEMENT_TYPES:
         raise InputError(f"CalculiX export supports {', '.join(ELEMENT_TYPES)}, not {problem.analysis}")
     if problem.tractions:
         raise InputError("CalculiX export of surface tractions is not supported")
-    mesh = problem.model.mesh
-    coordinates = mesh.doflocs
-    node_temperature = evaluate_temperature(problem.temperature, coordinates[:, :, None])[:, 0]
-    T0 = _single_stress_free_temperature(problem)
-    t_range = np.linspace(min(node_temperature.min(), T0), max(node_temperature.max(), T0),
-                          n_table_points)
+    coordinates = problem.model.mesh.doflocs
     connectivity = element_connectivity(problem) + 1
     element_type = ELEMENT_TYPES[problem.analysis]
-
     lines = ["*HEADING", "pkgrel peer run", "*NODE, NSET=NALL"]
     lines += [f"{k + 1}, {x:.15g}, {y:.15g}" for k, (x, y) in enumerate(coordinates.T)]
     for r, (name, elements) in enumerate(problem.model.regions.items()):
@@ -80,12 +74,53 @@ def write_deck(problem: Thermoelastic, path: str | os.PathLike, n_table_points: 
         lines.append(f"*EXPANSION, ZERO={material.alpha_ref:.10g}")
         alpha = material.alpha_secant(t_range)
         lines += [f"{a:.10g}, {t:.10g}" for a, t in zip(alpha, t_range)]
+        if inelastic:
+            lines += _inelastic_lines(material, t_range)
         section = f"*SOLID SECTION, ELSET=R{r}, MATERIAL=M{r}"
         lines += [section, "1."] if element_type != "CAX6" else [section]
     lines.append("*BOUNDARY")
     for dof in fixed_dofs(problem):
         node, component = divmod(int(dof), 2)
         lines.append(f"{node + 1}, {component + 1}, {component + 1}")
+    return lines
+
+
+def _inelastic_lines(material, t_range: np.ndarray) -> list[str]:
+    """*PLASTIC (isotropic linear hardening) and *CREEP, LAW=NORTON for the models CalculiX
+    shares with pkgrel; anything else is refused rather than silently changed."""
+    from . import constitutive
+
+    model = constitutive.from_material(material)
+    if isinstance(model, constitutive.Elastic):
+        return []
+    if isinstance(model, constitutive.J2Plasticity):
+        if np.any(model.kinematic_modulus(t_range) != 0):
+            raise InputError(f"CalculiX export: material '{material.name}' has kinematic hardening")
+        lines = ["*PLASTIC"]
+        for T in t_range:
+            y = float(model.yield_stress(np.array([T]))[0])
+            H = float(model.isotropic_modulus(np.array([T]))[0])
+            lines += [f"{y:.10g}, 0., {T:.10g}", f"{y + H:.10g}, 1., {T:.10g}"]
+        return lines
+    if isinstance(model, constitutive.NortonCreep):
+        # eps_dot = A q^n exp(-Q/RT): CalculiX's Norton law A q^n t^m with A tabulated over T
+        lines = ["*CREEP, LAW=NORTON"]
+        for T in t_range:
+            A = model.A * np.exp(-model.Q / (8.314462618 * (T + 273.15)))
+            lines.append(f"{A:.10g}, {model.n:.10g}, 0., {T:.10g}")
+        return lines
+    raise InputError(f"CalculiX export: material '{material.name}' uses {type(model).__name__}, "
+                     "which CalculiX does not share; use Norton creep or linear-hardening plasticity")
+
+
+def write_deck(problem: Thermoelastic, path: str | os.PathLike, n_table_points: int = 5) -> None:
+    """Write a CalculiX input deck for the thermoelastic problem."""
+    coordinates = problem.model.mesh.doflocs
+    node_temperature = evaluate_temperature(problem.temperature, coordinates[:, :, None])[:, 0]
+    T0 = _single_stress_free_temperature(problem)
+    t_range = np.linspace(min(node_temperature.min(), T0), max(node_temperature.max(), T0),
+                          n_table_points)
+    lines = _model_lines(problem, t_range)
     lines += ["*INITIAL CONDITIONS, TYPE=TEMPERATURE", f"NALL, {T0:.10g}",
               "*STEP", "*STATIC", "*TEMPERATURE"]
     lines += [f"{k + 1}, {t:.10g}" for k, t in enumerate(node_temperature)]
@@ -170,3 +205,144 @@ def element_node_values(problem: Thermoelastic, nodal: np.ndarray) -> np.ndarray
     mesh = problem.model.mesh
     element_nodes = p2_element_nodes(mesh)
     return np.transpose(nodal[element_nodes.T], (2, 0, 1))
+
+
+def write_cycling_deck(problem: Thermoelastic, history, path, report_regions: list[str],
+                       dwell_refinement: int = 4, work_regions: tuple[str, ...] = ()) -> list[tuple[int, float]]:
+    """A CalculiX deck for a load history: one *VISCO step per history segment with fixed
+    increments (ramps as pkgrel's nominal steps, dwells ``dwell_refinement`` times finer and
+    uniform), printing the internal energy, volume and equivalent plastic strain of the
+    report regions at the end of every step, and for ``work_regions`` the stress and plastic
+    strain at every pkgrel step time (for the inelastic work). Returns (step, end time) pairs."""
+    T0 = history.stress_free
+    temps = [T0] + [s.T1 for s in history.segments]
+    t_range = np.linspace(min(temps), max(temps), 5)
+    lines = _model_lines(problem, t_range, inelastic=True)
+    names = list(problem.model.regions)
+    lines += ["*INITIAL CONDITIONS, TYPE=TEMPERATURE", f"NALL, {T0:.10g}"]
+    for k, segment in enumerate(history.segments):  # time points belong before the first step
+        lines += [f"*TIME POINTS, NAME=END{k + 1}", f"{segment.t1 - segment.t0:.10g}",
+                  f"*TIME POINTS, NAME=SUB{k + 1}"]
+        lines += [f"{t - segment.t0:.10g}" for t in segment.times()]
+    # the temperature follows the history table in total time (1.0 x amplitude), so ramps are
+    # ramps whatever the step's default amplitude is
+    lines += ["*AMPLITUDE, NAME=HISTORY, TIME=TOTAL TIME"]
+    lines += [f"{t - history.segments[0].t0:.10g}, {T:.10g}" for t, T in history.table()]
+    steps = []
+    for k, segment in enumerate(history.segments):
+        n = segment.steps * (dwell_refinement if segment.kind == "dwell" else 1)
+        duration = segment.t1 - segment.t0
+        dt = duration / n
+        # CalculiX adapts the increments (creep tolerance CETOL) up to pkgrel's nominal step and
+        # reports at the step end through a time point
+        lines += ["*STEP, INC=100000", "*VISCO, CETOL=1e-4",
+                  f"{dt:.10g}, {duration:.10g}, {dt * 1e-6:.10g}, {dt:.10g}",
+                  "*TEMPERATURE, AMPLITUDE=HISTORY", "NALL, 1.0"]
+        for name in report_regions:
+            r = names.index(name)
+            lines += [f"*EL PRINT, ELSET=R{r}, TOTALS=ONLY, TIME POINTS=END{k + 1}", "ELSE, EVOL",
+                      f"*EL PRINT, ELSET=R{r}, TIME POINTS=END{k + 1}", "PEEQ, EVOL"]
+        for name in work_regions:
+            lines += [f"*EL PRINT, ELSET=R{names.index(name)}, TIME POINTS=SUB{k + 1}", "S, ME"]
+        lines.append("*END STEP")
+        steps.append((k + 1, segment.t1))
+    Path(path).write_text("\n".join(lines) + "\n")
+    return steps
+
+
+def read_dat_history(path, n_elements_by_set: dict[str, int]) -> dict:
+    """Per printed time: total internal energy, total volume and element-averaged PEEQ per set."""
+    out: dict = {}
+    current = None
+    with open(path) as handle:
+        for line in handle:
+            text = line.strip()
+            if not text:
+                continue
+            lower = text.lower()
+            if "for set " in lower and " and time " in lower:
+                quantity = lower.split("for set ")[0].split("(")[0].strip()
+                set_name = text[lower.index("for set ") + 8:].split()[0]
+                time_value = float(text.split(" and time ")[1].split()[0])
+                current = (quantity, set_name.upper(), time_value)
+                out.setdefault((set_name.upper(), time_value), {}).setdefault(quantity, [])
+                continue
+            if current is None:
+                continue
+            parts = text.split()
+            try:
+                values = [float(p) for p in parts]
+            except ValueError:
+                current = None
+                continue
+            out[(current[1], current[2])][current[0]].append(values)
+    return out
+
+
+def cycle_averages(dat_path, region_index: int, t_start: float, t_end: float) -> dict:
+    """Volume averages over a region of the internal-energy and PEEQ increments between two
+    printed times: CalculiX's counterparts of pkgrel's dW and d_eps_in."""
+    data = read_dat_history(dat_path, {})
+    key = f"R{region_index}"
+
+    def at(t):
+        match = [k for k in data if k[0] == key and abs(k[1] - t) <= 1e-4 * max(1.0, abs(t))]
+        if not match:
+            raise SolverError(f"{dat_path}: no results for set {key} at t = {t:g}")
+        return data[match[0]]
+
+    def averages(block):
+        energy = block["total internal energy"][0][0]
+        volume = block["total volume"][0][0]
+        peeq = np.array(block["equivalent plastic strain"])
+        per_element = {}
+        for element, _, value in peeq:
+            per_element.setdefault(int(element), []).append(value)
+        volumes = {int(e): v for e, v in block["volume"]}
+        mean_peeq = sum(np.mean(v) * volumes[e] for e, v in per_element.items()) / sum(volumes.values())
+        return energy / volume, mean_peeq
+
+    w0, p0 = averages(at(t_start))
+    w1, p1 = averages(at(t_end))
+    return {"dW": w1 - w0, "d_eps_in": p1 - p0}
+
+
+def inelastic_work(dat_path, region_index: int, material, history, t_start: float, t_end: float) -> float:
+    """Volume-averaged inelastic work density (MPa) between two times from CalculiX's stresses
+    and mechanical strains at pkgrel's step times: eps_p = ME - C(T)^-1 sigma, and
+    dW = sum 0.5 (sigma_k + sigma_k+1) : (eps_p,k+1 - eps_p,k), as pkgrel integrates it."""
+    data = read_dat_history(dat_path, {})
+    key = f"R{region_index}"
+    times = sorted(t for (name, t), block in data.items()
+                   if name == key and "stresses" in block and t_start - 1e-6 <= t <= t_end + 1e-6)
+    segments = history.segments
+    offset = segments[0].t0
+    volumes = None
+    previous = None
+    total = None
+    for t in times:
+        block = data[(key, t)]
+        rows = np.array(block["stresses"])
+        strain = np.array(block["mechanical strains"])
+        elements = rows[:, 0].astype(int)
+        sigma = rows[:, 2:8]
+        T = float(np.interp(t + offset, *history.table().T))
+        E, nu = float(material.E(np.array([T]))[0]), float(material.nu(np.array([T]))[0])
+        trace = sigma[:, :3].sum(axis=1, keepdims=True)
+        elastic = ((1 + nu) * sigma - nu * np.hstack([trace.repeat(3, axis=1), np.zeros((len(sigma), 3))])) / E
+        plastic = strain[:, 2:8] - elastic
+        if previous is not None:
+            s_mid = 0.5 * (sigma + previous[0])
+            d_p = plastic - previous[1]
+            # tensor shear components count twice in sigma : eps
+            work = (s_mid[:, :3] * d_p[:, :3]).sum(axis=1) + 2 * (s_mid[:, 3:] * d_p[:, 3:]).sum(axis=1)
+            total = work if total is None else total + work
+        previous = (sigma, plastic)
+    if total is None:
+        raise SolverError(f"{dat_path}: no stress output for set {key} between t = {t_start:g} and {t_end:g}")
+    end_blocks = [block for (name, t), block in data.items() if name == key and "volume" in block]
+    volumes = {int(e): v for e, v in end_blocks[0]["volume"]}
+    per_element = {}
+    for e, w in zip(elements, total):
+        per_element.setdefault(int(e), []).append(w)
+    return float(sum(np.mean(w) * volumes[e] for e, w in per_element.items()) / sum(volumes.values()))

@@ -403,3 +403,68 @@ def calculix_comparison(analysis: str, size: float = 1.0) -> list[Check]:
         checks.append(Check(f"CalculiX {analysis}: {name}", f"worst s_{labels[worst]} (error / vM)",
                             theirs[worst, j] + offset, ours[worst, j] + offset, 0.01))
     return checks
+
+
+# ----------------------------------------------------------------------------- cycling peer
+
+def solder_joint(gmsh):
+    """A round solder joint: silicon die, Cu pad, solder, Cu land, board (x = r)."""
+    occ = gmsh.model.occ
+    rectangles = {"die": (0, 0, 60, 20), "pad": (0, 20, 20, 5), "solder": (0, 25, 20, 20),
+                  "land": (0, 45, 20, 5), "board": (0, 50, 60, 50)}
+    tags = {name: occ.addRectangle(x, y, 0, w, h) for name, (x, y, w, h) in rectangles.items()}
+    occ.fragment([(2, t) for t in tags.values()], [])
+    occ.synchronize()
+    for name, tag in tags.items():
+        _physical(gmsh, 2, [tag], name)
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 60, 0), "bottom")
+    _physical(gmsh, 1, _curves_at(gmsh, 0, 25, 20, 25), "pad/solder")
+
+
+def solder_joint_problem(size: float = 2.0) -> Thermoelastic:
+    """Norton-creep solder between plastic copper pads (inline data shared with CalculiX)."""
+    copper = dict(E=117000.0, nu=0.34, alpha=17e-6, plastic={"yield": 80.0, "hardening": 1000.0})
+    solder = dict(E=40000.0, nu=0.35, alpha=22e-6, creep={"law": "norton", "A": 1e-10, "n": 3.0, "Q": 0.0})
+    import materials
+
+    def inline(label, table):
+        return materials.from_inline(label, {"alpha_ref": 125.0, "stress_free": 125.0, **table})
+
+    mats = {"die": inline("die", SILICON), "board": inline("board", dict(E=20000.0, nu=0.2, alpha=16e-6)),
+            "pad": inline("pad", copper), "land": inline("land", copper), "solder": inline("solder", solder)}
+    return Thermoelastic(gmsh_model(solder_joint, size, "solder_joint"), "axisymmetric", mats,
+                         fixed=[("bottom", "y")])
+
+
+def calculix_cycling_comparison(size: float = 2.0) -> list[Check]:
+    """One JEDEC G cycle of the solder joint in pkgrel and in CalculiX (*VISCO with Norton
+    *CREEP and *PLASTIC): cycle dW and equivalent inelastic strain of solder and pad."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from .calculix import cycle_averages, inelastic_work, run_ccx, write_cycling_deck
+    from .cycling import Cycling, Solver
+    from .load_history import jedec_history
+
+    problem = solder_joint_problem(size)
+    history = jedec_history("G", 1, 125.0, start=25.0, ramp_s=600.0, dwell_s=300.0)
+    ours = Solver(Cycling(problem, history)).run().cycles[0]
+    t0, t1 = history.cycle_window(1)
+    names = list(problem.model.regions)
+    workdir = Path(tempfile.mkdtemp(prefix="pkgrel-ccx-"))
+    try:
+        write_cycling_deck(problem, history, workdir / "joint.inp", ["solder", "pad"], work_regions=("solder",))
+        run_ccx(workdir / "joint.inp", threads=2)
+        dat = workdir / "joint.dat"
+        peer = {name: cycle_averages(dat, names.index(name), t0, t1) for name in ("solder", "pad")}
+        peer_work = inelastic_work(dat, names.index("solder"), problem.materials["solder"], history, t0, t1)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return [
+        Check("CalculiX cycling: solder (Norton creep)", "dW per cycle MPa", peer_work, ours["dW"]["solder"], 0.05),
+        Check("CalculiX cycling: solder (Norton creep)", "d eps_in per cycle", peer["solder"]["d_eps_in"],
+              ours["d_eps_in"]["solder"], 0.05),
+        Check("CalculiX cycling: Cu pad (plasticity)", "d eps_in per cycle", peer["pad"]["d_eps_in"],
+              ours["d_eps_in"]["pad"], 0.05),
+    ]

@@ -202,3 +202,10 @@ def test_interrupt_leaves_no_results(model_dir, capsys, monkeypatch):
     assert code == 130 and "interrupted" in capsys.readouterr().err
     assert not out.exists()
     assert not list(model_dir.dir.glob(".pkgrel-*"))
+
+
+def test_calculix_agrees_on_one_cycle_of_a_solder_joint():
+    # Norton-creep solder between plastic Cu pads, one JEDEC G cycle: pkgrel's dW and
+    # equivalent inelastic strain against CalculiX's *VISCO step on the same mesh (5 %)
+    for check in v.calculix_cycling_comparison():
+        assert check.passed, f"{check.case} {check.quantity}: {check.computed:.5g} vs {check.reference:.5g}"
