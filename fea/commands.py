@@ -5,12 +5,13 @@ import sys
 
 
 def register(subparsers) -> None:
+    from materials.commands import add_materials_option
+
     solve = subparsers.add_parser("solve", help="solve a model file (thermoelastic CTE mismatch)",
                                   description="Solve MODEL.toml; write DIR/summary.json and DIR/result.vtu.")
     solve.add_argument("model", help="model file (.toml)")
     solve.add_argument("--out", required=True, help="output directory")
-    solve.add_argument("--materials", action="append", default=[], metavar="FILE",
-                       help="extra material file(s) that add or override library materials")
+    add_materials_option(solve)
     solve.add_argument("--solver", default="auto", choices=["auto", "pardiso", "superlu", "amg"],
                        help="sparse solver (default: PARDISO if available, else SuperLU)")
     solve.set_defaults(func=run_solve)

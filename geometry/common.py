@@ -344,6 +344,20 @@ def slice_supports(bottom: float, symmetry: str = "symmetry", x: float = 0.0):
     return bcs, (NamedPoint(ANCHOR, (x, bottom)),)
 
 
+def board_with_lands(centres, land_half_width: float, y_land: float, land_thickness: float,
+                     board_width: float, board_thickness: float, priority: int):
+    """The board of an assembly slice with one Cu land under every joint centre.
+
+    Returns (layers, closed-form areas, the board's ``top`` boundary)."""
+    layers = [Layer("land", rect(xc - land_half_width, y_land, xc + land_half_width, y_land + land_thickness),
+                    priority) for xc in centres]
+    y_board = y_land + land_thickness
+    layers.append(Layer("board", rect(0.0, y_board, board_width, y_board + board_thickness), priority))
+    areas = {"land": len(centres) * 2 * land_half_width * land_thickness,
+             "board": board_width * board_thickness}
+    return layers, areas, Boundary("top", "y", y_board + board_thickness)
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Everything a builder decides; :func:`mesh_model` turns it into a :class:`BuiltModel`."""

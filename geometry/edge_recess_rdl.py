@@ -30,7 +30,7 @@ import math
 
 from fea.errors import InputError
 
-from .common import (Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, disk_slab_area,
+from .common import (board_with_lands, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, disk_slab_area,
                      film, fmt, mesh_model, offset_path, out_of_range, param, parameters, rect, slice_supports,
                      structure)
 
@@ -301,14 +301,13 @@ class EdgeRecessRdl:
             notes.append("cell: window from half a pitch inside the outermost ball; its left edge is held as a symmetry line")
             bcs, points = ({"group": "symmetry", "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
         else:
-            t_l, t_bd = self.land_thickness, self.board_thickness
-            for xc in centres:
-                layers.append(Layer("land", rect(xc - a, y_land, xc + a, y_land + t_l), 6))
-            areas["land"] = len(centres) * 2 * a * t_l
-            board_w = xR + p / 2   # the board runs past the package edge
-            layers.append(Layer("board", rect(0.0, y_land + t_l, board_w, y_land + t_l + t_bd), 6))
-            areas["board"] = board_w * t_bd
-            boundaries.append(Boundary("top", "y", y_land + t_l + t_bd))
+            t_l = self.land_thickness
+            # the board runs past the package edge
+            board, board_areas, board_top = board_with_lands(centres, a, y_land, t_l, xR + p / 2,
+                                                       self.board_thickness, 6)
+            layers += board
+            areas.update(board_areas)
+            boundaries.append(board_top)
             bcs, points = slice_supports(y_bottom)   # the slice warps freely
             y_top_model = y_land + t_l
 
