@@ -47,7 +47,7 @@ def test_norton_relaxation_of_a_constrained_block_matches_closed_form():
     s11 = np.array([s[0] for s in h["stress"]])
     s33 = np.array([s[2] for s in h["stress"]])
     np.testing.assert_allclose(s11, s33, rtol=1e-6)       # equi-biaxial in 1-3
-    # sigma_22 = 0 holds to the Newton tolerance (1e-5 of the element force scale)
+    # sigma_22 = 0 holds to the Newton tolerance (1e-4 of the element force scale)
     assert np.abs([s[1] for s in h["stress"]]).max() < 1e-3 * s11.max()
     # d sigma/dt = -E/(2(1-nu)) A sigma^n, from the stress reached at the end of the quench
     k = np.flatnonzero(np.isclose(t, 1.0))[0]
