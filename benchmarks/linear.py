@@ -20,7 +20,7 @@ from pathlib import Path
 
 from fea.calculix import ccx_executable, write_deck
 from fea.thermoelastic import solve
-from fea.verification import gmsh_model, peer_problem, post_on_die
+from fea.verification import peer_problem
 
 
 def model_toml(analysis: str) -> str:
@@ -55,36 +55,17 @@ def run_child(command: list[str], cwd: Path, threads: int = 2) -> tuple[float, f
     return wall, int(report.read_text().split()[-1]) / 1024.0
 
 
-def write_msh(path: Path, size: float) -> None:
-    import gmsh
-
-    gmsh.initialize(interruptible=False)
-    try:
-        gmsh.option.setNumber("General.Terminal", 0)
-        post_on_die(gmsh)
-        gmsh.model.occ.synchronize()
-        gmsh.option.setNumber("Mesh.MeshSizeMax", size)
-        gmsh.option.setNumber("Mesh.MeshSizeMin", size)
-        gmsh.option.setNumber("Mesh.ElementOrder", 2)
-        gmsh.option.setNumber("Mesh.SaveAll", 0)
-        gmsh.model.mesh.generate(2)
-        gmsh.write(str(path))
-    finally:
-        gmsh.finalize()
-
-
 def benchmark(analysis: str, size: float, solvers: list[str], workdir: Path) -> dict:
     print(f"\n== {analysis}, element size {size} um")
+    case = workdir / analysis
+    case.mkdir()
     t0 = time.perf_counter()
-    problem = peer_problem(analysis, size)
+    problem = peer_problem(analysis, size, save_as=case / "model.msh")
     mesh_time = time.perf_counter() - t0
     dofs = 2 * problem.model.mesh.doflocs.shape[1]
     print(f"mesh: {problem.model.n_elements} elements, {dofs} dofs, gmsh + read {mesh_time:.2f} s")
 
     # whole commands first, as children of a still small process
-    case = workdir / analysis
-    case.mkdir()
-    write_msh(case / "model.msh", size)
     (case / "model.toml").write_text(model_toml(analysis))
     write_deck(problem, case / "peer.inp")
     ours_wall, ours_rss = run_child([sys.executable, "-m", "studies.cli", "solve", "model.toml",

@@ -57,9 +57,10 @@ def isotropic(label: str, E: float, nu: float, alpha: float, stress_free: float 
 
 # ----------------------------------------------------------------------------- meshing helper
 
-def gmsh_model(build, size: float, name: str = "verification") -> MeshModel:
+def gmsh_model(build, size: float, name: str = "verification", save_as=None) -> MeshModel:
     """Run ``build(gmsh)`` (which adds OCC geometry and physical groups), mesh it with
-    quadratic triangles of target size ``size`` and return the MeshModel."""
+    quadratic triangles of target size ``size`` and return the MeshModel; ``save_as`` keeps
+    the .msh file."""
     import gmsh
 
     gmsh.initialize(interruptible=False)
@@ -73,6 +74,9 @@ def gmsh_model(build, size: float, name: str = "verification") -> MeshModel:
         gmsh.option.setNumber("Mesh.ElementOrder", 2)
         gmsh.option.setNumber("Mesh.SaveAll", 0)
         gmsh.model.mesh.generate(2)
+        if save_as is not None:
+            gmsh.write(str(save_as))
+            return read_msh(save_as)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, f"{name}.msh")
             gmsh.write(path)
@@ -369,8 +373,8 @@ PEER_PROBES = {"die_centre": (30.0, 8.0), "die_under_post": (5.0, 14.0), "post_s
                "post_top": (4.0, 40.0), "polymer_mid": (35.0, 27.5), "polymer_near_post": (16.0, 28.0)}
 
 
-def peer_problem(analysis: str, size: float = 1.0) -> Thermoelastic:
-    model = gmsh_model(post_on_die, size, "post_on_die")
+def peer_problem(analysis: str, size: float = 1.0, save_as=None) -> Thermoelastic:
+    model = gmsh_model(post_on_die, size, "post_on_die", save_as)
     materials = {"die": isotropic("die", **SILICON), "polymer": isotropic("polymer", **POLYIMIDE),
                  "post": isotropic("post", **COPPER)}
     fixed = [("bottom", "y")] + ([("axis", "x")] if analysis != "axisymmetric" else [])
