@@ -202,7 +202,7 @@ def load_history(table: dict, stress_free: float):
     if not isinstance(table, dict):
         raise InputError("[load] must be a table")
     _check_keys(table, LOAD_KEYS, "[load]")
-    max_step = _number(table.get("max_step", 10.0), "[load] max_step")
+    max_step = _number(table.get("max_step", 15.0), "[load] max_step")
     if not 0.5 <= max_step <= 50.0:
         raise InputError(f"[load] max_step = {max_step} K is outside [0.5, 50]")
     if "history" in table:

@@ -452,7 +452,8 @@ def calculix_cycling_comparison(size: float = 2.0) -> list[Check]:
     from .load_history import jedec_history
 
     problem = solder_joint_problem(size)
-    history = jedec_history("G", 1, 125.0, start=25.0, ramp_s=600.0, dwell_s=300.0)
+    # 10 K steps: CalculiX's dW is sampled at pkgrel's step times, so both share this grid
+    history = jedec_history("G", 1, 125.0, start=25.0, ramp_s=600.0, dwell_s=300.0, max_step_K=10.0)
     ours = Solver(Cycling(problem, history)).run().cycles[0]
     t0, t1 = history.cycle_window(1)
     names = list(problem.model.regions)
