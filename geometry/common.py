@@ -336,6 +336,16 @@ class NamedPoint:
 ANCHOR = "anchor"
 
 
+LEVELS = ("cell", "assembly")
+
+
+def is_cell(level: str) -> bool:
+    """Check a model level and say whether it is the single-joint cell."""
+    if level not in LEVELS:
+        raise InputError(f"level = {level} is not one of {{{', '.join(LEVELS)}}}")
+    return level == "cell"
+
+
 def slice_supports(bottom: float, symmetry: str = "symmetry", x: float = 0.0):
     """Supports of a package slice that leave it free to warp: the ``symmetry`` curve fixed in x
     and one point, the bottom corner on the symmetry line (x, bottom), fixed in y (it removes the

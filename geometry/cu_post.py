@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import math
 
-from fea.errors import InputError
 
-from .common import (Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe,
+from .common import (is_cell, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe,
                      ball_between, disk_slab_area, fmt, mesh_model, out_of_range, param, zero_or_at_least, parameters,
                      rect, slice_supports, structure)
 
@@ -94,9 +93,7 @@ class CuPost:
         return Outline(tuple(pts))
 
     def spec(self, level: str = "cell") -> ModelSpec:
-        if level not in ("cell", "assembly"):
-            raise InputError(f"level = {level} is not one of {{cell, assembly}}")
-        cell = level == "cell"
+        cell = is_cell(level)
         t_sub, t_pas = self.substrate_thickness, self.passivation_thickness
         y0, y1 = t_pas, t_pas + self.post_height
         y2 = y1 + self.post_projection

@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import math
 
-from fea.errors import InputError
 
-from .common import (board_with_lands, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, disk_slab_area,
+from .common import (is_cell, board_with_lands, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, disk_slab_area,
                      film, fmt, mesh_model, offset_path, out_of_range, param, parameters, rect, slice_supports,
                      structure)
 
@@ -208,9 +207,7 @@ class EdgeRecessRdl:
         return mesh_model(self.spec(level), mesh_size_factor)
 
     def spec(self, level: str = "cell") -> ModelSpec:
-        if level not in ("cell", "assembly"):
-            raise InputError(f"level = {level} is not one of {{cell, assembly}}")
-        cell = level == "cell"
+        cell = is_cell(level)
         e, H, p = self._edges(), self._band(), self.pitch
         t_si, t_iso, t_r = self.silicon_thickness, self.isolation_thickness, self.rdl_thickness
         t_pas, t_pad = self.passivation_thickness, self.pad_thickness

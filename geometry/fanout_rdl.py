@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import math
 
-from fea.errors import InputError
 
-from .common import (board_with_lands, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Probe, disk_slab_area, fmt,
+from .common import (is_cell, board_with_lands, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Probe, disk_slab_area, fmt,
                      mesh_model, out_of_range, param, parameters, rect, slice_supports, structure)
 
 _ANALYSIS = "generalized_plane_strain"   # a slice of a package, thin compared with the package
@@ -170,9 +169,7 @@ class FanoutRdl:
         return mesh_model(self.spec(level), mesh_size_factor)
 
     def spec(self, level: str = "cell") -> ModelSpec:
-        if level not in ("cell", "assembly"):
-            raise InputError(f"level = {level} is not one of {{cell, assembly}}")
-        cell = level == "cell"
+        cell = is_cell(level)
         p, L = self.pitch, self.rdl_levels
         a_c, a_p = self.chip_width / 2, self.package_width / 2
         T, t_r = self.insulator_thickness, self.rdl_thickness

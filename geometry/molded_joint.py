@@ -19,7 +19,7 @@ import math
 
 from fea.errors import InputError
 
-from .common import (Boundary, Layer, MeshSizes, ModelSpec, Outline, Probe, VOID, fmt, mesh_model,
+from .common import (is_cell, Boundary, Layer, MeshSizes, ModelSpec, Outline, Probe, VOID, fmt, mesh_model,
                      out_of_range, param, zero_or_at_least, parameters, rect, slice_supports, structure)
 
 
@@ -153,9 +153,7 @@ class MoldedJoint:
         return mesh_model(self.spec(level), mesh_size_factor)
 
     def spec(self, level: str = "cell") -> ModelSpec:
-        if level not in ("cell", "assembly"):
-            raise InputError(f"level = {level} is not one of {{cell, assembly}}")
-        cell = level == "cell"
+        cell = is_cell(level)
         if not cell and not self.second_substrate:
             raise InputError("second_substrate = false: the assembly slice needs the second substrate")
         t_sub, t_pad, t_land = self.substrate_thickness, self.pad_thickness, self.land_thickness

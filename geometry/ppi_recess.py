@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from .common import (Boundary, Cut, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, VOID,
+from .common import (is_cell, Boundary, Cut, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, VOID,
                      disk_slab_area, film, fmt, mesh_model, offset_path, out_of_range, param, rect,
                      slice_supports, structure)
 from fea.errors import InputError
@@ -213,9 +213,7 @@ class PpiRecess:
         return mesh_model(self.spec(level), mesh_size_factor)
 
     def spec(self, level: str = "cell") -> ModelSpec:
-        if level not in ("cell", "assembly"):
-            raise InputError(f"level = {level} is not one of {{cell, assembly}}")
-        cell = level == "cell"
+        cell = is_cell(level)
         t_sub, t_pas, t1 = self.substrate_thickness, self.passivation_thickness, self.polymer_thickness
         y_pol0 = t_pas
         y_top = t_pas + t1
