@@ -250,7 +250,7 @@ def write_cycling_deck(problem: Thermoelastic, history, path, report_regions: li
     return steps
 
 
-def read_dat_history(path, n_elements_by_set: dict[str, int]) -> dict:
+def read_dat_history(path) -> dict:
     """Per printed time: total internal energy, total volume and element-averaged PEEQ per set."""
     out: dict = {}
     current = None
@@ -282,7 +282,7 @@ def read_dat_history(path, n_elements_by_set: dict[str, int]) -> dict:
 def cycle_averages(dat_path, region_index: int, t_start: float, t_end: float) -> dict:
     """Volume averages over a region of the internal-energy and PEEQ increments between two
     printed times: CalculiX's counterparts of pkgrel's dW and d_eps_in."""
-    data = read_dat_history(dat_path, {})
+    data = read_dat_history(dat_path)
     key = f"R{region_index}"
 
     def at(t):
@@ -311,7 +311,7 @@ def inelastic_work(dat_path, region_index: int, material, history, t_start: floa
     """Volume-averaged inelastic work density (MPa) between two times from CalculiX's stresses
     and mechanical strains at pkgrel's step times: eps_p = ME - C(T)^-1 sigma, and
     dW = sum 0.5 (sigma_k + sigma_k+1) : (eps_p,k+1 - eps_p,k), as pkgrel integrates it."""
-    data = read_dat_history(dat_path, {})
+    data = read_dat_history(dat_path)
     key = f"R{region_index}"
     times = sorted(t for (name, t), block in data.items()
                    if name == key and "stresses" in block and t_start - 1e-6 <= t <= t_end + 1e-6)

@@ -26,9 +26,8 @@ class CyclingProgress:
 
     def __init__(self, history, stream=None):
         self.stream = stream or sys.stderr
-        stream = self.stream
         self.cycles = history.cycles
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self.last_segment = None
 
     def __call__(self, segment, t, T, iterations, counters):

@@ -446,6 +446,3 @@ class Solver:
             out[g.name] = entry
         return out
 
-
-def run(cycling: Cycling, method: str = "auto", progress: Callable | None = None) -> CyclingResult:
-    return Solver(cycling, method).run(progress)

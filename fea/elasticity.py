@@ -80,7 +80,6 @@ class Forms:
     out_of_plane_coupling: LinearForm
     out_of_plane_stiffness: Functional
     out_of_plane_thermal_load: Functional
-    measure: Functional
 
 
 def forms_for(analysis: str) -> Forms:
@@ -124,9 +123,5 @@ def forms_for(analysis: str) -> Forms:
     def out_of_plane_thermal_load(w):
         return (3 * w.lam + 2 * w.mu) * w.eth * dV(w)
 
-    @Functional
-    def measure(w):
-        return dV(w) + 0.0 * w.x[0]
-
     return Forms(analysis, stiffness, thermal_load, out_of_plane_coupling,
-                 out_of_plane_stiffness, out_of_plane_thermal_load, measure)
+                 out_of_plane_stiffness, out_of_plane_thermal_load)

@@ -245,7 +245,7 @@ def read_layers(entries: list, model) -> list:
     return layers
 
 
-def summarize(model: Model, solution, stresses, run_time: float) -> dict:
+def summarize(model: Model, solution, stresses) -> dict:
     problem = model.problem
     probes = {}
     if model.probes:
@@ -265,8 +265,7 @@ def summarize(model: Model, solution, stresses, run_time: float) -> dict:
         "regions": stresses.region_summary(),
         "region_ids": {name: k for k, name in enumerate(problem.model.regions)},
         "solver": solution.solver_method,
-        "timings_s": {**{k: round(v, 4) for k, v in solution.timings.items()},
-                      "total": round(run_time, 4)},
+        "timings_s": {k: round(v, 4) for k, v in solution.timings.items()},
     }
     if problem.analysis == "generalized_plane_strain":
         summary["out_of_plane_strain"] = solution.eps0
@@ -283,7 +282,7 @@ def run(model: Model, out_dir: str | os.PathLike, method: str = "auto", progress
     start = time.perf_counter()
     solution = solve(model.problem, method)
     stresses = Stresses(solution)
-    summary = summarize(model, solution, stresses, 0.0)
+    summary = summarize(model, solution, stresses)
     out_dir = Path(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=".pkgrel-", dir=_existing_parent(out_dir)))
     try:
@@ -343,7 +342,7 @@ def run_cycling(model: Model, out_dir, method: str = "auto", progress=None) -> d
                         np.full(solver.quad_points.shape[1:], final["temperature"]), None, None, None,
                         {}, method)
     stresses = Stresses(solution, given=final["fields"]["stress"])
-    summary = summarize(model, solution, stresses, 0.0)
+    summary = summarize(model, solution, stresses)
     summary.pop("timings_s")
     summary.update({
         "load": {"description": model.history.description, "table": model.history.table().tolist()},
