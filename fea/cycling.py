@@ -44,6 +44,20 @@ class Layer:
     interface: str
     thickness: float
     crack_length: float | None = None  # um; default: the interface's extent (diameter if round)
+    # (x0, x1) um: keep only the interface facets whose midpoints lie in this band (one joint of
+    # an assembly, where every joint's interface carries the same name)
+    x_range: tuple[float, float] | None = None
+
+    def facets(self, model) -> np.ndarray:
+        facets = model.require_curve(self.interface, f"[[layer]] '{self.name}'")
+        if self.x_range is None:
+            return facets
+        x = model.mesh.doflocs[0, model.mesh.nvertices + facets]
+        kept = facets[(x >= self.x_range[0]) & (x <= self.x_range[1])]
+        if kept.size == 0:
+            raise InputError(f"[[layer]] '{self.name}': no facet of '{self.interface}' lies in x_range = "
+                             f"[{self.x_range[0]}, {self.x_range[1]}] um")
+        return kept
 
 
 @dataclass
@@ -121,7 +135,7 @@ def build_groups(cycling: Cycling, regions: list[RegionState], quad_points: np.n
                              f"it has: {', '.join(by_name)}")
         if not layer.thickness > 0:
             raise InputError(f"[[layer]] '{layer.name}': thickness = {layer.thickness} must be > 0 um")
-        facets = model.require_curve(layer.interface, f"[[layer]] '{layer.name}'")
+        facets = layer.facets(model)
         x = quad_points[:, region.elements].reshape(2, -1)
         distance = distance_to_facets(model, facets, x)
         points = np.flatnonzero(distance <= layer.thickness)
@@ -150,9 +164,8 @@ def distance_to_facets(model, facets: np.ndarray, points: np.ndarray) -> np.ndar
     return best
 
 
-def interface_extent(model, curve: str, axisymmetric: bool) -> float:
-    """Crack path length across an interface: its diameter if round, else its length."""
-    facets = model.curves[curve]
+def interface_extent(model, facets: np.ndarray, axisymmetric: bool) -> float:
+    """Crack path length across interface facets: their diameter if round, else their length."""
     ends = model.mesh.facets[:, facets]
     p = model.mesh.doflocs
     if axisymmetric:
@@ -397,7 +410,8 @@ class Solver:
             fields["eps_in"][:, e] = region.state["eps_in"].reshape(4, -1, self.nqp)
             fields["eps_eq_in"][0, e] = region.state["eps_eq_in"].reshape(-1, self.nqp)
             fields["w_in"][0, e] = region.state["w_in"].reshape(-1, self.nqp)
-        return {"time": t, "temperature": T, "u": u[:self.basis.N].copy(), "fields": fields}
+        eps0 = float(u[self.basis.N]) if u.size > self.basis.N else 0.0   # generalized plane strain
+        return {"time": t, "temperature": T, "u": u[:self.basis.N].copy(), "eps0": eps0, "fields": fields}
 
     def _fatigue(self, result: CyclingResult) -> dict:
         """Lives from the last cycle's dW and inelastic strain, per group with fatigue data."""
@@ -426,7 +440,7 @@ class Solver:
             if fatigue is not None and dW > 0:
                 if fatigue.darveaux is not None and g.name in layers:
                     layer = layers[g.name]
-                    crack = layer.crack_length or interface_extent(model, layer.interface, axisymmetric)
+                    crack = layer.crack_length or interface_extent(model, layer.facets(model), axisymmetric)
                     d = fatigue.darveaux
                     n0 = d.K1 * dW ** d.K2
                     entry["darveaux"] = {"N0": n0, "da_dN_um": d.K3 * dW ** d.K4, "crack_length_um": crack,

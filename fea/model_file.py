@@ -228,7 +228,7 @@ def read_layers(entries: list, model) -> list:
     layers = []
     for k, entry in enumerate(entries):
         where = f"[[layer]] #{k + 1}"
-        _check_keys(entry, {"name", "region", "interface", "thickness", "crack_length"}, where)
+        _check_keys(entry, {"name", "region", "interface", "thickness", "crack_length", "x_range"}, where)
         name = str(_require(entry, "name", where))
         region = _require(entry, "region", where)
         model.require_region(region, where)
@@ -238,8 +238,15 @@ def read_layers(entries: list, model) -> list:
         if not 0 < thickness <= 1000:
             raise InputError(f"{where} '{name}': thickness = {thickness} um is outside (0, 1000]")
         crack = entry.get("crack_length")
+        x_range = entry.get("x_range")
+        if x_range is not None:
+            if not (isinstance(x_range, list) and len(x_range) == 2):
+                raise InputError(f"{where} '{name}': x_range must be [x0, x1] in um")
+            x_range = tuple(_number(v, f"{where} x_range") for v in x_range)
+            if not x_range[0] < x_range[1]:
+                raise InputError(f"{where} '{name}': x_range = {list(x_range)} needs x0 < x1")
         layers.append(Layer(name, region, interface, thickness,
-                            None if crack is None else _number(crack, f"{where} crack_length")))
+                            None if crack is None else _number(crack, f"{where} crack_length"), x_range))
     if len({layer.name for layer in layers}) != len(layers):
         raise InputError("[[layer]]: layer names must be unique")
     return layers
@@ -272,27 +279,50 @@ def summarize(model: Model, solution, stresses) -> dict:
     return summary
 
 
-def run(model: Model, out_dir: str | os.PathLike, method: str = "auto", progress=None) -> dict:
-    """Solve a model and write DIR/summary.json and DIR/result.vtu (all or nothing)."""
-    from .export import write_vtu
+@dataclass
+class Analysis:
+    """A solved model in memory: what summary.json holds, the (final) solution and its stresses,
+    and for cycled models the whole cycling result (snapshots, hysteresis, fatigue)."""
+    summary: dict
+    solution: object
+    stresses: object
+    cycling: object = None
+
+
+def analyse(model: Model, method: str = "auto", progress=None) -> Analysis:
+    """Solve a model (thermoelastic, or cycled through its [load] history) without writing."""
     from .post import Stresses
 
     if model.history is not None:
-        return run_cycling(model, out_dir, method, progress)
+        return _analyse_cycling(model, method, progress)
     start = time.perf_counter()
     solution = solve(model.problem, method)
     stresses = Stresses(solution)
     summary = summarize(model, solution, stresses)
+    summary["timings_s"]["total"] = round(time.perf_counter() - start, 4)
+    return Analysis(summary, solution, stresses)
+
+
+def run(model: Model, out_dir: str | os.PathLike, method: str = "auto", progress=None) -> dict:
+    """Solve a model and write DIR/summary.json and DIR/result.vtu (all or nothing); cycled
+    models also get result.pvd with one VTU per history segment."""
+    from .export import write_vtu
+
+    start = time.perf_counter()
+    analysis = analyse(model, method, progress)
     out_dir = Path(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=".pkgrel-", dir=_existing_parent(out_dir)))
     try:
-        write_vtu(staging / "result.vtu", solution, stresses)
-        summary["timings_s"]["total"] = round(time.perf_counter() - start, 4)
-        (staging / "summary.json").write_text(to_json(summary))
+        if analysis.cycling is None:
+            write_vtu(staging / "result.vtu", analysis.solution, analysis.stresses)
+        else:
+            _write_cycling_steps(model, analysis, staging)
+            analysis.summary["solver_stats"]["total_s"] = round(time.perf_counter() - start, 4)
+        (staging / "summary.json").write_text(to_json(analysis.summary))
         publish(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return summary
+    return analysis.summary
 
 
 def to_json(data) -> str:
@@ -323,25 +353,23 @@ def publish(staging: Path, out_dir: Path) -> None:
         os.replace(item, target)
 
 
-def run_cycling(model: Model, out_dir, method: str = "auto", progress=None) -> dict:
-    """Cycle a model through its [load] history; write summary.json, result.vtu (final state)
-    and result.pvd with one VTU per history segment for animation."""
-    from .cycling import Cycling, Solver
-    from .export import write_fields_vtu, write_pvd
-    from .post import Stresses, smooth_by_region
+def snapshot_solution(model: Model, result, index: int = -1):
+    """Solution and Stresses of cycling snapshot ``index`` (e.g. the coldest state of a cycle)."""
+    from .post import Stresses
     from .thermoelastic import Solution
 
-    start = time.perf_counter()
-    solver = Solver(Cycling(model.problem, model.history, model.layers), method)
-    result = solver.run(progress)
-    problem = model.problem
-    basis = result.basis
-    eps0 = float(result.u[basis.N]) if problem.analysis == "generalized_plane_strain" else 0.0
-    final = result.snapshots[-1]
-    solution = Solution(problem, basis, result.u[:basis.N], eps0, solver.quad_points,
-                        np.full(solver.quad_points.shape[1:], final["temperature"]), None, None, None,
-                        {}, method)
-    stresses = Stresses(solution, given=final["fields"]["stress"])
+    basis, snap = result.basis, result.snapshots[index]
+    quad_points = basis.mapping.F(basis.X)
+    solution = Solution(model.problem, basis, snap["u"], snap["eps0"], quad_points,
+                        np.full(quad_points.shape[1:], snap["temperature"]), None, None, None, {}, "")
+    return solution, Stresses(solution, given=snap["fields"]["stress"])
+
+
+def _analyse_cycling(model: Model, method: str, progress) -> Analysis:
+    from .cycling import Cycling, Solver
+
+    result = Solver(Cycling(model.problem, model.history, model.layers), method).run(progress)
+    solution, stresses = snapshot_solution(model, result, -1)
     summary = summarize(model, solution, stresses)
     summary.pop("timings_s")
     summary.update({
@@ -352,31 +380,30 @@ def run_cycling(model: Model, out_dir, method: str = "auto", progress=None) -> d
         "solver_stats": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.stats.items()},
         "layers": [vars(layer) for layer in model.layers],
     })
+    return Analysis(summary, solution, stresses, result)
 
-    out_dir = Path(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=".pkgrel-", dir=_existing_parent(out_dir)))
-    try:
-        (staging / "steps").mkdir()
-        element_nodes = stresses.element_nodes
-        regions = problem.model.regions
-        entries = []
-        labels = stresses.labels
-        for k, snap in enumerate(result.snapshots):
-            fields = snap["fields"]
-            smoothed = smooth_by_region(basis, regions, np.concatenate(
-                [fields["stress"], fields["eps_in"], fields["eps_eq_in"], fields["w_in"]]), element_nodes)
-            nodal = {f"s_{c}": smoothed[i] for i, c in enumerate(labels)}
-            nodal.update({f"eps_in_{c}": smoothed[4 + i] for i, c in enumerate(labels)})
-            nodal["eps_eq_in"], nodal["w_in"] = smoothed[8], smoothed[9]
-            nodal["temperature"] = np.full_like(smoothed[8], snap["temperature"])
-            name = f"steps/step_{k:04d}.vtu"
-            write_fields_vtu(staging / name, problem.model, element_nodes, snap["u"], nodal)
-            entries.append((snap["time"], name))
-        write_pvd(staging / "result.pvd", entries)
-        shutil.copy(staging / entries[-1][1], staging / "result.vtu")
-        summary["solver_stats"]["total_s"] = round(time.perf_counter() - start, 4)
-        (staging / "summary.json").write_text(to_json(summary))
-        publish(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return summary
+
+def _write_cycling_steps(model: Model, analysis: Analysis, staging: Path) -> None:
+    """result.pvd with one VTU per history segment, and result.vtu = the final state."""
+    from .export import write_fields_vtu, write_pvd
+    from .post import smooth_by_region
+
+    result, stresses = analysis.cycling, analysis.stresses
+    (staging / "steps").mkdir()
+    element_nodes = stresses.element_nodes
+    regions = model.problem.model.regions
+    entries = []
+    labels = stresses.labels
+    for k, snap in enumerate(result.snapshots):
+        fields = snap["fields"]
+        smoothed = smooth_by_region(result.basis, regions, np.concatenate(
+            [fields["stress"], fields["eps_in"], fields["eps_eq_in"], fields["w_in"]]), element_nodes)
+        nodal = {f"s_{c}": smoothed[i] for i, c in enumerate(labels)}
+        nodal.update({f"eps_in_{c}": smoothed[4 + i] for i, c in enumerate(labels)})
+        nodal["eps_eq_in"], nodal["w_in"] = smoothed[8], smoothed[9]
+        nodal["temperature"] = np.full_like(smoothed[8], snap["temperature"])
+        name = f"steps/step_{k:04d}.vtu"
+        write_fields_vtu(staging / name, model.problem.model, element_nodes, snap["u"], nodal)
+        entries.append((snap["time"], name))
+    write_pvd(staging / "result.pvd", entries)
+    shutil.copy(staging / entries[-1][1], staging / "result.vtu")
