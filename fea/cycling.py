@@ -44,8 +44,8 @@ class Layer:
     interface: str
     thickness: float
     crack_length: float | None = None  # um; default: the interface's extent (diameter if round)
-    # (x0, x1) um: keep only the interface facets whose midpoints lie in this band (one joint of
-    # an assembly, where every joint's interface carries the same name)
+    # (x0, x1) um: keep only the interface facets and quadrature points in this band (one joint
+    # of an assembly, where every joint's interface carries the same name)
     x_range: tuple[float, float] | None = None
 
     def facets(self, model) -> np.ndarray:
@@ -138,7 +138,10 @@ def build_groups(cycling: Cycling, regions: list[RegionState], quad_points: np.n
         facets = layer.facets(model)
         x = quad_points[:, region.elements].reshape(2, -1)
         distance = distance_to_facets(model, facets, x)
-        points = np.flatnonzero(distance <= layer.thickness)
+        inside = distance <= layer.thickness
+        if layer.x_range is not None:
+            inside &= (x[0] >= layer.x_range[0]) & (x[0] <= layer.x_range[1])
+        points = np.flatnonzero(inside)
         if points.size == 0:
             raise InputError(f"[[layer]] '{layer.name}': no quadrature point of '{layer.region}' lies within "
                              f"{layer.thickness} um of '{layer.interface}'; use a thicker layer or a finer mesh")
