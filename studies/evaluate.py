@@ -1,0 +1,402 @@
+"""One design point: build a cross-section, solve it (thermoelastic or cycled), extract metrics.
+
+``evaluate(point)`` is what a sweep runs on every worker. It returns plain data (a JSON-able
+record) and the bytes of the files a report needs (``mesh.png``, ``result.vtu``, ``fields.npz``),
+so a worker on another machine needs no shared file system.
+
+Metric keys in ``record["metrics"]`` (stresses in MPa, lengths in um, energies in MPa = MJ/m^3):
+
+* ``pad_layer.dW``, ``pad_layer.d_eps_in``, ``land_layer.*``, ``joint.*``: last-cycle inelastic
+  energy density and equivalent inelastic strain, volume-averaged over a Darveaux layer of the
+  critical (outermost) joint's solder next to its die-side pad / board-side land, and over the
+  whole critical joint. ``*.N_darveaux``, ``*.N_engelmaier``, ``*.N_energy``: cycles to failure.
+  ``critical.dW`` and ``critical.life`` are those of the worse of the two layers.
+* ``zone.REGION.von_mises_max|von_mises_mean|max_principal_max|max_principal_mean|min_principal_min``
+  over the elements of REGION inside the detail window on the critical joint (``record["zoom"]``).
+* ``region.REGION.*``: the whole-region figures of summary.json.
+* ``probe.NAME.COMPONENT`` (smoothed stress at a builder probe), ``probe_avg.NAME.max_principal|
+  von_mises|min_principal`` (volume average over the probe's region within ``AVERAGE_RADIUS``),
+  ``probe.NAME.ux|uy`` (displacement).
+* ``interface.A/B.peel_max|peel_min|peel_mean|shear_absmax`` along interface A/B inside the window.
+* ``warpage_um``: range of the vertical displacement along the ``bottom`` boundary (die back side).
+
+Stresses are taken at the plotted state: the temperature field of a thermoelastic model, or the
+coldest snapshot of the last cycle.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fea.errors import InputError
+
+#: radius (um) of the disk over which probe stresses are averaged (singular corners need it)
+AVERAGE_RADIUS = 5.0
+#: Darveaux layer thickness: 25.4 um (1 mil, Darveaux 2000) but at most this share of the joint height
+LAYER_THICKNESS_UM = 25.4
+LAYER_MAX_SHARE = 0.15
+METALS = {"cu", "ni", "al", "au", "ti"}
+#: quick previews: coarse mesh and one cycle
+QUICK_MESH_FACTOR = 2.0
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point. ``parameters`` override the builder's defaults (typed values)."""
+    structure: str
+    parameters: dict = field(default_factory=dict)
+    level: str = "assembly"
+    mesh_size_factor: float = 1.0
+    load: dict | None = None          # [load] table, e.g. {"profile": "G", "cycles": 3}; None: thermoelastic
+    label: str = ""
+
+    def builder(self):
+        from geometry import STRUCTURES
+        if self.structure not in STRUCTURES:
+            raise InputError(f"structure {self.structure} is unknown; valid: {', '.join(STRUCTURES)}")
+        cls = STRUCTURES[self.structure]
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(self.parameters) - names)
+        if unknown:
+            raise InputError(f"{', '.join(unknown)} is not a parameter of {self.structure}; valid: {', '.join(sorted(names))}")
+        return cls(**self.parameters)
+
+    def identity(self) -> dict:
+        """Everything that determines the result except the code: resolved parameters included."""
+        return {"structure": self.structure, "parameters": dataclasses.asdict(self.builder()),
+                "level": self.level, "mesh_size_factor": float(self.mesh_size_factor),
+                "load": self.load}
+
+
+def code_fingerprint() -> str:
+    """Hash of the solver, geometry and material sources and data: a code change invalidates caches."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder in ("fea", "geometry", "materials"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    evaluate_source = Path(__file__).read_bytes()
+    digest.update(evaluate_source)
+    return digest.hexdigest()[:16]
+
+
+def point_key(point: Point, fingerprint: str | None = None) -> str:
+    text = json.dumps({**point.identity(), "code": fingerprint or code_fingerprint()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+# ---------------------------------------------------------------------------------------------
+
+def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
+    """Build, solve and measure one point. Raises InputError / SolverError on bad input."""
+    from fea.mesh import read_msh
+    from fea.model_file import analyse, load_model
+
+    start = time.perf_counter()
+    builder = point.builder()
+    built = builder.build(point.level, point.mesh_size_factor)
+    with tempfile.TemporaryDirectory(prefix="pkgrel-point-") as tmp:
+        tmp = Path(tmp)
+        built.write(tmp, picture=True)
+        joint = critical_joint(read_msh(tmp / "model.msh"), built)
+        if point.load is not None:   # the history sets the temperature
+            built.temperature = {k: v for k, v in built.temperature.items() if k != "field"}
+        toml = built.toml()
+        if point.load is not None:
+            toml += load_toml(point.load, joint["layers"])
+        (tmp / "model.toml").write_text(toml)
+        model = load_model(tmp / "model.toml")
+        analysis = analyse(model)
+        files = {"mesh.png": (tmp / "mesh.png").read_bytes()}
+    solution, stresses, state = plotted_state(model, analysis)
+    metrics = {}
+    metrics.update(cycle_metrics(analysis))
+    metrics.update(stress_metrics(model, solution, stresses, built.zoom))
+    curves = interface_curves(stresses, built.zoom)
+    for name, c in curves.items():
+        metrics[f"interface.{name}.peel_max"] = float(np.max(c["peel"]))
+        metrics[f"interface.{name}.peel_min"] = float(np.min(c["peel"]))
+        metrics[f"interface.{name}.peel_mean"] = float(np.mean(c["peel"]))
+        metrics[f"interface.{name}.shear_absmax"] = float(np.max(np.abs(c["shear"])))
+    files["fields.npz"] = zoomed_fields(model, analysis, solution, stresses, state, built.zoom)
+    files["result.vtu"] = state_vtu(model, analysis, solution, stresses, state)
+    summary = analysis.summary
+    record = {
+        "label": point.label,
+        **point.identity(),
+        "overrides": dict(point.parameters),
+        "status": "ok",
+        "analysis": summary["analysis"],
+        "elements": summary["elements"],
+        "dofs": summary["dofs"],
+        "materials": dict(built.materials),
+        "zoom": list(built.zoom) if built.zoom else None,
+        "critical_joint": {k: v for k, v in joint.items() if k != "layers"},
+        "state": state["description"],
+        "metrics": {k: float(v) for k, v in metrics.items() if np.isfinite(v)},
+        "interfaces": {name: {k: np.round(v, 5).tolist() for k, v in c.items()} for name, c in curves.items()},
+        "hysteresis": hysteresis(analysis),
+        "cycles": summary.get("cycles", []),
+        "fatigue": summary.get("fatigue", {}),
+        "solver_stats": summary.get("solver_stats", summary.get("timings_s", {})),
+        "run_time_s": round(time.perf_counter() - start, 3),
+    }
+    return record, files
+
+
+def critical_joint(mesh_model, built) -> dict:
+    """The outermost joint (inside the builder's detail window): its solder's die-side and
+    board-side metal interfaces and the Darveaux layers on them."""
+    if built.zoom is None or "solder" not in mesh_model.regions:
+        return {"layers": []}
+    x0, x1, y0, y1 = built.zoom
+    mesh = mesh_model.mesh
+    candidates = []
+    for name in mesh_model.curves:
+        if "/" not in name:
+            continue
+        a, b = name.split("/", 1)
+        other = b if a == "solder" else a if b == "solder" else None
+        if other is None or built.materials.get(other) not in METALS:
+            continue
+        facets = mesh_model.curves[name]
+        mid = mesh.doflocs[:, mesh.nvertices + facets]
+        inside = (mid[0] >= x0) & (mid[0] <= x1)
+        if inside.any():
+            candidates.append((float(mid[1, inside].mean()), name))
+    if not candidates:
+        return {"layers": []}
+    candidates.sort()
+    pad, land = candidates[0][1], candidates[-1][1]
+    height = candidates[-1][0] - candidates[0][0]
+    thickness = min(LAYER_THICKNESS_UM, LAYER_MAX_SHARE * height) if height > 0 else LAYER_THICKNESS_UM
+    x_range = [float(x0), float(x1)]
+    layers = [{"name": "pad_layer", "region": "solder", "interface": pad, "thickness": round(thickness, 3),
+               "x_range": x_range}]
+    if land != pad:
+        layers.append({"name": "land_layer", "region": "solder", "interface": land,
+                       "thickness": round(thickness, 3), "x_range": x_range})
+    layers.append({"name": "joint", "region": "solder", "interface": pad, "thickness": 1000.0, "x_range": x_range})
+    return {"pad_interface": pad, "land_interface": land if land != pad else None,
+            "layer_thickness_um": round(thickness, 3), "x_range": x_range, "layers": layers}
+
+
+def load_toml(load: dict, layers: list[dict]) -> str:
+    from geometry.common import _toml_value
+    lines = ["", "[load]"] + [f"{k} = {_toml_value(v)}" for k, v in load.items()]
+    for layer in layers:
+        lines += ["", "[[layer]]"] + [f"{k} = {_toml_value(v)}" for k, v in layer.items()]
+    return "\n".join(lines) + "\n"
+
+
+def plotted_state(model, analysis):
+    """Solution and stresses to plot and measure: the coldest snapshot of the last cycle."""
+    from fea.model_file import snapshot_solution
+    if analysis.cycling is None:
+        T = model.problem.temperature
+        text = f"{T} degC" if isinstance(T, (int, float)) else "temperature field"
+        return analysis.solution, analysis.stresses, {"index": None, "description": f"thermoelastic, {text}"}
+    result = analysis.cycling
+    last = max(s.get("cycle", 0) for s in [{"cycle": 0}] + analysis.summary["cycles"])
+    t0, t1 = model.history.cycle_window(last) if last else (-np.inf, np.inf)
+    candidates = [k for k, s in enumerate(result.snapshots) if t0 - 1e-9 <= s["time"] <= t1 + 1e-9]
+    index = min(candidates or range(len(result.snapshots)), key=lambda k: result.snapshots[k]["temperature"])
+    solution, stresses = snapshot_solution(model, result, index)
+    snap = result.snapshots[index]
+    return solution, stresses, {"index": index, "description":
+                                f"cycle {last}, t = {snap['time']:.0f} s, T = {snap['temperature']:.1f} degC"}
+
+
+def cycle_metrics(analysis) -> dict:
+    out = {}
+    cycles = analysis.summary.get("cycles") or []
+    if not cycles:
+        return out
+    last = cycles[-1]
+    for group, dW in last["dW"].items():
+        out[f"{group}.dW"] = dW
+        out[f"{group}.d_eps_in"] = last["d_eps_in"][group]
+    for group, entry in analysis.summary.get("fatigue", {}).items():
+        for law in ("darveaux", "engelmaier", "energy"):
+            if law in entry:
+                out[f"{group}.N_{law}"] = entry[law]["N_failure"]
+    layers = [g for g in ("pad_layer", "land_layer") if f"{g}.dW" in out]
+    if layers:
+        worst = max(layers, key=lambda g: out[f"{g}.dW"])
+        out["critical.dW"] = out[f"{worst}.dW"]
+        out["critical.d_eps_in"] = out[f"{worst}.d_eps_in"]
+        for law in ("darveaux", "engelmaier", "energy"):
+            lives = [out[f"{g}.N_{law}"] for g in layers if f"{g}.N_{law}" in out]
+            if lives:
+                out[f"critical.N_{law}"] = min(lives)
+        for law in ("darveaux", "energy", "engelmaier"):
+            if f"critical.N_{law}" in out:
+                out["critical.life"] = out[f"critical.N_{law}"]
+                break
+    return out
+
+
+def stress_metrics(model, solution, stresses, zoom) -> dict:
+    from fea import elasticity
+    from fea.post import interpolate_element_nodes, invariants
+
+    out = {}
+    for region, row in stresses.region_summary().items():
+        for k, v in row.items():
+            out[f"region.{region}.{k}"] = v
+    mesh = model.problem.model
+    weight = solution.basis.dx * elasticity.volume_weight(solution.quad_points[0], solution.axisymmetric)
+    quad = stresses.quadrature
+    inv_q = invariants(quad)
+    inv_n = invariants(stresses.nodal)
+    centroid = mesh.mesh.p[:, mesh.mesh.t].mean(axis=1)
+    if zoom is not None:
+        x0, x1, y0, y1 = zoom
+        in_zoom = (centroid[0] >= x0) & (centroid[0] <= x1) & (centroid[1] >= y0) & (centroid[1] <= y1)
+        for region, elements in mesh.regions.items():
+            e = elements[in_zoom[elements]]
+            if e.size == 0:
+                continue
+            w = weight[e]
+            out[f"zone.{region}.von_mises_max"] = inv_n["von_mises"][e].max()
+            out[f"zone.{region}.max_principal_max"] = inv_n["max_principal"][e].max()
+            out[f"zone.{region}.min_principal_min"] = inv_n["min_principal"][e].min()
+            out[f"zone.{region}.von_mises_mean"] = (inv_q["von_mises"][e] * w).sum() / w.sum()
+            out[f"zone.{region}.max_principal_mean"] = (inv_q["max_principal"][e] * w).sum() / w.sum()
+    element_nodes = stresses.element_nodes
+    u_nodes = solution.u.reshape(-1, 2)[element_nodes].transpose(2, 1, 0)   # (2, nel, 6)
+    xq = solution.quad_points
+    for probe in getattr(model, "probes", []):
+        at = np.array(probe.at, dtype=float)[:, None]
+        for k, v in stresses.at(at, probe.region).items():
+            out[f"probe.{probe.name}.{k}"] = float(v[0])
+        u = interpolate_element_nodes(solution, u_nodes, at, probe.region)
+        out[f"probe.{probe.name}.ux"], out[f"probe.{probe.name}.uy"] = float(u[0, 0]), float(u[1, 0])
+        elements = mesh.regions[probe.region] if probe.region else np.arange(mesh.n_elements)
+        near = np.hypot(xq[0, elements] - at[0], xq[1, elements] - at[1]) <= AVERAGE_RADIUS
+        if near.any():
+            w = weight[elements][near]
+            for name in ("max_principal", "von_mises", "min_principal"):
+                out[f"probe_avg.{probe.name}.{name}"] = float((inv_q[name][elements][near] * w).sum() / w.sum())
+    if "bottom" in mesh.curves:
+        facets = mesh.curves["bottom"]
+        nodes = np.unique(mesh.mesh.facets[:, facets])
+        uy = solution.u.reshape(-1, 2)[nodes, 1]
+        out["warpage_um"] = float(uy.max() - uy.min())
+    return out
+
+
+def interface_curves(stresses, zoom) -> dict:
+    """Peel and shear traction along every interface, the part inside the detail window."""
+    if zoom is None:
+        return {}
+    x0, x1, y0, y1 = zoom
+    model = stresses.solution.problem.model
+    curves = {}
+    for name in model.curves:
+        if "/" not in name:
+            continue
+        try:
+            t = stresses.traction(name)
+        except InputError:
+            continue
+        inside = (t["x"] >= x0) & (t["x"] <= x1) & (t["y"] >= y0) & (t["y"] <= y1)
+        if inside.sum() < 3:
+            continue
+        curves[name] = {"x": t["x"][inside], "y": t["y"][inside], "s": t["s"][inside] - t["s"][inside].min(),
+                        "peel": t["normal"][inside], "shear": t["shear"][inside]}
+    return curves
+
+
+def hysteresis(analysis) -> dict:
+    if analysis.cycling is None:
+        return {}
+    keep = ("pad_layer", "land_layer", "joint")
+    out = {}
+    for group, series in analysis.summary.get("hysteresis", {}).items():
+        if group in keep:
+            out[group] = {k: np.round(np.asarray(v, dtype=float), 8).tolist() for k, v in series.items()}
+    return out
+
+
+def zoomed_fields(model, analysis, solution, stresses, state, zoom) -> bytes:
+    """Region-split linear sub-triangles and nodal fields inside (a margin around) the window."""
+    from fea.export import region_split_mesh
+    from fea.post import invariants, smooth_by_region
+
+    mesh = model.problem.model
+    element_nodes = stresses.element_nodes
+    points, cells, source = region_split_mesh(mesh, element_nodes)
+    nodal = {f"s_{c}": stresses.nodal[k] for k, c in enumerate(stresses.labels)}
+    nodal.update(invariants(stresses.nodal))
+    if analysis.cycling is not None:
+        fields = analysis.cycling.snapshots[state["index"]]["fields"]
+        smoothed = smooth_by_region(solution.basis, mesh.regions,
+                                    np.concatenate([fields["eps_eq_in"], fields["w_in"]]), element_nodes)
+        nodal["eps_eq_in"], nodal["w_in"] = smoothed[0], smoothed[1]
+    centroid = mesh.mesh.p[:, mesh.mesh.t].mean(axis=1)
+    keep = np.arange(mesh.n_elements)
+    if zoom is not None:
+        x0, x1, y0, y1 = zoom
+        mx, my = 0.15 * (x1 - x0), 0.15 * (y1 - y0)
+        keep = np.flatnonzero((centroid[0] >= x0 - mx) & (centroid[0] <= x1 + mx)
+                              & (centroid[1] >= y0 - my) & (centroid[1] <= y1 + my))
+    # P2 triangle (corners 0 1 2, mid-nodes 3 4 5 on edges 01 12 20) -> four linear triangles
+    sub = np.array([[0, 3, 5], [3, 1, 4], [5, 4, 2], [3, 4, 5]])
+    c = cells[keep]
+    triangles = c[:, sub].reshape(-1, 3)
+    used, triangles = np.unique(triangles, return_inverse=True)
+    triangles = triangles.reshape(-1, 3)
+    arrays = {"points": points[used], "triangles": triangles.astype(np.int32),
+              "region": np.repeat(mesh.region_of_element[keep], 4).astype(np.int16),
+              "region_names": np.array(list(mesh.regions)),
+              "displacement": solution.u.reshape(-1, 2)[source[used]]}
+    for name, values in nodal.items():
+        field_values = np.empty(len(points))
+        field_values[cells.ravel()] = values.ravel()
+        arrays[name] = field_values[used].astype(np.float32)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def state_vtu(model, analysis, solution, stresses, state) -> bytes:
+    from fea.export import write_fields_vtu, write_vtu
+    from fea.post import smooth_by_region
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "result.vtu"
+        if analysis.cycling is None:
+            write_vtu(path, solution, stresses)
+        else:
+            fields = analysis.cycling.snapshots[state["index"]]["fields"]
+            nodal = stresses.nodal_fields()
+            smoothed = smooth_by_region(solution.basis, model.problem.model.regions, np.concatenate(
+                [fields["eps_in"], fields["eps_eq_in"], fields["w_in"]]), stresses.element_nodes)
+            nodal.update({f"eps_in_{c}": smoothed[i] for i, c in enumerate(stresses.labels)})
+            nodal["eps_eq_in"], nodal["w_in"] = smoothed[4], smoothed[5]
+            write_fields_vtu(path, model.problem.model, stresses.element_nodes, solution.u, nodal)
+        return path.read_bytes()
+
+
+def to_plain(value: Any):
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
