@@ -11,7 +11,7 @@ import sys
 from fea.errors import InputError, SolverError
 
 # package modules that provide ``register(subparsers)``
-_COMMAND_MODULES = ("fea.commands", "materials.commands", "geometry.commands")
+_COMMAND_MODULES = ("fea.commands", "materials.commands", "geometry.commands", "studies.sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pkgrel: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("pkgrel: interrupted; no results written", file=sys.stderr)
+        print("pkgrel: interrupted; no results written (sweeps keep finished points in their cache)", file=sys.stderr)
         return 130
     return int(result or 0)
 

@@ -1,0 +1,92 @@
+"""Recessed PPI pad (US 2014/0374899): does the recess that helps ball placement cost or gain
+reliability?
+
+Variants from the patent: recess depth D1/T1 = 0 (flat pad), 0.2, 0.35, 0.5, 0.8 ([0014]), a curved
+recess bottom (FIG. 13), the joint without liquid molding ([0023]-[0024]), and the prior-art UBM
+baseline ([0001]). All on the package slice with five joints soldered to an FR-4 board, JEDEC G
+cycles, SAC305 (Anand). The polymer is 10 um thick so that D1/T1 = 0.2 meets the patent's 1.6 um
+minimum recess depth.
+
+    python -m studies.ppi_recess [--quick] [--workers N] [--out DIR]
+"""
+from __future__ import annotations
+
+import sys
+
+from .study import Curve, Metric, Study, Variant, main
+
+DEPTHS = (0.0, 0.2, 0.35, 0.5, 0.8)
+
+METRICS = (
+    Metric("critical.life", "solder fatigue life, outer joint (energy law)", "cycles", "higher", ".3g"),
+    Metric("pad_layer.dW", "solder dW at the pad, outer joint (Darveaux layer)", "MPa/cycle"),
+    Metric("land_layer.dW", "solder dW at the board land, outer joint", "MPa/cycle"),
+    Metric("probe_avg.pad_edge_polymer.max_principal", "polymer S1 at the pad edge (5 um mean)", "MPa"),
+    Metric("probe_avg.recess_corner_polymer.max_principal", "polymer S1 at the recess corner (5 um mean)", "MPa"),
+    Metric("probe_avg.passivation_under_pad.min_principal", "passivation S3 under the pad edge (5 um mean)",
+           "MPa", "none"),
+    Metric("zone.ppi.von_mises_max", "PPI (Cu) von Mises max, outer joint", "MPa"),
+)
+
+
+def variants() -> tuple[Variant, ...]:
+    depth = tuple(Variant("flat pad (D1/T1 = 0)" if r == 0 else f"recess D1/T1 = {r:g}",
+                          {"recess_depth_ratio": r}, "recess depth") for r in DEPTHS)
+    return (depth[2],) + depth[:2] + depth[3:] + (
+        Variant("curved recess bottom, D1/T1 = 0.35", {"recess_depth_ratio": 0.35, "recess_bottom": "curved"},
+                "recess shape"),
+        Variant("no molding, D1/T1 = 0.35", {"recess_depth_ratio": 0.35, "molding": False}, "molding"),
+        Variant("prior art: flat pad + UBM", {"recess_depth_ratio": 0.0, "prior_art_ubm": True}, "prior art"),
+    )
+
+
+def answer(records: dict) -> str:
+    def life(label):
+        return records.get(label, {}).get("metrics", {}).get("critical.life")
+
+    flat, recess = life("flat pad (D1/T1 = 0)"), life("recess D1/T1 = 0.35")
+    ubm = life("prior art: flat pad + UBM")
+    lines = []
+    if flat and recess:
+        change = recess / flat - 1
+        lines.append(f"The D1/T1 = 0.35 recess {'gains' if change > 0 else 'costs'} {abs(change):.0%} of solder "
+                     f"fatigue life against the flat pad ({recess:.3g} vs {flat:.3g} cycles to failure, "
+                     f"outer joint, JEDEC G).")
+    depth = [(r["parameters"]["recess_depth_ratio"], r["metrics"]["critical.life"]) for r in records.values()
+             if r.get("label", "").startswith(("recess D1", "flat pad (D1")) and "critical.life" in r["metrics"]]
+    if len(depth) > 2:
+        best = max(depth, key=lambda d: d[1])
+        lines.append(f"Across D1/T1 = {', '.join(f'{d:g}' for d, _ in sorted(depth))} the life ranges "
+                     f"{min(n for _, n in depth):.3g}-{max(n for _, n in depth):.3g} cycles; best at D1/T1 = {best[0]:g}.")
+    if ubm and recess:
+        lines.append(f"The prior-art UBM joint reaches {ubm:.3g} cycles ({ubm / recess - 1:+.0%} against the recess).")
+    stress = {label: r["metrics"].get("probe_avg.recess_corner_polymer.max_principal")
+              for label, r in records.items()}
+    stress = {k: v for k, v in stress.items() if v is not None}
+    if stress:
+        worst = max(stress, key=stress.get)
+        lines.append(f"The polymer at the recess corner sees at most {stress[worst]:.3g} MPa max principal "
+                     f"stress ({worst}).")
+    return " ".join(lines) or "No variant was solved."
+
+
+STUDY = Study(
+    name="ppi_recess",
+    title="Recessed PPI pad: solder fatigue and polymer stress against recess depth",
+    question="Does the recess under the PPI pad, which helps ball placement, cost or gain solder-joint "
+             "reliability, and what does it do to the polymer and passivation at the recess corners?",
+    structure="ppi-recess",
+    variants=variants(),
+    metrics=METRICS,
+    answer=answer,
+    curves=(Curve("recess depth", "recess_depth_ratio", "recess depth D1/T1 [-]"),),
+    contour="max_principal",
+    contour_label="max principal stress [MPa]",
+    contour_regions=("polymer", "passivation", "ppi", "finish", "solder", "mold"),
+    interfaces=("polymer/ppi", "finish/solder", "passivation/polymer"),
+    base_parameters={"polymer_thickness": 10.0},
+    sources=("US 2014/0374899 (seed 000)",),
+)
+
+if __name__ == "__main__":
+    sys.exit(main(STUDY))

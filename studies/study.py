@@ -1,0 +1,241 @@
+"""A design study: a question, the variants that answer it, the metrics that decide it.
+
+A study script defines a :class:`Study` and calls :func:`main`; ``run_study`` evaluates every
+variant through the sweep runner (cached, parallel on Dask if asked), adds a mesh-convergence
+series of the first (baseline) variant, and writes ``report.html``, ``results.csv``,
+``results.json`` and one VTU per variant into the output directory.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from fea.errors import InputError, SolverError
+
+from .evaluate import QUICK_MESH_FACTOR, Point
+
+#: JEDEC JESD22-A104 condition G (-40/+125 degC), 15 min ramps and dwells, three cycles
+FULL_LOAD = {"profile": "G", "cycles": 3}
+QUICK_LOAD = {"profile": "G", "cycles": 1}
+#: mesh-size factors of the baseline's convergence series, relative to the study's mesh (the 1.0
+#: entry is the baseline itself and is computed once)
+FULL_CONVERGENCE = (1.4, 1.0, 0.7)
+QUICK_CONVERGENCE = (1.4, 1.0)
+JEDEC = "jedec"   # Study.load default: FULL_LOAD, or QUICK_LOAD with --quick
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A number read from every point record: ``key`` into ``record["metrics"]``."""
+    key: str
+    label: str
+    unit: str
+    better: str = "lower"      # lower | higher | none
+    fmt: str = ".4g"
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    parameters: dict = field(default_factory=dict)
+    group: str = ""                  # the comparison it belongs to (sweep curves, bar groups)
+    structure: str | None = None     # default: the study's structure
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Sweep curve: the study's metrics against one parameter over the variants of one group."""
+    group: str
+    parameter: str
+    label: str                       # x-axis label with unit
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    title: str
+    question: str
+    structure: str
+    variants: tuple[Variant, ...]
+    metrics: tuple[Metric, ...]      # the first one ranks the variants
+    answer: Callable[[dict], str]    # label -> record (ok records only) -> answer paragraph
+    curves: tuple[Curve, ...] = ()
+    contour: str = "max_principal"   # field of fields.npz drawn in the contour plots
+    contour_label: str = "max principal stress [MPa]"
+    contour_regions: tuple[str, ...] = ()   # regions coloured in the contour plots (empty: all)
+    interfaces: tuple[str, ...] = ()        # interfaces whose peel/shear is plotted
+    base_parameters: dict = field(default_factory=dict)   # applied to every variant
+    level: str = "assembly"
+    sources: tuple[str, ...] = ()    # the documents the variants come from
+    load: dict | str | None = JEDEC  # a [load] table; None: thermoelastic at -40 degC
+    mesh_size_factor: float | None = None   # default: 1, or QUICK_MESH_FACTOR with --quick
+    # extra metrics computed from an ok record (e.g. a closed-form comparison): record -> {key: value}
+    derive: Callable[[dict], dict] | None = None
+
+    def points(self, quick: bool) -> list[Point]:
+        factor = self.mesh_size_factor or (QUICK_MESH_FACTOR if quick else 1.0)
+        load = (QUICK_LOAD if quick else FULL_LOAD) if self.load == JEDEC else self.load
+        return [Point(v.structure or self.structure, {**self.base_parameters, **v.parameters}, self.level,
+                      factor, load, v.label) for v in self.variants]
+
+    def convergence_points(self, quick: bool) -> list[Point]:
+        base = self.points(quick)[0]
+        return [Point(base.structure, base.parameters, base.level, round(f * base.mesh_size_factor, 4),
+                      base.load, f"{base.label} (mesh x{f * base.mesh_size_factor:g})")
+                for f in (QUICK_CONVERGENCE if quick else FULL_CONVERGENCE)]
+
+
+@dataclass
+class StudyRun:
+    """What the report writer gets. Records are sweep records (see studies/evaluate.py) with
+    ``files`` added: name -> Path of ``mesh.png``, ``fields.npz``, ``result.vtu``."""
+    study: Study
+    quick: bool
+    records: list[dict]              # one per variant, in variant order (failed ones have "error")
+    convergence: list[dict]          # the baseline at several mesh sizes, coarse to fine
+    metadata: dict
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "variant"
+
+
+def run_study(study: Study, out_dir: str | Path, quick: bool = False, workers: int = 1,
+              scheduler: str | None = None, cache_dir: str | Path | None = None, progress: bool = True) -> StudyRun:
+    from .sweep import run_points
+
+    out_dir = Path(out_dir)
+    cache = Path(cache_dir) if cache_dir else out_dir / "cache"
+    started = time.time()
+    points = study.points(quick)
+    convergence_points = study.convergence_points(quick)
+    # the convergence series shares the baseline's middle mesh: the sweep runs each point once
+    records = run_points(points + convergence_points, cache, workers=workers, scheduler=scheduler,
+                         progress=progress)
+    if study.derive is not None:
+        for record in records:
+            if record["status"] == "ok":
+                record["metrics"] = {**record["metrics"], **study.derive(record)}
+    main_records, convergence = records[:len(points)], records[len(points):]
+    convergence.sort(key=lambda r: r.get("elements", 0))
+    run = StudyRun(study, quick, main_records, convergence, metadata(study, quick, workers, scheduler,
+                                                                    time.time() - started, records))
+    write_outputs(run, out_dir)
+    return run
+
+
+def metadata(study: Study, quick: bool, workers: int, scheduler, wall: float, records: list[dict]) -> dict:
+    from importlib import metadata as md
+    versions = {"python": platform.python_version()}
+    for package in ("pkgrel", "scikit-fem", "numpy", "scipy", "gmsh", "meshio", "matplotlib", "dask", "distributed"):
+        try:
+            versions[package] = md.version(package)
+        except md.PackageNotFoundError:
+            pass
+    return {"study": study.name, "quick": quick, "workers": workers, "scheduler": scheduler,
+            "wall_time_s": round(wall, 1), "host": platform.node(), "platform": platform.platform(),
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"), "versions": versions,
+            "load": study.points(quick)[0].load,
+            "compute_time_s": round(sum(r.get("run_time_s", 0.0) for r in records), 1),
+            "cached_points": sum(1 for r in records if r.get("cached"))}
+
+
+def results_table(run: StudyRun) -> tuple[list[str], list[list]]:
+    names = sorted({k for v in run.study.variants for k in v.parameters})
+    header = ["variant", "structure", "status"] + names + [f"{m.key} [{m.unit}]" for m in run.study.metrics] + [
+        "elements", "run_time_s", "error"]
+    rows = []
+    for variant, record in zip(run.study.variants, run.records):
+        metrics = record.get("metrics", {})
+        rows.append([variant.label, record.get("structure", variant.structure or run.study.structure),
+                     record["status"]] + [variant.parameters.get(n, "") for n in names]
+                    + [metrics.get(m.key, "") for m in run.study.metrics]
+                    + [record.get("elements", ""), record.get("run_time_s", ""), record.get("error", "")])
+    return header, rows
+
+
+def write_outputs(run: StudyRun, out_dir: Path) -> None:
+    """report.html, results.csv, results.json and variants/*.vtu, staged and moved in at the end."""
+    from fea.model_file import publish, to_json
+
+    from .report import write_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".study-", dir=out_dir))
+    try:
+        header, rows = results_table(run)
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([header] + rows)
+        (staging / "results.csv").write_text(buffer.getvalue())
+        (staging / "variants").mkdir()
+        for record in run.records:
+            vtu = record.get("files", {}).get("result.vtu")
+            if vtu is not None:
+                shutil.copy(vtu, staging / "variants" / f"{slug(record['label'])}.vtu")
+        plain = {"study": run.study.name, "title": run.study.title, "question": run.study.question,
+                 "metadata": run.metadata,
+                 "metrics": [vars(m) for m in run.study.metrics],
+                 "variants": [_without_files(r) for r in run.records],
+                 "convergence": [_without_files(r) for r in run.convergence]}
+        (staging / "results.json").write_text(to_json(plain))
+        write_report(run, staging / "report.html")
+        publish(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _without_files(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "files"}
+
+
+# ---------------------------------------------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", help="output directory (default: runs/<study>)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"preview: mesh x{QUICK_MESH_FACTOR:g} coarser, one cycle")
+    parser.add_argument("--workers", type=int, default=1, help="local Dask workers (default 1: in this process)")
+    parser.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--cache", help="point cache directory (default: OUT/cache)")
+
+
+def execute(study: Study, args) -> int:
+    out = Path(args.out or f"runs/{study.name}{'-quick' if args.quick else ''}")
+    if args.workers < 1 or args.workers > 256:
+        raise InputError(f"--workers = {args.workers} is outside [1, 256]")
+    print(f"{study.title}\n  {study.question}", file=sys.stderr)
+    run = run_study(study, out, quick=args.quick, workers=args.workers, scheduler=args.scheduler,
+                    cache_dir=args.cache)
+    ok = [r for r in run.records if r["status"] == "ok"]
+    failed = [r for r in run.records if r["status"] != "ok"]
+    print(study.answer({r["label"]: r for r in ok}) if ok else "no variant could be solved")
+    for r in failed:
+        print(f"  failed: {r['label']}: {r.get('error')}")
+    print(f"report: {(out / 'report.html').resolve()}")
+    return 0 if ok else 1
+
+
+def main(study: Study, argv=None) -> int:
+    """Entry point of ``python -m studies.NAME``: same options and errors as ``pkgrel study NAME``."""
+    parser = argparse.ArgumentParser(prog=f"python -m studies.{study.name}", description=study.question)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return execute(study, args)
+    except (InputError, SolverError) as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\n{parser.prog}: interrupted; finished points are kept in the cache", file=sys.stderr)
+        return 130
