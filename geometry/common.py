@@ -89,24 +89,28 @@ def allowed_text(f: dataclasses.Field) -> str:
 def check_parameters(obj) -> None:
     """Type, range and choice checks from the field metadata; one-line InputError on failure."""
     for f in parameters(obj):
-        value = getattr(obj, f.name)
-        m = f.metadata
-        kind = _kind(f)
-        if kind is bool and not isinstance(value, bool):
-            raise InputError(f"{f.name} = {fmt(value)} is not true or false")
-        if kind in (int, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise InputError(f"{f.name} = {fmt(value)} is not a number; allowed {allowed_text(f)}")
-            if kind is int and int(value) != value:
-                raise InputError(f"{f.name} = {fmt(value)} is not a whole number; allowed {allowed_text(f)}")
-            if not math.isfinite(value):
-                raise InputError(f"{f.name} = {fmt(value)} is not finite; allowed {allowed_text(f)}")
-        if m["choices"] and value not in m["choices"]:
-            raise InputError(f"{f.name} = {fmt(value)} is not one of {allowed_text(f)}")
-        if m["range"]:
-            lo, hi = m["range"]
-            if not lo <= value <= hi:
-                raise InputError(f"{f.name} = {fmt(value)} is outside {allowed_text(f)}")
+        check_value(f, getattr(obj, f.name))
+
+
+def check_value(f: dataclasses.Field, value: Any) -> None:
+    """One parameter value against its field's type, range and choices."""
+    m = f.metadata
+    kind = _kind(f)
+    if kind is bool and not isinstance(value, bool):
+        raise InputError(f"{f.name} = {fmt(value)} is not true or false")
+    if kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"{f.name} = {fmt(value)} is not a number; allowed {allowed_text(f)}")
+        if kind is int and int(value) != value:
+            raise InputError(f"{f.name} = {fmt(value)} is not a whole number; allowed {allowed_text(f)}")
+        if not math.isfinite(value):
+            raise InputError(f"{f.name} = {fmt(value)} is not finite; allowed {allowed_text(f)}")
+    if m["choices"] and value not in m["choices"]:
+        raise InputError(f"{f.name} = {fmt(value)} is not one of {allowed_text(f)}")
+    if m["range"]:
+        lo, hi = m["range"]
+        if not lo <= value <= hi:
+            raise InputError(f"{f.name} = {fmt(value)} is outside {allowed_text(f)}")
 
 
 def out_of_range(name: str, value: float, lo: float, hi: float, why: str = "") -> InputError:

@@ -9,11 +9,13 @@ Metric keys in ``record["metrics"]`` (stresses in MPa, lengths in um, energies i
 * ``pad_layer.dW``, ``pad_layer.d_eps_in``, ``land_layer.*``, ``joint.*``: last-cycle inelastic
   energy density and equivalent inelastic strain, volume-averaged over a Darveaux layer of the
   critical (outermost) joint's solder next to its die-side pad / board-side land, and over the
-  whole critical joint. ``*.N_darveaux``, ``*.N_engelmaier``, ``*.N_energy``: cycles to failure.
+  whole critical joint (the outermost joint is found from the solder elements, so it need not be
+  in the detail window). ``*.N_darveaux``, ``*.N_engelmaier``, ``*.N_energy``: cycles to failure.
   ``critical.dW`` and ``critical.life`` are those of the worse of the two layers.
 * ``zone.REGION.von_mises_max|von_mises_mean|max_principal_max|max_principal_mean|min_principal_min``
   over the elements of REGION inside the detail window on the critical joint (``record["zoom"]``).
 * ``region.REGION.*``: the whole-region figures of summary.json.
+* ``outer_joint.von_mises_max|von_mises_mean|max_principal_max``: solder of the outermost joint.
 * ``probe.NAME.COMPONENT`` (smoothed stress at a builder probe), ``probe_avg.NAME.max_principal|
   von_mises|min_principal`` (volume average over the probe's region within ``AVERAGE_RADIUS``),
   ``probe.NAME.ux|uy`` (displacement).
@@ -122,7 +124,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     solution, stresses, state = plotted_state(model, analysis)
     metrics = {}
     metrics.update(cycle_metrics(analysis))
-    metrics.update(stress_metrics(model, solution, stresses, built.zoom))
+    metrics.update(stress_metrics(model, solution, stresses, built.zoom, joint.get("x_range")))
     curves = interface_curves(stresses, built.zoom)
     for name, c in curves.items():
         metrics[f"interface.{name}.peel_max"] = float(np.max(c["peel"]))
@@ -155,12 +157,31 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     return record, files
 
 
+def outer_joint_x_range(mesh_model) -> tuple[float, float] | None:
+    """x-extent of the outermost solder joint: the solder elements' x-intervals merged into
+    joints (joints never overlap in x), the one furthest from the centre (x = 0)."""
+    if "solder" not in mesh_model.regions:
+        return None
+    mesh = mesh_model.mesh
+    x = mesh.p[0, mesh.t[:, mesh_model.regions["solder"]]]
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    order = np.argsort(lo)
+    joints = [[lo[order[0]], hi[order[0]]]]
+    for k in order[1:]:
+        if lo[k] <= joints[-1][1] + 1e-9:
+            joints[-1][1] = max(joints[-1][1], hi[k])
+        else:
+            joints.append([lo[k], hi[k]])
+    return float(joints[-1][0]), float(joints[-1][1])
+
+
 def critical_joint(mesh_model, built) -> dict:
-    """The outermost joint (inside the builder's detail window): its solder's die-side and
-    board-side metal interfaces and the Darveaux layers on them."""
-    if built.zoom is None or "solder" not in mesh_model.regions:
+    """The outermost joint: its solder's die-side and board-side metal interfaces and the
+    Darveaux layers on them."""
+    extent = outer_joint_x_range(mesh_model)
+    if extent is None:
         return {"layers": []}
-    x0, x1, y0, y1 = built.zoom
+    x0, x1 = extent
     mesh = mesh_model.mesh
     candidates = []
     for name in mesh_model.curves:
@@ -181,7 +202,7 @@ def critical_joint(mesh_model, built) -> dict:
     pad, land = candidates[0][1], candidates[-1][1]
     height = candidates[-1][0] - candidates[0][0]
     thickness = min(LAYER_THICKNESS_UM, LAYER_MAX_SHARE * height) if height > 0 else LAYER_THICKNESS_UM
-    x_range = [float(x0), float(x1)]
+    x_range = [x0 - 1e-6, x1 + 1e-6]
     layers = [{"name": "pad_layer", "region": "solder", "interface": pad, "thickness": round(thickness, 3),
                "x_range": x_range}]
     if land != pad:
@@ -189,7 +210,7 @@ def critical_joint(mesh_model, built) -> dict:
                        "thickness": round(thickness, 3), "x_range": x_range})
     layers.append({"name": "joint", "region": "solder", "interface": pad, "thickness": 1000.0, "x_range": x_range})
     return {"pad_interface": pad, "land_interface": land if land != pad else None,
-            "layer_thickness_um": round(thickness, 3), "x_range": x_range, "layers": layers}
+            "layer_thickness_um": round(thickness, 3), "x_range": [x0, x1], "layers": layers}
 
 
 def load_toml(load: dict, layers: list[dict]) -> str:
@@ -247,7 +268,7 @@ def cycle_metrics(analysis) -> dict:
     return out
 
 
-def stress_metrics(model, solution, stresses, zoom) -> dict:
+def stress_metrics(model, solution, stresses, zoom, joint_x_range=None) -> dict:
     from fea import elasticity
     from fea.post import interpolate_element_nodes, invariants
 
@@ -274,6 +295,13 @@ def stress_metrics(model, solution, stresses, zoom) -> dict:
             out[f"zone.{region}.min_principal_min"] = inv_n["min_principal"][e].min()
             out[f"zone.{region}.von_mises_mean"] = (inv_q["von_mises"][e] * w).sum() / w.sum()
             out[f"zone.{region}.max_principal_mean"] = (inv_q["max_principal"][e] * w).sum() / w.sum()
+    if joint_x_range is not None and "solder" in mesh.regions:
+        e = mesh.regions["solder"]
+        e = e[(centroid[0, e] >= joint_x_range[0]) & (centroid[0, e] <= joint_x_range[1])]
+        w = weight[e]
+        out["outer_joint.von_mises_max"] = inv_n["von_mises"][e].max()
+        out["outer_joint.von_mises_mean"] = (inv_q["von_mises"][e] * w).sum() / w.sum()
+        out["outer_joint.max_principal_max"] = inv_n["max_principal"][e].max()
     element_nodes = stresses.element_nodes
     u_nodes = solution.u.reshape(-1, 2)[element_nodes].transpose(2, 1, 0)   # (2, nel, 6)
     xq = solution.quad_points

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -35,6 +36,7 @@ def evaluate_safely(point: Point) -> tuple[str, dict, dict]:
     start = time.perf_counter()
     try:
         record, files = evaluate(point)
+        record["worker"] = f"{platform.node()}:{os.getpid()}"
         return "ok", record, files
     except (InputError, SolverError) as exc:
         return "failed", {"error": str(exc), "kind": type(exc).__name__,
@@ -238,7 +240,7 @@ def run_study_command(args) -> int:
 def parse_vary(structure: str, vary: list[str], fixed: list[str]) -> tuple[dict, list[tuple[str, list]]]:
     """Typed fixed values and (name, values) axes from NAME=V1,V2 strings, checked against the builder."""
     from geometry import STRUCTURES
-    from geometry.common import parameters, parse_value
+    from geometry.common import check_value, parameters, parse_value
 
     if structure not in STRUCTURES:
         raise InputError(f"structure {structure} is unknown; valid: {', '.join(STRUCTURES)}")
@@ -257,6 +259,7 @@ def parse_vary(structure: str, vary: list[str], fixed: list[str]) -> tuple[dict,
         name, text = item.split("=", 1)
         f = field_of(name, "--set")
         base[f.name] = parse_value(f, text)
+        check_value(f, base[f.name])
     axes = []
     for item in vary:
         if "=" not in item:
@@ -264,6 +267,8 @@ def parse_vary(structure: str, vary: list[str], fixed: list[str]) -> tuple[dict,
         name, text = item.split("=", 1)
         f = field_of(name, "--vary")
         values = [parse_value(f, v.strip()) for v in text.split(",") if v.strip()]
+        for value in values:
+            check_value(f, value)
         if not values:
             raise InputError(f"--vary {item}: give at least one value")
         axes.append((f.name, values))
