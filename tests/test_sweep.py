@@ -206,3 +206,38 @@ def test_sweep_command_bad_input(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) <= 3
     assert not (out / "report.html").exists() and not (out / "results.csv").exists()
+
+
+def test_the_critical_joint_is_the_outermost_one(tmp_path):
+    """Darveaux layers are placed on the last of the five molded joints (centre 4.5 pitches out)."""
+    from fea.mesh import read_msh
+    from geometry import STRUCTURES
+    from studies.evaluate import critical_joint
+
+    builder = STRUCTURES["molded-joint"]()
+    built = builder.build("assembly", 2.0)
+    built.write(tmp_path, picture=False)
+    joint = critical_joint(read_msh(tmp_path / "model.msh"), built)
+    centre = (builder.joint_count - 0.5) * builder.pitch
+    x0, x1 = joint["x_range"]
+    assert 0.5 * (x0 + x1) == pytest.approx(centre, abs=1.0)
+    assert x1 - x0 == pytest.approx(builder.joint_width, rel=0.01)
+    assert (joint["pad_interface"], joint["land_interface"]) == ("pad/solder", "land/solder")
+    assert [layer["name"] for layer in joint["layers"]] == ["pad_layer", "land_layer", "joint"]
+
+
+@pytest.mark.parametrize("x_range, message", [("[1.0]", "x_range must be [x0, x1]"),
+                                              ("[2.0, 1.0]", "needs x0 < x1")])
+def test_layer_x_range_is_checked(tmp_path, x_range, message):
+    from fea.errors import InputError
+    from fea.model_file import load_model
+    from geometry import STRUCTURES
+
+    built = STRUCTURES["cu-post"]().build("cell", 2.0)
+    built.temperature = {"stress_free": 125.0}
+    built.write(tmp_path, picture=False)
+    text = built.toml() + ('\n[load]\nprofile = "G"\ncycles = 1\n[[layer]]\nname = "l"\nregion = "solder"\n'
+                           f'interface = "post/solder"\nthickness = 5.0\nx_range = {x_range}\n')
+    (tmp_path / "model.toml").write_text(text)
+    with pytest.raises(InputError, match=message.replace("[", r"\[")):
+        load_model(tmp_path / "model.toml")

@@ -1,0 +1,67 @@
+"""Sweep speed-up: the same 16-point sweep in this process (1 worker, all cores to BLAS) and on a
+local Dask cluster of N worker processes (cores shared out), each into a fresh cache.
+
+Points: recessed-PPI axisymmetric cells (recess depth x molding x recess bottom), one JEDEC G
+cycle on the quick (coarse) mesh, so each point is a real cycling run of a few seconds.
+
+    python benchmarks/sweep.py [--workers 2]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from studies.evaluate import QUICK_MESH_FACTOR, Point  # noqa: E402
+from studies.study import QUICK_LOAD  # noqa: E402
+from studies.sweep import run_points  # noqa: E402
+
+
+def points() -> list[Point]:
+    grid = itertools.product((0.0, 0.25, 0.35, 0.5), (True, False), ("flat", "curved"))
+    out = []
+    for depth, molding, bottom in grid:
+        if depth == 0.0 and bottom == "curved":
+            depth = 0.8   # a flat pad has no bottom shape: use the deepest recess instead
+        out.append(Point("ppi-recess", {"recess_depth_ratio": depth, "molding": molding, "recess_bottom": bottom},
+                         "cell", QUICK_MESH_FACTOR, QUICK_LOAD, f"D1/T1={depth} molding={molding} {bottom}"))
+    return out
+
+
+def timed_sweep(workers: int) -> tuple[float, list[dict]]:
+    with tempfile.TemporaryDirectory(prefix="pkgrel-bench-sweep-") as cache:
+        start = time.perf_counter()
+        records = run_points(points(), cache, workers=workers, progress=False)
+        return time.perf_counter() - start, records
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    n = len(points())
+    print(f"{n}-point sweep: recessed-PPI cells, one JEDEC G cycle, mesh x{QUICK_MESH_FACTOR:g}")
+    serial, records = timed_sweep(1)
+    failed = [r for r in records if r["status"] != "ok"]
+    compute = sum(r.get("run_time_s", 0.0) for r in records)
+    print(f"  1 worker (in process): {serial:7.1f} s   {serial / n:5.2f} s per point "
+          f"(evaluation {compute / n:.2f} s per point), {len(failed)} failed")
+    parallel, records_p = timed_sweep(args.workers)
+    print(f"  {args.workers} workers (local Dask): {parallel:7.1f} s   {parallel / n:5.2f} s per point "
+          f"(cluster start-up included)")
+    speedup = serial / parallel
+    print(f"  speed-up {speedup:.2f} (goal >= 1.7 with 2 workers)")
+    same = all(abs(a["metrics"].get("critical.dW", 0) - b["metrics"].get("critical.dW", 0))
+               <= 1e-9 * max(1.0, abs(a["metrics"].get("critical.dW", 0)))
+               for a, b in zip(records, records_p) if a["status"] == b["status"] == "ok")
+    print(f"  identical dW in both runs: {same}")
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
