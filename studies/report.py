@@ -1,0 +1,706 @@
+"""The HTML report of a design study: one self-contained file, figures embedded as PNG data URIs.
+
+``write_report(run, path)`` writes ``path`` and every figure as a PNG into ``path.parent /
+"figures"``. Sections, in order: the question and the answer with the ranked variants, metric bar
+charts, sweep curves, stress contours of the critical zone on one colour scale, interface peel and
+shear, hysteresis loops, geometry pictures, mesh convergence, materials, run metadata.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+from matplotlib import rc_context
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.tri import Triangulation
+
+from .study import slug
+
+DPI = 100
+WIDTH = 11.0                      # inches: 1100 px figures
+STYLE = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
+         "xtick.labelsize": 9, "ytick.labelsize": 9, "figure.titlesize": 12}
+#: percentiles of the common contour colour scale
+CONTOUR_PERCENTILES = (1.0, 99.0)
+#: one sequential colour map (a diverging one would saturate barely negative values)
+CMAP = "viridis"
+GREY = "#d9d9d9"
+HIGHLIGHT, PLAIN = "#d62728", "#7f9fbf"
+
+CSS = """
+body { font-family: sans-serif; max-width: 1200px; margin: 1.5em auto; padding: 0 1em; color: #222;
+       line-height: 1.4; }
+h1 { margin-bottom: 0.2em; }
+h2 { border-bottom: 1px solid #bbb; margin-top: 2em; }
+.question { font-size: 1.1em; font-style: italic; }
+.answer { background: #eef5e9; border-left: 5px solid #4a8a2a; padding: 0.6em 1em; font-size: 1.1em; }
+.note { color: #555; font-size: 0.92em; }
+.warn { background: #fff4d6; border-left: 5px solid #d9a400; padding: 0.4em 1em; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; vertical-align: top; }
+th { background: #f0f0f0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.best td { background: #fde8e8; font-weight: bold; }
+tr.failed td { color: #a00; }
+figure { margin: 1em 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #444; font-size: 0.92em; }
+ul.sources { margin: 0; padding-left: 1.2em; }
+"""
+
+
+def write_report(run, path: Path) -> None:
+    """Write the study's HTML report to ``path`` and its figures to ``path.parent / "figures"``."""
+    path = Path(path)
+    figures = path.parent / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    out = Figures(figures)
+    with rc_context(STYLE):
+        body = [summary_section(run),
+                metrics_section(run, out),
+                curves_section(run, out),
+                contours_section(run, out),
+                interfaces_section(run, out),
+                hysteresis_section(run, out),
+                geometry_section(run, out),
+                convergence_section(run, out),
+                materials_section(run),
+                metadata_section(run)]
+    title = esc(run.study.title)
+    page = (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
+            f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(b for b in body if b) + "\n</body>\n</html>\n")
+    path.write_text(page, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------- helpers
+
+def esc(value) -> str:
+    return html.escape(str(value))
+
+
+def ok_records(run) -> list[dict]:
+    return [r for r in run.records if r.get("status") == "ok"]
+
+
+def metric_value(record: dict, key: str) -> float | None:
+    value = record.get("metrics", {}).get(key)
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def fmt(value, spec: str = ".4g") -> str:
+    if value is None:
+        return "n/a"
+    try:
+        return format(value, spec)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def metric_header(metric) -> str:
+    return f"{metric.label} [{metric.unit}]" if metric.unit else metric.label
+
+
+def rank_records(study, records: list[dict]) -> list[dict]:
+    """Ok records ordered best first by the study's first metric (``better`` lower / higher; 'none'
+    keeps the variant order); records without that metric follow, failed records come last."""
+    metric = study.metrics[0]
+    ok = [r for r in records if r.get("status") == "ok"]
+    valued = [r for r in ok if metric_value(r, metric.key) is not None]
+    missing = [r for r in ok if metric_value(r, metric.key) is None]
+    if metric.better in ("lower", "higher"):
+        valued.sort(key=lambda r: metric_value(r, metric.key), reverse=metric.better == "higher")
+    return valued + missing + [r for r in records if r.get("status") != "ok"]
+
+
+def best_index(values: list[float | None], better: str) -> int | None:
+    known = [(v, i) for i, v in enumerate(values) if v is not None]
+    if not known or better not in ("lower", "higher"):
+        return None
+    return (min(known) if better == "lower" else max(known))[1]
+
+
+def parameters_text(parameters: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in parameters.items()) or "(baseline)"
+
+
+def variant_of(run, record: dict):
+    for variant in run.study.variants:
+        if variant.label == record.get("label"):
+            return variant
+    return None
+
+
+def coordinate_names(records: list[dict]) -> tuple[str, str]:
+    return ("r", "z") if any(r.get("analysis") == "axisymmetric" for r in records) else ("x", "y")
+
+
+class Figures:
+    """Saves figures as PNG into the figures folder and returns them as data URIs."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def save(self, fig: Figure, name: str) -> str:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI)
+        data = buffer.getvalue()
+        (self.folder / name).write_bytes(data)
+        return data_uri(data)
+
+    def copy(self, source: Path, name: str) -> str:
+        data = Path(source).read_bytes()
+        (self.folder / name).write_bytes(data)
+        return data_uri(data)
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def figure_html(uri: str, alt: str, caption: str = "") -> str:
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="{uri}" alt="{esc(alt)}">{cap}</figure>'
+
+
+def table_html(header: list[str], rows: list[list[str]], classes: list[str] | None = None,
+               numeric: set[int] = frozenset()) -> str:
+    """A table of already escaped cell texts; a short row's last cell spans the remaining columns."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    lines = [f"<table>\n<tr>{head}</tr>"]
+    for k, row in enumerate(rows):
+        cls = f' class="{classes[k]}"' if classes and classes[k] else ""
+        cells = [f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row[:-1])]
+        span = len(header) - len(row) + 1
+        last = len(row) - 1
+        attrs = (f' colspan="{span}"' if span > 1 else "") + (' class="num"' if span == 1 and last in numeric else "")
+        cells.append(f"<td{attrs}>{row[-1]}</td>")
+        lines.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return "\n".join(lines) + "\n</table>"
+
+
+# --------------------------------------------------------------------------------- 1. summary
+
+def answer_text(run) -> str:
+    ok = ok_records(run)
+    if not ok:
+        return "No variant could be solved, so the study has no answer."
+    try:
+        return run.study.answer({r["label"]: r for r in ok})
+    except Exception as exc:     # a study's answer function must not cost the whole report
+        return f"The answer could not be formed ({type(exc).__name__}: {exc}); see the ranked table."
+
+
+def summary_section(run) -> str:
+    study = run.study
+    parts = [f"<h1>{esc(study.title)}</h1>",
+             f'<p class="question"><b>Question:</b> {esc(study.question)}</p>',
+             f'<div class="answer"><b>Answer:</b> {esc(answer_text(run))}</div>']
+    if run.quick:
+        parts.append('<p class="warn">Quick preview: coarse mesh and one thermal cycle. Use a full run '
+                     'for decisions.</p>')
+    parts.append(ranking_table(run))
+    n_ok, n = len(ok_records(run)), len(run.records)
+    parts.append(f'<p class="note">{n_ok} of {n} variants solved. Structure: {esc(study.structure)}, '
+                 f'level: {esc(study.level)}. Contents: metrics, sweep curves, contours, interfaces, '
+                 f'hysteresis, geometry, mesh convergence, materials, run metadata.</p>')
+    return "\n".join(parts)
+
+
+def ranking_table(run) -> str:
+    study = run.study
+    first = study.metrics[0]
+    ranked = rank_records(study, run.records)
+    header = ["rank", "variant", "group", "parameters"] + [esc(metric_header(m)) for m in study.metrics]
+    rows, classes = [], []
+    rank = 0
+    for record in ranked:
+        variant = variant_of(run, record)
+        group = variant.group if variant else ""
+        params = variant.parameters if variant else record.get("overrides", {})
+        cells = [None, esc(record.get("label", "")), esc(group), esc(parameters_text(params))]
+        if record.get("status") == "ok":
+            ranked_here = metric_value(record, first.key) is not None and first.better != "none"
+            rank += ranked_here
+            cells[0] = str(rank) if ranked_here else "-"
+            cells += [esc(fmt(metric_value(record, m.key), m.fmt)) for m in study.metrics]
+            classes.append("best" if ranked_here and rank == 1 else "")
+        else:
+            cells[0] = "-"
+            cells.append(f"<b>failed:</b> {esc(record.get('error', 'unknown error'))}")
+            classes.append("failed")
+        rows.append(cells)
+    order = {"lower": "lowest first", "higher": "highest first", "none": "not ranked: variant order"}
+    caption = (f'<p class="note">Ranked by {esc(first.label)} ({order.get(first.better, first.better)}); '
+               f'the best variant is highlighted.</p>')
+    numeric = set(range(4, 4 + len(study.metrics)))
+    return table_html(header, rows, classes, numeric) + caption
+
+
+# --------------------------------------------------------------------------------- 2. metric bars
+
+def metrics_section(run, out: Figures) -> str:
+    ok = ok_records(run)
+    if not ok:
+        return ""
+    uri = out.save(metric_bars_figure(run.study.metrics, ok), "metrics.png")
+    return ("<h2>Metrics across variants</h2>\n"
+            + figure_html(uri, "metric bar charts", "Each metric across the solved variants; the best "
+                          "(by the metric's own sense, lower or higher) in red."))
+
+
+def metric_bars_figure(metrics, records: list[dict]) -> Figure:
+    ncols = 1 if len(metrics) == 1 else 2
+    nrows = math.ceil(len(metrics) / ncols)
+    labels = [r["label"] for r in records]
+    panel_h = 0.32 * len(records) + 1.2
+    fig = Figure(figsize=(WIDTH, panel_h * nrows + 0.3), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    y = np.arange(len(records))
+    for k, ax in enumerate(axes.flat):
+        if k >= len(metrics):
+            ax.set_visible(False)
+            continue
+        metric = metrics[k]
+        values = [metric_value(r, metric.key) for r in records]
+        best = best_index(values, metric.better)
+        heights = [v if v is not None else 0.0 for v in values]
+        colors = [HIGHLIGHT if i == best else PLAIN for i in range(len(values))]
+        ax.barh(y, heights, color=colors)
+        for i, v in enumerate(values):
+            ax.annotate(fmt(v, metric.fmt), (heights[i], i), xytext=(3 if heights[i] >= 0 else -3, 0),
+                        textcoords="offset points", va="center", ha="left" if heights[i] >= 0 else "right",
+                        fontsize=9)
+        ax.set_yticks(y, labels if k % ncols == 0 else [""] * len(y))
+        ax.invert_yaxis()
+        ax.set_xlabel(metric_header(metric))
+        ax.set_title(f"{metric.label} ({metric.better} is better)" if metric.better != "none" else metric.label)
+        ax.margins(x=0.18)
+        ax.axvline(0.0, color="k", lw=0.6)
+        ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+# --------------------------------------------------------------------------------- 3. sweep curves
+
+def curves_section(run, out: Figures) -> str:
+    parts = []
+    for k, curve in enumerate(run.study.curves):
+        pairs = [(v, r) for v, r in zip(run.study.variants, run.records)
+                 if v.group == curve.group and r.get("status") == "ok" and curve.parameter in r.get("parameters", {})]
+        if not pairs:
+            parts.append(f'<p class="note">Sweep {esc(curve.group)} / {esc(curve.parameter)}: no solved variant.</p>')
+            continue
+        fig = sweep_figure(run.study.metrics, curve, [r for _, r in pairs])
+        uri = out.save(fig, f"curve_{k:02d}_{slug(curve.group)}_{slug(curve.parameter)}.png")
+        parts.append(figure_html(uri, f"sweep {curve.group}",
+                                 f"Group '{curve.group}': the study metrics against {curve.label} "
+                                 f"({len(pairs)} solved variants)."))
+    return "<h2>Sweep curves</h2>\n" + "\n".join(parts) if parts else ""
+
+
+def sweep_figure(metrics, curve, records: list[dict]) -> Figure:
+    xs = [r["parameters"][curve.parameter] for r in records]
+    numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)
+    order = sorted(range(len(xs)), key=lambda i: xs[i]) if numeric else list(range(len(xs)))
+    positions = [xs[i] for i in order] if numeric else list(range(len(xs)))
+    ncols = min(3, len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    fig = Figure(figsize=(WIDTH, 3.2 * nrows + 0.4), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(metrics):
+            ax.set_visible(False)
+            continue
+        metric = metrics[k]
+        ys = [metric_value(records[i], metric.key) for i in order]
+        ys = [np.nan if v is None else v for v in ys]
+        ax.plot(positions, ys, "o-", color="C0")
+        if not numeric:
+            ax.set_xticks(positions, [str(xs[i]) for i in order], rotation=20)
+        ax.set_xlabel(curve.label)
+        ax.set_ylabel(metric_header(metric))
+        ax.set_title(metric.label)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{curve.group}: metrics against {curve.label}")
+    return fig
+
+
+# --------------------------------------------------------------------------------- 4. contours
+
+def load_fields(record: dict, field: str) -> dict | None:
+    """The zoomed fields of a record (points, triangles, region, region_names, values), or None."""
+    path = record.get("files", {}).get("fields.npz")
+    if record.get("status") != "ok" or path is None or not Path(path).is_file():
+        return None
+    with np.load(path) as data:
+        if field not in data.files:
+            return None
+        return {"points": data["points"], "triangles": data["triangles"], "region": data["region"],
+                "region_names": [str(n) for n in data["region_names"]],
+                "values": data[field].astype(float)}
+
+
+def window(record: dict, fields: dict) -> tuple[float, float, float, float]:
+    zoom = record.get("zoom")
+    if zoom:
+        return tuple(float(v) for v in zoom)
+    p = fields["points"]
+    return float(p[:, 0].min()), float(p[:, 0].max()), float(p[:, 1].min()), float(p[:, 1].max())
+
+
+def coloured_mask(fields: dict, regions) -> np.ndarray:
+    """Triangles of the coloured regions (all regions when ``regions`` is empty)."""
+    if not regions:
+        return np.ones(len(fields["triangles"]), dtype=bool)
+    wanted = [i for i, name in enumerate(fields["region_names"]) if name in set(regions)]
+    return np.isin(fields["region"], wanted)
+
+
+def coloured_values(fields: dict, regions, box) -> np.ndarray:
+    """Nodal values of the coloured triangles whose centroid lies in the window ``box``."""
+    x0, x1, y0, y1 = box
+    tri = fields["triangles"]
+    c = fields["points"][tri].mean(axis=1)
+    keep = coloured_mask(fields, regions) & (c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0) & (c[:, 1] <= y1)
+    values = fields["values"][np.unique(tri[keep])]
+    return values[np.isfinite(values)]
+
+
+def contour_limits(samples: list[np.ndarray], percentiles=CONTOUR_PERCENTILES) -> tuple[float, float] | None:
+    """One robust colour scale for all variants: the given percentiles of all samples together
+    (singular corners then cannot wash out the scale). None when there is no value."""
+    values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in samples]) if samples else np.empty(0)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    lo, hi = (float(v) for v in np.percentile(values, percentiles))
+    if hi <= lo:
+        pad = max(abs(lo) * 0.01, 1e-12)
+        lo, hi = lo - pad, hi + pad
+    return lo, hi
+
+
+def region_outlines(fields: dict) -> np.ndarray:
+    """Segments (k, 2, 2) of the region boundaries: nodes are split per region, so an edge used by
+    one triangle only is a region boundary (or the cut edge of the zoomed data)."""
+    tri = fields["triangles"]
+    edges = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
+    unique, counts = np.unique(edges, axis=0, return_counts=True)
+    return fields["points"][unique[counts == 1]]
+
+
+def contour_figure(record: dict, fields: dict, study, limits, extend: str) -> Figure:
+    x0, x1, y0, y1 = window(record, fields)
+    aspect = (y1 - y0) / max(x1 - x0, 1e-9)
+    axes_width = 7.5 if aspect <= 0.9 else max(3.5, 7.0 / aspect)     # inches; tall windows get narrow
+    height = float(np.clip(axes_width * aspect + 1.1, 3.0, 8.5))
+    fig = Figure(figsize=(axes_width + 2.0, height), layout="constrained")
+    ax = fig.subplots()
+    points, tri = fields["points"], fields["triangles"]
+    coloured = coloured_mask(fields, study.contour_regions)
+    grey = tri[~coloured]
+    if len(grey):
+        ax.add_collection(PolyCollection(points[grey], facecolors=GREY, edgecolors=GREY, linewidths=0.3))
+    norm, cmap = Normalize(*limits), CMAP
+    mappable = None
+    for region in np.unique(fields["region"][coloured]):
+        subset = tri[coloured & (fields["region"] == region)]
+        triangulation = Triangulation(points[:, 0], points[:, 1], subset)
+        mappable = ax.tripcolor(triangulation, fields["values"], shading="gouraud", cmap=cmap, norm=norm)
+    ax.add_collection(LineCollection(region_outlines(fields), colors="k", linewidths=0.4, alpha=0.6))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    names = coordinate_names([record])
+    ax.set_xlabel(f"{names[0]} [um]")
+    ax.set_ylabel(f"{names[1]} [um]")
+    ax.set_title(f"{record['label']}: {study.contour_label}\n{record.get('state', '')}")
+    if mappable is not None:
+        fig.colorbar(mappable, ax=ax, label=study.contour_label, extend=extend, shrink=0.9)
+    return fig
+
+
+def contours_section(run, out: Figures) -> str:
+    study = run.study
+    loaded = [(r, load_fields(r, study.contour)) for r in ok_records(run)]
+    available = [(r, f) for r, f in loaded if f is not None]
+    missing = [r["label"] for r, f in loaded if f is None]
+    if not available:
+        return ("<h2>Contours</h2>\n<p class=\"note\">No variant has the field "
+                f"{esc(study.contour)} to draw.</p>") if loaded else ""
+    samples = [coloured_values(f, study.contour_regions, window(r, f)) for r, f in available]
+    limits = contour_limits(samples)
+    if limits is None:
+        return "<h2>Contours</h2>\n<p class=\"note\">No finite values to draw.</p>"
+    every = np.concatenate(samples)
+    below, above = every.min() < limits[0], every.max() > limits[1]
+    extend = {(True, True): "both", (True, False): "min", (False, True): "max"}.get((below, above), "neither")
+    regions = ", ".join(study.contour_regions) if study.contour_regions else "all regions"
+    caption_scale = (f"One colour scale for all variants: from the {CONTOUR_PERCENTILES[0]:g}% to the "
+                     f"{CONTOUR_PERCENTILES[1]:g}% percentile of {study.contour_label} over the coloured "
+                     f"regions ({regions}) in every variant's detail window, {limits[0]:.4g} to {limits[1]:.4g}; "
+                     f"values beyond are clipped (pointed colourbar ends) so that singular corners do not wash "
+                     f"out the scale (all values: {every.min():.4g} to {every.max():.4g}).")
+    grey = "" if not study.contour_regions else " Other regions in light grey."
+    parts = ["<h2>Contours in the critical zone</h2>",
+             f'<p class="note">{esc(caption_scale + grey)} Thin black lines: material boundaries. '
+             "Detail window on the critical (outermost) joint.</p>"]
+    for k, (record, fields) in enumerate(available):
+        fig = contour_figure(record, fields, study, limits, extend)
+        uri = out.save(fig, f"contour_{k:02d}_{slug(record['label'])}.png")
+        parts.append(figure_html(uri, f"contour {record['label']}",
+                                 f"{record['label']}: {study.contour_label}, {record.get('state', '')}."))
+    if missing:
+        parts.append(f'<p class="note">No {esc(study.contour)} field for: {esc(", ".join(missing))}.</p>')
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------- 5. interfaces
+
+def interfaces_section(run, out: Figures) -> str:
+    ok = ok_records(run)
+    parts = []
+    for name in run.study.interfaces:
+        having = [r for r in ok if name in r.get("interfaces", {})]
+        if not having:
+            parts.append(f'<p class="note">Interface {esc(name)}: not in any solved variant\'s detail window.</p>')
+            continue
+        uri = out.save(interface_figure(name, having), f"interface_{slug(name)}.png")
+        parts.append(figure_html(uri, f"interface {name}",
+                                 f"Peel (normal, positive = opening, normal out of '{name.split('/')[0]}') "
+                                 f"and shear traction along {name} inside the detail window, at the "
+                                 "plotted state."))
+    if not parts:
+        return ""
+    return "<h2>Stresses along interfaces</h2>\n" + "\n".join(parts)
+
+
+def interface_figure(name: str, records: list[dict]) -> Figure:
+    fig = Figure(figsize=(WIDTH, 4.2 + 0.25 * math.ceil(len(records) / 4)), layout="constrained")
+    axes = fig.subplots(1, 2, sharex=True)
+    names = coordinate_names(records)
+    vertical = 0
+    for k, record in enumerate(records):
+        c = record["interfaces"][name]
+        x, y = np.asarray(c["x"], float), np.asarray(c["y"], float)
+        along_y = np.ptp(y) > np.ptp(x)
+        vertical += along_y
+        position = y if along_y else x
+        order = np.argsort(np.asarray(c["s"], float), kind="stable")
+        for ax, key in zip(axes, ("peel", "shear")):
+            ax.plot(position[order], np.asarray(c[key], float)[order], color=f"C{k % 10}", lw=1.3,
+                    label=record["label"] if key == "peel" else None)
+    coordinate = names[1] if vertical > len(records) / 2 else names[0]
+    for ax, key in zip(axes, ("peel", "shear")):
+        ax.set_xlabel(f"{coordinate} [um]")
+        ax.set_ylabel(f"{key} stress [MPa]")
+        ax.set_title(f"{name}: {key}")
+        ax.axhline(0.0, color="k", lw=0.6)
+        ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=min(5, len(records)), frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------------- 6. hysteresis
+
+HYSTERESIS_GROUP = "pad_layer"
+
+
+def hysteresis_section(run, out: Figures) -> str:
+    having = [r for r in ok_records(run) if HYSTERESIS_GROUP in (r.get("hysteresis") or {})]
+    if not having:
+        return ""
+    uri = out.save(hysteresis_figure(having), "hysteresis.png")
+    return ("<h2>Hysteresis loops</h2>\n"
+            + figure_html(uri, "hysteresis loops",
+                          "Stress against inelastic strain, volume averages over the die-side (pad) Darveaux "
+                          "layer of the critical joint's solder, whole load history. The area enclosed by a "
+                          "loop is the inelastic work per cycle that drives the energy-based life."))
+
+
+def hysteresis_figure(records: list[dict]) -> Figure:
+    from fea.post import component_labels
+
+    fig = Figure(figsize=(WIDTH, 4.6 + 0.25 * math.ceil(len(records) / 4)), layout="constrained")
+    axes = fig.subplots(1, 2)
+    labels = component_labels(records[0].get("analysis", ""))
+    # (component index, strain label, stress label): the engineering shear first, then the first normal one
+    panels = ((3, rf"inelastic shear strain $\gamma^{{in}}_{{{labels[3]}}}$ [%]", rf"$\sigma_{{{labels[3]}}}$ [MPa]"),
+              (0, rf"inelastic strain $\varepsilon^{{in}}_{{{labels[0]}}}$ [%]", rf"$\sigma_{{{labels[0]}}}$ [MPa]"))
+    for k, record in enumerate(records):
+        h = record["hysteresis"][HYSTERESIS_GROUP]
+        stress = np.asarray(h["stress"], float)
+        strain = np.asarray(h["eps_in"], float)
+        if stress.ndim != 2 or strain.shape != stress.shape:
+            continue
+        for ax, (i, _, _) in zip(axes, panels):
+            ax.plot(strain[:, i] * 100.0, stress[:, i], color=f"C{k % 10}", lw=1.3,
+                    label=record["label"] if i == 3 else None)
+            ax.plot(strain[-1, i] * 100.0, stress[-1, i], "o", color=f"C{k % 10}", ms=4)
+    for ax, (_, xlabel, ylabel) in zip(axes, panels):
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    axes[0].set_title("shear (dot: end of history)")
+    axes[1].set_title(f"normal {labels[0]}")
+    fig.legend(loc="outside lower center", ncols=min(5, len(records)), frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------------- 7. geometry
+
+def geometry_section(run, out: Figures) -> str:
+    parts = []
+    for k, record in enumerate(ok_records(run)):
+        png = record.get("files", {}).get("mesh.png")
+        if png is None or not Path(png).is_file():
+            continue
+        uri = out.copy(png, f"geometry_{k:02d}_{slug(record['label'])}.png")
+        parts.append(figure_html(uri, f"geometry {record['label']}",
+                                 f"{record['label']}: {record.get('structure', '')}, "
+                                 f"{record.get('elements', '?')} quadratic triangles; a red box marks the "
+                                 "detail window of the contour plots."))
+    return "<h2>Geometry and mesh</h2>\n" + "\n".join(parts) if parts else ""
+
+
+# --------------------------------------------------------------------------------- 8. convergence
+
+def convergence_rows(run) -> tuple[list[dict], dict | None]:
+    """Convergence records coarse to fine and the finest solved one (the reference)."""
+    records = sorted(run.convergence, key=lambda r: (r.get("elements") or 0, -r.get("mesh_size_factor", 0)))
+    ok = [r for r in records if r.get("status") == "ok"]
+    return records, (ok[-1] if ok else None)
+
+
+def relative_change(value, reference) -> float | None:
+    if value is None or reference is None or reference == 0:
+        return None
+    return (value - reference) / abs(reference)
+
+
+def convergence_section(run, out: Figures) -> str:
+    if not run.convergence:
+        return ""
+    metrics = run.study.metrics
+    records, finest = convergence_rows(run)
+    header = ["mesh size factor", "elements", "dofs"] + [esc(metric_header(m)) + "<br>(change to finest)"
+                                                         for m in metrics]
+    rows, classes = [], []
+    for record in records:
+        row = [esc(fmt(record.get("mesh_size_factor"), "g")), esc(record.get("elements", "")),
+               esc(record.get("dofs", ""))]
+        if record.get("status") != "ok":
+            row.append(f"<b>failed:</b> {esc(record.get('error', ''))}")
+            classes.append("failed")
+        else:
+            for m in metrics:
+                value = metric_value(record, m.key)
+                ref = metric_value(finest, m.key)
+                change = "reference" if record is finest else fmt(relative_change(value, ref), "+.2%")
+                row.append(f"{esc(fmt(value, m.fmt))} ({esc(change)})")
+            classes.append("")
+        rows.append(row)
+    parts = ["<h2>Mesh convergence</h2>",
+             f'<p class="note">The baseline variant at several mesh sizes (factor multiplies every element '
+             f'size), coarse to fine; changes are relative to the finest solved mesh.</p>',
+             table_html(header, rows, classes, set(range(len(header))))]
+    ok = [r for r in records if r.get("status") == "ok"]
+    if len(ok) >= 2:
+        uri = out.save(convergence_figure(metrics, ok, finest), "convergence.png")
+        parts.append(figure_html(uri, "mesh convergence", "Each metric relative to its value on the finest mesh."))
+    return "\n".join(parts)
+
+
+def convergence_figure(metrics, records: list[dict], finest: dict) -> Figure:
+    fig = Figure(figsize=(8.0, 4.4), layout="constrained")
+    ax = fig.subplots()
+    elements = [r.get("elements", 0) for r in records]
+    for k, m in enumerate(metrics):
+        ref = metric_value(finest, m.key)
+        changes = [relative_change(metric_value(r, m.key), ref) for r in records]
+        ax.plot(elements, [np.nan if c is None else 100.0 * c for c in changes], "o-", color=f"C{k % 10}",
+                label=m.label)
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.set_xlabel("elements (quadratic triangles)")
+    ax.set_ylabel("change to finest mesh [%]")
+    ax.set_title("Mesh convergence of the baseline")
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=min(3, len(metrics)), frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------------- 9. materials
+
+def used_materials(run) -> dict[str, list[str]]:
+    """Library material name -> regions using it, over every record."""
+    used: dict[str, list[str]] = {}
+    for record in list(run.records) + list(run.convergence):
+        for region, name in (record.get("materials") or {}).items():
+            if isinstance(name, str):
+                regions = used.setdefault(name, [])
+                if region not in regions:
+                    regions.append(region)
+    return used
+
+
+def materials_section(run) -> str:
+    used = used_materials(run)
+    if not used:
+        return ""
+    import materials
+    from fea.errors import InputError
+    from materials.commands import summary_row
+
+    library = materials.load_library()
+    header = ["material", "regions", "E at 25 degC [MPa]", "nu", "CTE at 25 degC [ppm/K]", "models", "sources"]
+    rows = []
+    for name in sorted(used):
+        regions = esc(", ".join(used[name]))
+        try:
+            mat = library.get(name)
+        except InputError as exc:
+            rows.append([esc(name), regions, "", "", "", "", esc(f"not in the library: {exc}")])
+            continue
+        row = summary_row(mat)   # name, E, nu, CTE, models, (shortened) source
+        sources = "<ul class=\"sources\">" + "".join(f"<li>{esc(s)}</li>" for s in mat.sources()) + "</ul>"
+        rows.append([esc(row[0]), regions, esc(row[1]), esc(row[2]), esc(row[3]), esc(row[4]), sources])
+    return ("<h2>Materials</h2>\n" + table_html(header, rows, numeric={2, 3, 4})
+            + '<p class="note">From the pkgrel materials library (<code>pkgrel materials NAME</code> shows '
+              "the temperature dependence); CTE is the secant value about the material's reference "
+              "temperature.</p>")
+
+
+# --------------------------------------------------------------------------------- 10. metadata
+
+def metadata_section(run) -> str:
+    md = run.metadata or {}
+    versions = md.get("versions", {})
+    load = md.get("load")
+    items = [("study", md.get("study", run.study.name)), ("date", md.get("date")), ("host", md.get("host")),
+             ("platform", md.get("platform")), ("quick preview", "yes" if run.quick else "no"),
+             ("workers", md.get("workers")),
+             ("scheduler", md.get("scheduler") or "in process / local"),
+             ("wall time [s]", md.get("wall_time_s")), ("compute time, sum over points [s]", md.get("compute_time_s")),
+             ("points reused from the cache", md.get("cached_points")),
+             ("load profile", ", ".join(f"{k} = {v}" for k, v in load.items()) if isinstance(load, dict) else load),
+             ("versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
+             ("sources of the variants", "; ".join(run.study.sources) or None)]
+    rows = [[esc(k), esc(v)] for k, v in items if v is not None]
+    header = ["series", "point", "structure", "status", "analysis", "mesh size factor", "elements", "dofs",
+              "run time [s]", "cached", "plotted state"]
+    variant_rows = []
+    series = [("variant", r) for r in run.records] + [("convergence", r) for r in run.convergence]
+    for kind, record in series:
+        variant_rows.append([kind, esc(record.get("label", "")), esc(record.get("structure", "")),
+                             esc(record.get("status", "")), esc(record.get("analysis", "")),
+                             esc(fmt(record.get("mesh_size_factor"), "g")), esc(record.get("elements", "")),
+                             esc(record.get("dofs", "")), esc(fmt(record.get("run_time_s"), ".1f")),
+                             "yes" if record.get("cached") else "", esc(record.get("state", ""))])
+    return ("<h2>Run metadata</h2>\n" + table_html(["item", "value"], rows)
+            + "\n<h3>Points</h3>\n" + table_html(header, variant_rows, numeric={5, 6, 7, 8}))
