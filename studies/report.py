@@ -11,6 +11,7 @@ import base64
 import html
 import io
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -278,8 +279,8 @@ def metric_bars_figure(metrics, records: list[dict]) -> Figure:
                         fontsize=9)
         ax.set_yticks(y, labels if k % ncols == 0 else [""] * len(y))
         ax.invert_yaxis()
-        ax.set_xlabel(metric_header(metric))
-        ax.set_title(f"{metric.label} ({metric.better} is better)" if metric.better != "none" else metric.label)
+        ax.set_xlabel(f"[{metric.unit}]" + (f"  ({metric.better} is better)" if metric.better != "none" else ""))
+        ax.set_title(textwrap.fill(metric.label, 48 if ncols > 1 else 100))
         ax.margins(x=0.18)
         ax.axvline(0.0, color="k", lw=0.6)
         ax.grid(axis="x", alpha=0.3)
@@ -482,7 +483,8 @@ def interfaces_section(run, out: Figures) -> str:
 
 
 def interface_figure(name: str, records: list[dict]) -> Figure:
-    fig = Figure(figsize=(WIDTH, 4.2 + 0.25 * math.ceil(len(records) / 4)), layout="constrained")
+    rows = math.ceil(len(records) / legend_columns([r["label"] for r in records]))
+    fig = Figure(figsize=(WIDTH, 4.2 + 0.22 * rows), layout="constrained")
     axes = fig.subplots(1, 2, sharex=True)
     names = coordinate_names(records)
     vertical = 0
@@ -503,8 +505,13 @@ def interface_figure(name: str, records: list[dict]) -> Figure:
         ax.set_title(f"{name}: {key}")
         ax.axhline(0.0, color="k", lw=0.6)
         ax.grid(alpha=0.3)
-    fig.legend(loc="outside lower center", ncols=min(5, len(records)), frameon=False)
+    fig.legend(loc="outside lower center", ncols=legend_columns([r["label"] for r in records]), frameon=False)
     return fig
+
+
+def legend_columns(labels: list[str], width_chars: int = 150) -> int:
+    """As many legend columns as fit across a figure of WIDTH inches at the legend font size."""
+    return max(1, min(len(labels), width_chars // (max(len(str(t)) for t in labels) + 6)))
 
 
 # --------------------------------------------------------------------------------- 6. hysteresis
@@ -527,7 +534,8 @@ def hysteresis_section(run, out: Figures) -> str:
 def hysteresis_figure(records: list[dict]) -> Figure:
     from fea.post import component_labels
 
-    fig = Figure(figsize=(WIDTH, 4.6 + 0.25 * math.ceil(len(records) / 4)), layout="constrained")
+    rows = math.ceil(len(records) / legend_columns([r["label"] for r in records]))
+    fig = Figure(figsize=(WIDTH, 4.6 + 0.22 * rows), layout="constrained")
     axes = fig.subplots(1, 2)
     labels = component_labels(records[0].get("analysis", ""))
     # (component index, strain label, stress label): the engineering shear first, then the first normal one
@@ -549,7 +557,7 @@ def hysteresis_figure(records: list[dict]) -> Figure:
         ax.grid(alpha=0.3)
     axes[0].set_title("shear (dot: end of history)")
     axes[1].set_title(f"normal {labels[0]}")
-    fig.legend(loc="outside lower center", ncols=min(5, len(records)), frameon=False)
+    fig.legend(loc="outside lower center", ncols=legend_columns([r["label"] for r in records]), frameon=False)
     return fig
 
 
@@ -631,7 +639,7 @@ def convergence_figure(metrics, records: list[dict], finest: dict) -> Figure:
     ax.set_ylabel("change to finest mesh [%]")
     ax.set_title("Mesh convergence of the baseline")
     ax.grid(alpha=0.3)
-    fig.legend(loc="outside lower center", ncols=min(3, len(metrics)), frameon=False)
+    fig.legend(loc="outside lower center", ncols=legend_columns([m.label for m in metrics]), frameon=False)
     return fig
 
 
