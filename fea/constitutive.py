@@ -121,6 +121,14 @@ def _asinh_exp_slope(w):
     return np.where(w > 0, 1 / np.sqrt(1 + e_neg**2), e_neg / np.sqrt(1 + e_neg**2))
 
 
+def _asinh_exp_and_slope(w):
+    """asinh(exp(w)) and its slope with one exponential."""
+    e_neg = np.exp(-np.abs(w))
+    root = np.sqrt(1 + e_neg**2)
+    pos = w > 0
+    return np.where(pos, w + np.log1p(root), np.arcsinh(e_neg)), np.where(pos, 1.0, e_neg) / root
+
+
 def _as_points(x, n):
     return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
@@ -161,9 +169,15 @@ def _radial_return(sigma_trial, direction, q_trial, dp, ddp_dq, lam, mu):
     ratio = dp / safe_q
     stress = sigma_trial - 3 * mu * dp * n
     d_eps_in = 1.5 * dp * n * _TO_ENGINEERING[:, None]
-    tangent = (elastic_stiffness(lam, mu)
-               - 6 * mu**2 * ratio * _DEVIATORIC[:, :, None]
-               + 9 * mu**2 * (ratio - ddp_dq) * n[:, None, :] * n[None, :, :])
+    # the same sum entry by entry, without (4, 4, N) temporaries
+    tangent = np.empty((4, 4, n.shape[1]))
+    np.multiply((9 * mu**2 * (ratio - ddp_dq)) * n[:, None, :], n[None, :, :], out=tangent)
+    softening = 6 * mu**2 * ratio
+    for i in range(3):
+        for j in range(3):
+            tangent[i, j] += (lam + 2 * mu - softening * _DEVIATORIC[i, i]) if i == j else \
+                (lam - softening * _DEVIATORIC[i, j])
+    tangent[3, 3] += mu - softening * _DEVIATORIC[3, 3]
     return stress, tangent, d_eps_in
 
 
@@ -271,7 +285,7 @@ class Elastic:
     def check_analysis(self, analysis: str) -> None:
         return None
 
-    def update(self, eps_mech, state, T_old, T_new, dt, E, nu):
+    def update(self, eps_mech, state, T_old, T_new, dt, E, nu, guess=None):
         eps_mech = np.asarray(eps_mech, dtype=float)
         lam, mu = lame(_as_points(E, eps_mech.shape[1]), _as_points(nu, eps_mech.shape[1]))
         stress = hooke(eps_mech, lam, mu)
@@ -334,7 +348,7 @@ class J2Plasticity(_Inelastic):
     def initial_state(self, n_points: int) -> dict:
         return {**_inelastic_base_state(n_points), "alpha": np.zeros((4, n_points))}
 
-    def update(self, eps_mech, state, T_old, T_new, dt, E, nu):
+    def update(self, eps_mech, state, T_old, T_new, dt, E, nu, guess=None):
         sigma_trial, lam, mu = self._trial(eps_mech, state, E, nu)
         T_new = _as_points(T_new, sigma_trial.shape[1])
         H_iso, H_kin = self.isotropic_modulus(T_new), self.kinematic_modulus(T_new)
@@ -366,7 +380,7 @@ class _RateModel(_Inelastic):
         per-update scratch dict (Anand keeps its resistance s there)."""
         raise NotImplementedError
 
-    def update(self, eps_mech, state, T_old, T_new, dt, E, nu):
+    def update(self, eps_mech, state, T_old, T_new, dt, E, nu, guess=None):
         _check_step(dt)
         sigma_trial, lam, mu = self._trial(eps_mech, state, E, nu)
         n = sigma_trial.shape[1]
@@ -374,22 +388,30 @@ class _RateModel(_Inelastic):
         T_K = _kelvin(T_new)
         s_trial = deviator(sigma_trial)
         q_trial = von_mises(sigma_trial)
-        extra = {}
+        # a guess (the trial state of the previous global iteration of the same step) starts the
+        # local solves close to their solution; the state's last-step rate otherwise
+        start = state if guess is None else guess
+        extra = {"start": start}
 
         def flow_stress(u, idx):
             return self._flow_stress(u - np.log(dt), T_K[idx], state, dt, idx, extra)
 
         # warm start from the last step's inelastic rate: the consistency equation then
         # converges in a few iterations instead of a search from the elastic bound
-        u_guess = state["log_rate"] + np.log(dt)
-        dp, ddp_dq = _solve_rate_equation(q_trial, 3 * mu * np.ones(n), flow_stress, T_new,
-                                          self.max_iterations, type(self).__name__, u_guess)
+        u_guess = start["log_rate"] + np.log(dt)
+        dp, ddp_dq = self._consistency(q_trial, 3 * mu * np.ones(n), flow_stress, T_new, T_K, dt,
+                                       state, start, u_guess, extra)
         stress, tangent, d_eps_in = _radial_return(sigma_trial, s_trial, q_trial, dp, ddp_dq, lam, mu)
         new = _accumulate(state, stress, d_eps_in, dp)
         with np.errstate(divide="ignore"):
             new["log_rate"] = np.where(dp > 0, np.log(np.where(dp > 0, dp, 1.0) / dt), -np.inf)
         self._finish_state(new, state, dp, extra)
         return stress, tangent, new
+
+    def _consistency(self, q_trial, three_mu, flow_stress, T, T_K, dt, state, start, u_guess, extra):
+        """dp and d dp / d q_trial of every point (the bracketed scalar solve)."""
+        return _solve_rate_equation(q_trial, three_mu, flow_stress, T, self.max_iterations,
+                                    type(self).__name__, u_guess)
 
     def _finish_state(self, new, state, dp, extra):
         return None
@@ -504,7 +526,7 @@ class Anand(_RateModel):
             lo[todo] = np.where(phi < 0, s[todo], lo[todo])
             hi[todo] = np.where(phi < 0, hi[todo], s[todo])
             s_new = s[todo] - phi / dphi
-            inside = (s_new > lo[todo]) & (s_new < hi[todo])
+            inside = (s_new >= lo[todo]) & (s_new <= hi[todo])
             s[todo] = np.where(inside, s_new, 0.5 * (lo[todo] + hi[todo]))
         _fail("Anand deformation resistance", todo, phi / hi[todo], T[todo], self.max_iterations)
 
@@ -513,7 +535,7 @@ class Anand(_RateModel):
         dp = np.exp(log_rate) * dt
         s_star = self.s_hat * np.exp(self.n * log_z)
         s_old = state["s"][idx]
-        cache = extra.setdefault("s", state["s"].copy())
+        cache = extra.setdefault("s", extra["start"]["s"].copy())
         s = self._resistance(dp, s_star, s_old, cache[idx], T_K - KELVIN)
         cache[idx] = s
         _, dphi_ds, B, dB_dg = self._evolution(s, s_old, s_star, dp)
@@ -525,6 +547,69 @@ class Anand(_RateModel):
         q = s / self.xi * asinh_term
         dq_du = ds_du / self.xi * asinh_term + s / self.xi * self.m * _asinh_exp_slope(w)
         return q, dq_du
+
+    # Newton iterations on the coupled (ln dp, s) equations before the bracketed solve takes over
+    coupled_iterations: int = 8
+
+    def _consistency(self, q_trial, three_mu, flow_stress, T, T_K, dt, state, start, u_guess, extra):
+        """Newton's method on both equations at once, (u = ln dp, s), from the guess (the last
+        rate and resistance): one evaluation of the laws per iteration instead of an inner s solve
+        per outer one. Points without a usable guess, or that leave the bracket or do not meet
+        the same tolerances (1e-12 of q_trial and of max(s_old, s*)) within coupled_iterations,
+        go through the bracketed nested solve."""
+        n = q_trial.size
+        s_old = state["s"]
+        cache = extra.setdefault("s", start["s"].copy())
+        dp, ddp_dq = np.zeros(n), np.zeros(n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hi = np.log(q_trial / three_mu)
+        usable = (q_trial > _Q_FLOOR) & np.isfinite(u_guess) & (u_guess < hi) & (u_guess > hi - _U_RANGE)
+        idx = np.flatnonzero(usable)
+        solved = np.zeros(n, dtype=bool)
+        if idx.size:
+            u, s = u_guess[idx].copy(), cache[idx].copy()
+            qt, tm, so, hi_i = q_trial[idx], three_mu[idx], s_old[idx], hi[idx]
+            shift = -np.log(dt) - np.log(self.A) + self.Q_over_R / T_K[idx]    # log z = u + shift
+            live = np.arange(idx.size)                  # positions in idx still iterating
+            for _ in range(self.coupled_iterations):
+                e_u = np.exp(u)
+                log_z = u + shift
+                s_star = self.s_hat * np.exp(self.n * log_z)
+                phi, dphi_ds, B, dB_dg = self._evolution(s, so, s_star, e_u)
+                dphi_du = -self.h0 * e_u * (B + dB_dg * self.n * s / s_star)
+                w = self.m * log_z
+                asinh_term, slope = _asinh_exp_and_slope(w)
+                r = qt - tm * e_u - s / self.xi * asinh_term
+                dr_du = -tm * e_u - s / self.xi * self.m * slope
+                dr_ds = -asinh_term / self.xi
+                done = (np.abs(r) <= _LOCAL_RTOL * qt) & (np.abs(phi) <= _LOCAL_RTOL * np.maximum(so, s_star))
+                if np.any(done):
+                    k = idx[live[done]]
+                    total = dr_du[done] - dr_ds[done] * dphi_du[done] / dphi_ds[done]   # dr/du along s(u)
+                    dp[k] = e_u[done]
+                    ddp_dq[k] = -e_u[done] / total
+                    cache[k] = s[done]
+                    solved[k] = True
+                    keep = ~done
+                    live, u, s, qt, tm, so, hi_i, shift = (a[keep] for a in (live, u, s, qt, tm, so, hi_i, shift))
+                    r, phi, dr_du, dr_ds, dphi_du, dphi_ds, s_star = (
+                        a[keep] for a in (r, phi, dr_du, dr_ds, dphi_du, dphi_ds, s_star))
+                if live.size == 0:
+                    break
+                det = dr_du * dphi_ds - dr_ds * dphi_du
+                u = u + (dr_ds * phi - r * dphi_ds) / det
+                s = s + (dphi_du * r - dr_du * phi) / det
+                bad = ~(np.isfinite(u) & np.isfinite(s) & (u < hi_i) & (u > hi_i - _U_RANGE) & (s > 0))
+                if np.any(bad):
+                    keep = ~bad
+                    live, u, s, qt, tm, so, hi_i, shift = (a[keep] for a in (live, u, s, qt, tm, so, hi_i, shift))
+        rest = np.flatnonzero(~solved)
+        if rest.size:
+            def flow_rest(u, j):
+                return flow_stress(u, rest[j])
+            dp[rest], ddp_dq[rest] = _solve_rate_equation(q_trial[rest], three_mu[rest], flow_rest, T[rest],
+                                                          self.max_iterations, type(self).__name__, u_guess[rest])
+        return dp, ddp_dq
 
     def _finish_state(self, new, state, dp, extra):
         # the outer solver evaluated every point last at its converged dp; where dp = 0 the

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import constitutive
 from .errors import InputError, SolverError
 from .linsolve import factorize
 from .load_history import LoadHistory
-from .operators import StrainOperator
+from .operators import FreeTangent, StrainOperator
 from .thermoelastic import (Thermoelastic, check_constrained, fixed_dofs, make_basis,
                             traction_load)
 
@@ -210,74 +211,155 @@ class Solver:
             self.regions.append(RegionState(name, elements, material, rmodel, float(T0), volume,
                                             rmodel.initial_state(volume.size)))
         self.groups = build_groups(cycling, self.regions, self.quad_points)
+        self._split_regions()
         self.factorization = None
         self.refactor_next = True
         self.force_reference = 0.0
         self.counters = {"iterations": 0, "factorizations": 0, "cutbacks": 0, "steps": 0,
                          "assembly_s": 0.0, "factorization_s": 0.0, "constitutive_s": 0.0}
 
+    # ------------------------------------------------------- linear and nonlinear regions
+    def _split_regions(self) -> None:
+        """Elastic regions are linear in u at a given temperature: their tangent is
+        sum_r lambda_r(T) K_lambda_r + mu_r(T) K_mu_r with matrices fixed per mesh, and their
+        internal force K_el(T) u - f_th(T). Only the inelastic regions go through the strain
+        operator, the constitutive update and the element tangent at every iteration (the
+        elastic ones are three quarters of an assembly model's elements)."""
+        self.nonlinear = [r for r in self.regions if r.inelastic]
+        self.linear = [r for r in self.regions if not r.inelastic]
+
+        def restricted(regions):
+            elements = np.concatenate([r.elements for r in regions] or [np.zeros(0, dtype=int)])
+            bounds = np.cumsum([0] + [r.elements.size for r in regions])
+            return self.operator.restricted(elements), [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+        self.nonlinear_operator, self.nonlinear_slices = restricted(self.nonlinear)
+        self.linear_operator, self.linear_slices = restricted(self.linear)
+        linear_ops = [self.operator.restricted(r.elements) for r in self.linear]
+        self.pattern = FreeTangent([self.nonlinear_operator] + linear_ops, self.free)
+        volumetric = np.zeros((4, 4))
+        volumetric[:3, :3] = 1.0                       # D = lambda volumetric + mu shear
+        shear = np.diag([2.0, 2.0, 2.0, 1.0])
+        parts, thermal = [], []
+        for k, op in enumerate(linear_ops, start=1):
+            shape = (4, 4) + op.weights.shape
+            entries = np.stack([op.element_entries(np.broadcast_to(D[:, :, None, None], shape))
+                                for D in (volumetric, shear)], axis=1)
+            parts.append(self.pattern.combination(k, entries))
+            unit = np.broadcast_to(THERMAL_DIRECTION[:, None, None], (4,) + op.weights.shape)
+            thermal.append(op.internal_force(unit)[self.free])   # int B^T [1 1 1 0] dV
+        self._linear_parts = sp.hstack(parts, format="csr") if parts else None
+        self._thermal_parts = np.column_stack(thermal) if thermal else None
+        self._linear_cache = (None, None)
+
+    def _linear_at(self, T: float):
+        """Tangent (upper-triangle data of the free pattern) and thermal force of the elastic
+        regions at temperature T: thermal stress (3 lambda + 2 mu) eps_th in 11, 22, 33."""
+        if not self.linear:
+            return np.zeros(self.pattern.nnz), np.zeros(self.pattern.n)
+        coefficients, thermal = [], []
+        for region in self.linear:
+            E, nu, eth = self._material_at(region, T, 1)
+            lam, mu = constitutive.lame(E, nu)
+            coefficients += [lam[0], mu[0]]
+            thermal.append((3 * lam[0] + 2 * mu[0]) * eth[0])
+        key = np.array(coefficients)
+        if self._linear_cache[0] is None or not np.array_equal(self._linear_cache[0], key):
+            self._linear_cache = (key, self._linear_parts @ key)   # dwells: the same temperature
+        return self._linear_cache[1], self._thermal_parts @ np.array(thermal)
+
+    def _linear_stress(self, u, T: float) -> np.ndarray:
+        """Stress (4, n_elements, nqp) of the elastic regions' elements (linear_operator order)."""
+        eps = self.linear_operator.strain(u)
+        stress = np.empty_like(eps)
+        for region, part in zip(self.linear, self.linear_slices):
+            E, nu, eth = self._material_at(region, T, 1)
+            lam, mu = constitutive.lame(E, nu)
+            stress[:, part] = constitutive.hooke(eps[:, part] - THERMAL_DIRECTION[:, None, None] * eth[0],
+                                                 lam[0], mu[0])
+        return stress
+
+    def _refresh_linear_states(self, u, T: float) -> None:
+        """The elastic regions' stress in their states (for snapshots): not kept per iteration."""
+        if not self.linear:
+            return
+        stress = self._linear_stress(u, T)
+        for region, part in zip(self.linear, self.linear_slices):
+            region.state = {**region.state, "stress": stress[:, part].reshape(4, -1)}
+
     # ----------------------------------------------------------------- one step
-    def _material_at(self, region: RegionState, T: float):
-        Tn = np.full(region.volume.size, T)
+    def _material_at(self, region: RegionState, T: float, n: int | None = None):
+        Tn = np.full(region.volume.size if n is None else n, T)
         E, nu = region.material.E(Tn), region.material.nu(Tn)
         eth = region.material.thermal_strain(Tn, np.full_like(Tn, region.stress_free))
         return E, nu, eth
 
-    def _evaluate(self, u, T_old, T_new, dt, properties):
-        """Stress, tangent and trial states of all regions for the displacement u."""
+    def _evaluate(self, u, T_old, T_new, dt, properties, guesses=None):
+        """Stress, tangent and trial states of the inelastic regions for the displacement u
+        (arrays over nonlinear_operator's elements); guesses: trial states of an earlier
+        iteration of the same step, to start the local solves from."""
         t0 = time.perf_counter()
-        eps = self.operator.strain(u)
-        nel = eps.shape[1]
-        stress = np.empty((4, nel, self.nqp))
-        tangent = np.empty((4, 4, nel, self.nqp))
+        eps = self.nonlinear_operator.strain(u)
+        stress = np.empty_like(eps)
+        tangent = np.empty((4, 4) + eps.shape[1:])
         states = []
-        for region, (E, nu, eth) in zip(self.regions, properties):
+        for k, (region, part, (E, nu, eth)) in enumerate(zip(self.nonlinear, self.nonlinear_slices, properties)):
             n = region.volume.size
-            eps_mech = eps[:, region.elements].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
+            eps_mech = eps[:, part].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
             s, D, st = region.model.update(eps_mech, region.state, np.full(n, T_old),
-                                           np.full(n, T_new), dt, E, nu)
-            stress[:, region.elements] = s.reshape(4, -1, self.nqp)
-            tangent[:, :, region.elements] = D.reshape(4, 4, -1, self.nqp)
+                                           np.full(n, T_new), dt, E, nu,
+                                           guess=None if guesses is None else guesses[k])
+            stress[:, part] = s.reshape(4, -1, self.nqp)
+            tangent[:, :, part] = D.reshape(4, 4, -1, self.nqp)
             states.append(st)
         self.counters["constitutive_s"] += time.perf_counter() - t0
         return stress, tangent, states
 
-    def _residual(self, stress):
-        r = self.operator.internal_force(stress) - self.f_ext
-        return r, np.linalg.norm(r[self.free])
-
-    def _force_scale(self, stress) -> float:
-        """Size of the internal forces, for the tolerance."""
-        return self.operator.force_scale(stress)
-
-    def _factorize(self, tangent):
-        t0 = time.perf_counter()
-        K = self.operator.tangent(tangent)
+    def _residual(self, stress, u, linear):
+        """Residual on the free unknowns: inelastic internal forces + K_el(T) u - f_th(T) - f_ext."""
+        K_data, f_thermal = linear
         free = self.free
-        K_free = K[free][:, free]
+        r = (self.nonlinear_operator.internal_force(stress)[free] - self.f_ext[free] - f_thermal
+             + self.pattern.matvec(K_data, u[free]))
+        return r, np.linalg.norm(r)
+
+    def _force_scale(self, stress, u, T: float) -> float:
+        """Size of the internal forces of all elements, for the tolerance."""
+        squared = self.nonlinear_operator.force_scale(stress) ** 2
+        if self.linear:
+            squared += self.linear_operator.force_scale(self._linear_stress(u, T)) ** 2
+        return float(np.sqrt(squared))
+
+    def _factorize(self, tangent, linear_data):
+        t0 = time.perf_counter()
+        data = linear_data + self.pattern.data(0, self.nonlinear_operator.element_entries(tangent))
         self.counters["assembly_s"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         if self.factorization is None:
-            self.factorization = factorize(K_free, self.method, definite=False)
-        else:  # same pattern every time: keep the ordering, redo the numbers
-            self.factorization.refactor(K_free)
+            self.factorization = factorize(self.pattern.symmetric(data), self.method, definite=False)
+        elif self.factorization.method == "pardiso":
+            # same pattern every time: keep the ordering, redo the numbers (upper triangle only)
+            self.factorization.refactor(self.pattern.matrix(data))
+        else:
+            self.factorization.refactor(self.pattern.symmetric(data))
         self.counters["factorization_s"] += time.perf_counter() - t0
         self.counters["factorizations"] += 1
 
     def step(self, u, T_old, T_new, dt, guess=None):
         """Newton iterations for one step from u (or from a predicted guess); returns
         (u, states, stress, iterations, residual history) or raises StepFailed."""
-        properties = [self._material_at(r, T_new) for r in self.regions]
+        properties = [self._material_at(r, T_new) for r in self.nonlinear]
+        linear = self._linear_at(T_new)
         u = (u if guess is None else guess).copy()
         history = []
         try:
             stress, tangent, states = self._evaluate(u, T_old, T_new, dt, properties)
         except SolverError as exc:
             raise StepFailed(str(exc)) from None
-        r, norm = self._residual(stress)
+        r, norm = self._residual(stress, u, linear)
         # relative to the largest internal forces of the history so far (like Abaqus's
         # time-averaged force), so a step where the stress passes through zero can converge
-        self.force_reference = max(self.force_reference, self._force_scale(stress))
+        self.force_reference = max(self.force_reference, self._force_scale(stress, u, T_new))
         scale = self.force_reference
         for iteration in range(self.cycling.max_iterations + 1):
             history.append(norm)
@@ -287,19 +369,19 @@ class Solver:
                 break
             slow = len(history) > 1 and norm > self.cycling.refactor_ratio * history[-2]
             if self.factorization is None or self.refactor_next or slow:
-                self._factorize(tangent)
+                self._factorize(tangent, linear[0])
                 self.refactor_next = False
             du = np.zeros_like(u)
-            du[self.free] = self.factorization.solve(-r[self.free])
+            du[self.free] = self.factorization.solve(-r)
             # backtracking line search on the residual norm (creeping solder near its flow stress
             # is almost perfectly plastic: a full Newton step can overshoot into unloading)
             best = None
             for alpha in LINE_SEARCH_STEPS:
                 try:
-                    trial = self._evaluate(u + alpha * du, T_old, T_new, dt, properties)
+                    trial = self._evaluate(u + alpha * du, T_old, T_new, dt, properties, states)
                 except SolverError:
                     continue
-                r_trial, norm_trial = self._residual(trial[0])
+                r_trial, norm_trial = self._residual(trial[0], u + alpha * du, linear)
                 if best is None or norm_trial < best[0]:
                     best = (norm_trial, alpha, trial, r_trial)
                 if norm_trial < (1.0 - 1e-4 * alpha) * norm:
@@ -353,7 +435,7 @@ class Solver:
                                 f"{cuts - 1} cut-backs (last dt = {dt:.3g} s): {failure}") from None
                         dt *= 0.5
                         continue
-                    for region, st in zip(self.regions, states):
+                    for region, st in zip(self.nonlinear, states):
                         region.state = st
                     rate = (u_new - u) / dt if segment.kind == "ramp" else None
                     u, t, T = u_new, t + dt, T_new
@@ -369,7 +451,9 @@ class Solver:
                                        or history.segments[history.segments.index(segment) + 1].cycle != segment.cycle):
                 result.cycles.append(self._cycle_summary(segment.cycle, cycle_start[segment.cycle]))
             if snapshot_every_segment:
+                self._refresh_linear_states(u, T)
                 result.snapshots.append(self._snapshot(t, T, u))
+        self._refresh_linear_states(u, T)
         result.u = u
         result.stats = dict(self.counters, wall_s=time.perf_counter() - start,
                             dofs=int(self.operator.n), elements=int(cycling.problem.model.n_elements))

@@ -11,9 +11,15 @@ with w_q = |J| weight (times 2 pi r in axisymmetry). B, the weights and the spar
 are computed once per mesh, so each Newton iteration is a few array contractions. For
 generalized plane strain the uniform out-of-plane strain eps_0 is one more unknown, coupled
 through the column D e_3.
+
+`StrainOperator.restricted(elements)` is the same operator on a subset of the elements (the
+inelastic regions of a cycling model), and `FreeTangent` assembles the upper triangle of
+K[free][:, free] from several such element sets into one fixed CSR pattern, the form the
+sparse factorization takes, without building the full matrix first.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,19 +48,38 @@ class StrainOperator:
         self.n_u = self.basis.N
         self.generalized = self.analysis == "generalized_plane_strain"
         self.n = self.n_u + (1 if self.generalized else 0)
-        self._pattern()
+        self.elements = np.arange(nel)
+        self._slot = None
 
-    def _pattern(self) -> None:
-        """CSR pattern of the tangent and where each element entry lands in it."""
+    def restricted(self, elements: np.ndarray) -> "StrainOperator":
+        """The operator on a subset of the elements: strains of those elements, their internal
+        forces and tangent (still over all unknowns)."""
+        sub = copy.copy(self)
+        sub.elements = self.elements[elements]
+        sub.B = self.B[:, :, elements]
+        sub.weights = self.weights[elements]
+        sub.element_dofs = self.element_dofs[:, elements]
+        sub._B_rows = np.ascontiguousarray(self._B_rows[elements])
+        sub._slot = None
+        return sub
+
+    def entry_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of every entry `element_entries` returns."""
         nloc, nel = self.element_dofs.shape
-        rows = np.repeat(self.element_dofs[:, None, :], nloc, axis=1).ravel()
-        cols = np.repeat(self.element_dofs[None, :, :], nloc, axis=0).ravel()
+        dofs = self.element_dofs.T                                          # (nel, n_local)
+        rows = np.repeat(dofs[:, :, None], nloc, axis=2).ravel()
+        cols = np.repeat(dofs[:, None, :], nloc, axis=1).ravel()
         if self.generalized:
             e0 = self.n_u
             extra_rows = np.concatenate([self.element_dofs.ravel(), np.full(self.element_dofs.size, e0), [e0]])
             extra_cols = np.concatenate([np.full(self.element_dofs.size, e0), self.element_dofs.ravel(), [e0]])
             rows = np.concatenate([rows, extra_rows])
             cols = np.concatenate([cols, extra_cols])
+        return rows, cols
+
+    def _pattern(self) -> None:
+        """CSR pattern of the tangent and where each element entry lands in it."""
+        rows, cols = self.entry_coordinates()
         key = rows.astype(np.int64) * self.n + cols
         unique, self._slot = np.unique(key, return_inverse=True)
         indptr = np.searchsorted(unique // self.n, np.arange(self.n + 1))
@@ -73,7 +98,8 @@ class StrainOperator:
 
     def internal_force(self, stress: np.ndarray) -> np.ndarray:
         """f_int = int B^T sigma dV (and int sigma_33 dV for eps_0)."""
-        weighted = (stress * self.weights).transpose(1, 2, 0).reshape(self.weights.shape[0], -1, 1)
+        nel, nqp = self.weights.shape
+        weighted = (stress * self.weights).transpose(1, 2, 0).reshape(nel, nqp * 4, 1)
         local = np.matmul(self._B_rows.transpose(0, 2, 1), weighted)[:, :, 0]  # (nel, n_local)
         f = np.bincount(self.element_dofs.T.ravel(), weights=local.ravel(), minlength=self.n)
         if self.generalized:
@@ -84,23 +110,96 @@ class StrainOperator:
         """sqrt(sum_e |f_e|^2) of the element force vectors before assembly: the size of the
         internal forces without the cancellation between neighbours (a uniform stress has
         zero assembled force at interior nodes)."""
-        weighted = (stress * self.weights).transpose(1, 2, 0).reshape(self.weights.shape[0], -1, 1)
+        nel, nqp = self.weights.shape
+        weighted = (stress * self.weights).transpose(1, 2, 0).reshape(nel, nqp * 4, 1)
         local = np.matmul(self._B_rows.transpose(0, 2, 1), weighted)
         return float(np.sqrt(np.sum(local ** 2)))
 
-    def tangent(self, D: np.ndarray) -> sp.csr_matrix:
-        """K = int B^T D B dV for a tangent D of shape (4, 4, nel, nqp)."""
+    def element_entries(self, D: np.ndarray) -> np.ndarray:
+        """The element stiffness entries int B_i^T D B_j dV (and the eps_0 couplings), in the
+        order of `entry_coordinates`, for a tangent D of shape (4, 4, nel, nqp)."""
         nel, nqp = self.weights.shape
         Dw = (D * self.weights).transpose(2, 3, 0, 1)                        # (nel, nqp, 4, 4)
-        B = self._B_rows.reshape(nel, nqp, 4, -1)                            # (nel, nqp, 4, n_local)
+        nloc = self._B_rows.shape[2]
+        B = self._B_rows.reshape(nel, nqp, 4, nloc)                          # (nel, nqp, 4, n_local)
         DB = np.matmul(Dw, B)                                                # (nel, nqp, 4, n_local)
-        Ke = np.matmul(self._B_rows.transpose(0, 2, 1), DB.reshape(nel, nqp * 4, -1))
-        parts = [Ke.transpose(1, 2, 0).ravel()]
-        if self.generalized:
-            column = DB[:, :, 2, :].sum(axis=1).T  # int (D e3) . B_i dV, symmetric D: (n_local, nel)
-            parts += [column.ravel(), column.ravel(), [np.sum(D[2, 2] * self.weights)]]
-        data = np.bincount(self._slot, weights=np.concatenate(parts), minlength=self._nnz)
+        Ke = np.matmul(self._B_rows.transpose(0, 2, 1), DB.reshape(nel, nqp * 4, nloc))
+        if not self.generalized:
+            return Ke.ravel()
+        column = DB[:, :, 2, :].sum(axis=1).T  # int (D e3) . B_i dV, symmetric D: (n_local, nel)
+        return np.concatenate([Ke.ravel(), column.ravel(), column.ravel(), [np.sum(D[2, 2] * self.weights)]])
+
+    def tangent(self, D: np.ndarray) -> sp.csr_matrix:
+        """K = int B^T D B dV for a tangent D of shape (4, 4, nel, nqp)."""
+        if self._slot is None:
+            self._pattern()
+        data = np.bincount(self._slot, weights=self.element_entries(D), minlength=self._nnz)
         return sp.csr_matrix((data, self._indices, self._indptr), shape=(self.n, self.n))
+
+
+class FreeTangent:
+    """The upper triangle of K[free][:, free] in one fixed CSR pattern, assembled from the element
+    entries of several element sets (`StrainOperator.restricted`); entries on fixed unknowns and
+    below the diagonal are dropped. `data(k, entries)` maps the entries of operator k into the
+    pattern's data array, `matrix(data)` wraps it as a CSR matrix of size n_free, and
+    `matvec(data, x)` multiplies the symmetric matrix it stands for."""
+
+    def __init__(self, operators: list[StrainOperator], free: np.ndarray):
+        n = operators[0].n
+        index = np.full(n, -1, dtype=np.int64)
+        index[free] = np.arange(int(np.count_nonzero(free)))
+        self.n = int(np.count_nonzero(free))
+        keys = []
+        for op in operators:
+            rows, cols = op.entry_coordinates()
+            r, c = index[rows], index[cols]
+            kept = (r >= 0) & (c >= 0) & (r <= c)
+            keys.append((kept, r[kept] * self.n + c[kept]))
+        unique = np.unique(np.concatenate([key for _, key in keys]))
+        self.nnz = unique.size
+        self._slots = []
+        for kept, key in keys:
+            slot = np.full(kept.size, self.nnz, dtype=np.int64)   # dropped entries: one spare bin
+            slot[kept] = np.searchsorted(unique, key)
+            self._slots.append(slot)
+        self.indices = (unique % self.n).astype(np.int32)
+        self.indptr = np.searchsorted(unique // self.n, np.arange(self.n + 1)).astype(np.int32)
+        self.diagonal_slots = np.searchsorted(unique, np.arange(self.n, dtype=np.int64) * (self.n + 1))
+        # the full symmetric matrix with the same explicit entries (zeros included): its data is
+        # data[_mirror] in the pattern (_full_indices, _full_indptr)
+        row = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        off = row != self.indices
+        ids = np.arange(1, self.nnz + 1, dtype=float)
+        full = sp.csr_matrix((np.concatenate([ids, ids[off]]),
+                              (np.concatenate([row, self.indices[off]]), np.concatenate([self.indices, row[off]]))),
+                             shape=(self.n, self.n))
+        full.sort_indices()
+        self._mirror = full.data.astype(np.int64) - 1
+        self._full_indices, self._full_indptr = full.indices, full.indptr
+
+    def data(self, k: int, entries: np.ndarray) -> np.ndarray:
+        return np.bincount(self._slots[k], weights=entries, minlength=self.nnz + 1)[:self.nnz]
+
+    def combination(self, k: int, entries: np.ndarray) -> sp.csr_matrix:
+        """(nnz, columns) matrix whose product with coefficients sums the columns of `entries`
+        (n_entries, columns) into the pattern: precomputed parts scaled per step."""
+        columns = entries.shape[1]
+        slot = np.repeat(self._slots[k], columns)
+        col = np.tile(np.arange(columns), self._slots[k].size)
+        m = sp.csr_matrix((entries.ravel(), (slot, col)), shape=(self.nnz + 1, columns))
+        return m[:self.nnz]
+
+    def matrix(self, data: np.ndarray) -> sp.csr_matrix:
+        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
+
+    def symmetric(self, data: np.ndarray) -> sp.csr_matrix:
+        """The full symmetric matrix (both triangles) whose upper triangle is `data`."""
+        return sp.csr_matrix((data[self._mirror], self._full_indices, self._full_indptr), shape=(self.n, self.n))
+
+    def matvec(self, data: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """K x for the symmetric K whose upper triangle is `data`."""
+        upper = self.matrix(data)
+        return upper @ x + upper.T @ x - data[self.diagonal_slots] * x
 
 
 def isotropic_tangent(lam: np.ndarray, mu: np.ndarray) -> np.ndarray:
