@@ -153,7 +153,7 @@ def metadata(study: Study, quick: bool, workers: int, scheduler, wall: float, re
 
 def results_table(run: StudyRun) -> tuple[list[str], list[list]]:
     names = sorted({k for v in run.study.variants for k in v.parameters})
-    header = ["variant", "structure", "status"] + names + [f"{m.key} [{m.unit}]" for m in run.study.metrics] + [
+    header = ["label", "structure", "status"] + names + [f"{m.key} [{m.unit}]" for m in run.study.metrics] + [
         "elements", "run_time_s", "error"]
     rows = []
     for variant, record in zip(run.study.variants, run.records):

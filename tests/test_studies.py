@@ -54,13 +54,13 @@ def test_headline_study_runs_from_the_command_line(tmp_path):
     assert f"report: {(out / 'report.html').resolve()}" in result.stdout
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert len(rows) == 5 and {r["status"] for r in rows} == {"ok"}
-    lives = {r["variant"]: float(r["critical.life [cycles]"]) for r in rows}
+    lives = {r["label"]: float(r["critical.life [cycles]"]) for r in rows}
     assert all(life > 0 for life in lives.values())
     # the printed ranking is the order of the computed lives
     first = max(lives, key=lives.get)
     assert f"1. {first}" in result.stdout
     data = json.loads((out / "results.json").read_text())
-    assert [v["label"] for v in data["variants"]] == [r["variant"] for r in rows]
+    assert [v["label"] for v in data["variants"]] == [r["label"] for r in rows]
     assert len(data["convergence"]) == 2 and data["convergence"][0]["elements"] < data["convergence"][1]["elements"]
     assert len(list((out / "variants").glob("*.vtu"))) == 5
     html = (out / "report.html").read_text()
