@@ -214,6 +214,7 @@ class Solver:
         self._split_regions()
         self.factorization = None
         self.refactor_next = True
+        self.factorized_dt = 1.0       # time step of the tangent in the factorization
         self.force_reference = 0.0
         self.counters = {"iterations": 0, "factorizations": 0, "cutbacks": 0, "steps": 0,
                          "assembly_s": 0.0, "factorization_s": 0.0, "constitutive_s": 0.0}
@@ -321,7 +322,8 @@ class Solver:
         free = self.free
         r = (self.nonlinear_operator.internal_force(stress)[free] - self.f_ext[free] - f_thermal
              + self.pattern.matvec(K_data, u[free]))
-        return r, np.linalg.norm(r)
+        # not np.linalg.norm: its BLAS dot took milliseconds (threads waking) on a busy machine
+        return r, float(np.sqrt(np.sum(r * r)))
 
     def _force_scale(self, stress, u, T: float) -> float:
         """Size of the internal forces of all elements, for the tolerance."""
@@ -368,8 +370,12 @@ class Solver:
             if iteration == self.cycling.max_iterations:
                 break
             slow = len(history) > 1 and norm > self.cycling.refactor_ratio * history[-2]
-            if self.factorization is None or self.refactor_next or slow:
+            # a creep tangent belongs to its time step: one from a long dwell step is far too soft
+            # for a short ramp step (the first ramp step after a dwell then fails to converge)
+            other_dt = iteration == 0 and not 0.5 <= dt / self.factorized_dt <= 2.0
+            if self.factorization is None or self.refactor_next or slow or other_dt:
                 self._factorize(tangent, linear[0])
+                self.factorized_dt = dt
                 self.refactor_next = False
             du = np.zeros_like(u)
             du[self.free] = self.factorization.solve(-r)

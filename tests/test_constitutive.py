@@ -343,6 +343,32 @@ def test_anand_updates_a_large_batch_quickly(sac):
     assert np.all(new["eps_eq_in"] > 0)
 
 
+def test_anand_coupled_newton_matches_the_bracketed_nested_solve(sac):
+    """The fast path (Newton on ln dp and s together, from the last rate) and the robust one
+    (bracketed Newton on ln dp with an exact s solve inside) land on the same point, and a guess
+    from an earlier iteration changes nothing but the start."""
+    import dataclasses
+    fast = c.from_material(sac)
+    nested = dataclasses.replace(fast, coupled_iterations=0)
+    rng = np.random.default_rng(11)
+    n = 2000
+    T_old, T_new = rng.uniform(-40, 125, n), rng.uniform(-40, 125, n)
+    E, nu = np.full(n, 47000.0), np.full(n, 0.36)
+    first = rng.normal(size=(4, n)) * 2e-3
+    _, _, state = fast.update(first, fast.initial_state(n), T_old, T_old, 300.0, E, nu)
+    eps = first + rng.normal(size=(4, n)) * 1e-3
+    for dt in (1.0, 80.0, 400.0):
+        a = fast.update(eps, state, T_old, T_new, dt, E, nu)
+        b = nested.update(eps, state, T_old, T_new, dt, E, nu)
+        guess = fast.update(eps + rng.normal(size=(4, n)) * 1e-5, state, T_old, T_new, dt, E, nu)[2]
+        g = fast.update(eps, state, T_old, T_new, dt, E, nu, guess=guess)
+        for other in (b, g):
+            np.testing.assert_allclose(other[0], a[0], rtol=0, atol=1e-9 * np.abs(a[0]).max())
+            np.testing.assert_allclose(other[1], a[1], rtol=0, atol=1e-8 * np.abs(a[1]).max())
+            np.testing.assert_allclose(other[2]["s"], a[2]["s"], rtol=1e-9)
+            np.testing.assert_allclose(other[2]["eps_eq_in"], a[2]["eps_eq_in"], rtol=1e-8)
+
+
 # ---------------------------------------------------------------- API contract
 
 

@@ -5,7 +5,7 @@ import pytest
 from fea import verification as v
 from fea.load_history import JEDEC_CONDITIONS, jedec_history, table_history
 from fea.errors import InputError
-from fea.operators import StrainOperator, isotropic_tangent
+from fea.operators import FreeTangent, StrainOperator, isotropic_tangent
 from fea.thermoelastic import assemble, make_basis, material_fields
 
 
@@ -31,6 +31,36 @@ def test_operator_tangent_and_force_equal_the_weak_forms(analysis):
     expected_33 = {"plane_strain": 0.0, "generalized_plane_strain": 2e-3, "axisymmetric": 1e-3}[analysis]
     np.testing.assert_allclose(eps[2], expected_33, atol=1e-12)
     np.testing.assert_allclose(eps[3], 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("analysis", ["plane_strain", "generalized_plane_strain"])
+def test_free_tangent_of_element_subsets_is_the_free_block_of_the_full_tangent(analysis):
+    problem = v.peer_problem("plane_strain", 2.0)
+    problem.analysis = analysis
+    basis = make_basis(problem.model)
+    op = StrainOperator(basis, analysis)
+    rng = np.random.default_rng(5)
+    nel, nqp = op.weights.shape
+    A = rng.normal(size=(4, 4, nel, nqp))
+    D = A + A.transpose(1, 0, 2, 3)                 # any symmetric tangent
+    free = rng.random(op.n) > 0.1
+    free[-1] = True
+    parts = np.array_split(rng.permutation(nel), 3)
+    subsets = [op.restricted(np.sort(p)) for p in parts]
+    pattern = FreeTangent(subsets, free)
+    data = sum(pattern.data(k, sub.element_entries(D[:, :, sub.elements])) for k, sub in enumerate(subsets))
+    K = op.tangent(D)[free][:, free].toarray()
+    np.testing.assert_allclose(pattern.matrix(data).toarray(), np.triu(K), atol=1e-12 * np.abs(K).max())
+    np.testing.assert_allclose(pattern.symmetric(data).toarray(), K, atol=1e-12 * np.abs(K).max())
+    x = rng.normal(size=pattern.n)
+    np.testing.assert_allclose(pattern.matvec(data, x), K @ x, atol=1e-10 * np.abs(K @ x).max())
+    # strains and forces of the subsets add up to those of the whole
+    u = rng.normal(size=op.n)
+    stress = rng.normal(size=(4, nel, nqp))
+    np.testing.assert_allclose(sum(sub.internal_force(stress[:, sub.elements]) for sub in subsets),
+                               op.internal_force(stress), atol=1e-10 * np.abs(op.internal_force(stress)).max())
+    for sub in subsets:
+        np.testing.assert_allclose(sub.strain(u), op.strain(u)[:, sub.elements], rtol=1e-12, atol=1e-14)
 
 
 def test_jedec_history_shape():
