@@ -4,7 +4,7 @@ angle and which metal thickness keep the metal line and the isolation oxide at t
 and the solder ball, least stressed?
 
 Variants (package slice from the centre to the scribe line of a 3 mm CSP, 150 um Si, three 250 um
-Sn balls at 400 um pitch on an FR-4 board, glass carrier on a polyimide dam, JEDEC G cycles; the
+SAC305 balls at 400 um pitch on an FR-4 board, glass carrier on a polyimide dam, JEDEC G cycles; the
 document gives no dimensions, so all are the builder's typical values):
 
 * variant A, the recess stops on the pad, RDL on the pad top (FIGS. 1-12): the baseline;

@@ -61,10 +61,13 @@ def answer(records: dict) -> str:
     edge = m(BASELINE, EDGE)
     thickness = sorted((r["parameters"]["rdl_thickness"], r["metrics"][EDGE]) for label, r in records.items()
                        if label.startswith("RDL ") and EDGE in r["metrics"])
+    everywhere = {label: r["metrics"][EDGE] for label, r in records.items() if EDGE in r["metrics"]}
     if edge is not None:
-        lines.append(f"Where the baseline RDL crosses the chip edge it carries {edge:.3g} MPa von Mises (5 um mean)"
-                     + (": " + ", ".join(f"{s:.3g} MPa at {t:g} um" for t, s in thickness) + " of RDL thickness."
-                        if len(thickness) > 1 else "."))
+        worst = max(everywhere, key=everywhere.get)
+        lines.append(f"Where the baseline RDL crosses the chip edge it carries {edge:.3g} MPa von Mises (5 um mean"
+                     + ("; " + ", ".join(f"{s:.3g} MPa at {t:g} um" for t, s in thickness) + " of RDL thickness"
+                        if len(thickness) > 1 else "") + ")"
+                     + (f"; the most, {everywhere[worst]:.3g} MPa, with the {worst}." if worst != BASELINE else "."))
     life = {label: r["metrics"]["critical.life"] for label, r in records.items() if "critical.life" in r["metrics"]}
     base = life.get(BASELINE)
     if base and len(life) > 1:
