@@ -152,14 +152,15 @@ def metadata(study: Study, quick: bool, workers: int, scheduler, wall: float, re
 
 
 def results_table(run: StudyRun) -> tuple[list[str], list[list]]:
-    names = sorted({k for v in run.study.variants for k in v.parameters})
+    base = run.study.base_parameters
+    names = sorted({k for v in run.study.variants for k in {**base, **v.parameters}})
     header = ["label", "structure", "status"] + names + [f"{m.key} [{m.unit}]" for m in run.study.metrics] + [
         "elements", "run_time_s", "error"]
     rows = []
     for variant, record in zip(run.study.variants, run.records):
         metrics = record.get("metrics", {})
         rows.append([variant.label, record.get("structure", variant.structure or run.study.structure),
-                     record["status"]] + [variant.parameters.get(n, "") for n in names]
+                     record["status"]] + [{**base, **variant.parameters}.get(n, "") for n in names]
                     + [metrics.get(m.key, "") for m in run.study.metrics]
                     + [record.get("elements", ""), record.get("run_time_s", ""), record.get("error", "")])
     return header, rows
