@@ -184,13 +184,37 @@ def locate(solution: Solution, points: np.ndarray, region: str | None = None):
                   else np.arange(mesh.t.shape[1]))
     corners = mesh.p[:, mesh.t[:, candidates]]  # (2, 3, nc)
     elements = np.empty(points.shape[1], dtype=np.int64)
+    local = np.empty((2, points.shape[1]))
+    where = f" region '{region}'" if region else ""
     for j in range(points.shape[1]):
-        elements[j] = candidates[_containing(corners, points[:, j])]
-        if elements[j] < 0:
-            raise InputError(f"probe point ({points[0, j]:.6g}, {points[1, j]:.6g}) is outside the mesh"
-                             + (f" region '{region}'" if region else ""))
-    local = solution.basis.mapping.invF(points[:, :, None], tind=elements)[:, :, 0]
+        k = _containing(corners, points[:, j])
+        local_j = None if k < 0 else _local_coordinates(mesh, candidates[k], points[:, j])
+        if local_j is None:
+            raise InputError(f"probe point ({points[0, j]:.6g}, {points[1, j]:.6g}) is outside the mesh{where}")
+        elements[j], local[:, j] = candidates[k], local_j
     return elements, local
+
+
+def _local_coordinates(mesh, element: int, point: np.ndarray, tolerance: float = 1e-10):
+    """Local coordinates of a point in a (curved) P2 element by Newton's method, relative to the
+    element's size (skfem's invF uses an absolute 1e-12 um, which round-off misses at x ~ 1e3 um);
+    None if it does not converge or lands clearly outside the element."""
+    nodes = mesh.doflocs[:, p2_element_nodes(mesh)[:, element]]          # (2, 6)
+    origin = nodes[:, :1]
+    nodes, target = nodes - origin, point - origin[:, 0]
+    size = np.abs(nodes).max()
+    element_type = ElementTriP2()
+    xi = np.array([[1 / 3], [1 / 3]])
+    for _ in range(30):
+        values = [element_type.lbasis(xi, i) for i in range(6)]
+        x = sum(nodes[:, [i]] * v[0] for i, v in enumerate(values))[:, 0]
+        J = sum(np.outer(nodes[:, i], v[1][:, 0]) for i, v in enumerate(values))
+        step = np.linalg.solve(J, target - x)
+        xi = xi + step[:, None]
+        if np.abs(step).max() < tolerance and np.abs(target - x).max() < 1e-9 * size:
+            l1, l2 = xi[:, 0]
+            return xi[:, 0] if min(l1, l2, 1 - l1 - l2) > -1e-3 else None
+    return None
 
 
 def _containing(corners: np.ndarray, point: np.ndarray) -> int:
