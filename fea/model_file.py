@@ -353,7 +353,7 @@ def publish(staging: Path, out_dir: Path) -> None:
         os.replace(item, target)
 
 
-def snapshot_solution(model: Model, result, index: int = -1):
+def snapshot_solution(model: Model, result, index: int = -1, method: str = ""):
     """Solution and Stresses of cycling snapshot ``index`` (e.g. the coldest state of a cycle)."""
     from .post import Stresses
     from .thermoelastic import Solution
@@ -361,7 +361,7 @@ def snapshot_solution(model: Model, result, index: int = -1):
     basis, snap = result.basis, result.snapshots[index]
     quad_points = basis.mapping.F(basis.X)
     solution = Solution(model.problem, basis, snap["u"], snap["eps0"], quad_points,
-                        np.full(quad_points.shape[1:], snap["temperature"]), None, None, None, {}, "")
+                        np.full(quad_points.shape[1:], snap["temperature"]), None, None, None, {}, method)
     return solution, Stresses(solution, given=snap["fields"]["stress"])
 
 
@@ -369,7 +369,7 @@ def _analyse_cycling(model: Model, method: str, progress) -> Analysis:
     from .cycling import Cycling, Solver
 
     result = Solver(Cycling(model.problem, model.history, model.layers), method).run(progress)
-    solution, stresses = snapshot_solution(model, result, -1)
+    solution, stresses = snapshot_solution(model, result, -1, method)
     summary = summarize(model, solution, stresses)
     summary.pop("timings_s")
     summary.update({
@@ -383,27 +383,36 @@ def _analyse_cycling(model: Model, method: str, progress) -> Analysis:
     return Analysis(summary, solution, stresses, result)
 
 
+def snapshot_fields(model: Model, result, index: int, element_nodes: np.ndarray) -> dict[str, np.ndarray]:
+    """Region-smoothed element-node fields of cycling snapshot ``index``: stress components and
+    invariants, inelastic strain components, eps_eq_in, w_in and the temperature."""
+    from .post import component_labels, invariants, smooth_by_region
+
+    snap = result.snapshots[index]
+    fields = snap["fields"]
+    smoothed = smooth_by_region(result.basis, model.problem.model.regions, np.concatenate(
+        [fields["stress"], fields["eps_in"], fields["eps_eq_in"], fields["w_in"]]), element_nodes)
+    labels = component_labels(model.problem.analysis)
+    nodal = {f"s_{c}": smoothed[i] for i, c in enumerate(labels)}
+    nodal.update(invariants(smoothed[:4]))
+    nodal.update({f"eps_in_{c}": smoothed[4 + i] for i, c in enumerate(labels)})
+    nodal["eps_eq_in"], nodal["w_in"] = smoothed[8], smoothed[9]
+    nodal["temperature"] = np.full_like(smoothed[8], snap["temperature"])
+    return nodal
+
+
 def _write_cycling_steps(model: Model, analysis: Analysis, staging: Path) -> None:
     """result.pvd with one VTU per history segment, and result.vtu = the final state."""
     from .export import write_fields_vtu, write_pvd
-    from .post import smooth_by_region
 
-    result, stresses = analysis.cycling, analysis.stresses
+    result = analysis.cycling
+    element_nodes = analysis.stresses.element_nodes
     (staging / "steps").mkdir()
-    element_nodes = stresses.element_nodes
-    regions = model.problem.model.regions
     entries = []
-    labels = stresses.labels
     for k, snap in enumerate(result.snapshots):
-        fields = snap["fields"]
-        smoothed = smooth_by_region(result.basis, regions, np.concatenate(
-            [fields["stress"], fields["eps_in"], fields["eps_eq_in"], fields["w_in"]]), element_nodes)
-        nodal = {f"s_{c}": smoothed[i] for i, c in enumerate(labels)}
-        nodal.update({f"eps_in_{c}": smoothed[4 + i] for i, c in enumerate(labels)})
-        nodal["eps_eq_in"], nodal["w_in"] = smoothed[8], smoothed[9]
-        nodal["temperature"] = np.full_like(smoothed[8], snap["temperature"])
         name = f"steps/step_{k:04d}.vtu"
-        write_fields_vtu(staging / name, model.problem.model, element_nodes, snap["u"], nodal)
+        write_fields_vtu(staging / name, model.problem.model, element_nodes, snap["u"],
+                         snapshot_fields(model, result, k, element_nodes))
         entries.append((snap["time"], name))
     write_pvd(staging / "result.pvd", entries)
     shutil.copy(staging / entries[-1][1], staging / "result.vtu")

@@ -16,8 +16,6 @@ Levels:
 """
 from __future__ import annotations
 
-import math
-
 
 from .common import (is_cell, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe,
                      ball_between, disk_slab_area, fmt, mesh_model, out_of_range, param, zero_or_at_least, parameters,

@@ -293,7 +293,6 @@ class EdgeRecessRdl:
         notes = ["generalized plane strain: the slice is thin compared with the package",
                  "the cavity under the chip is empty (no gas pressure)",
                  "only the outermost ball's RDL lies in the section; inner balls sit on their lands"]
-        y_top_model = y_seat + d + rb
         if cell:
             notes.append("cell: window from half a pitch inside the outermost ball; its left edge is held as a symmetry line")
             bcs, points = ({"group": "symmetry", "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
@@ -306,7 +305,6 @@ class EdgeRecessRdl:
             areas.update(board_areas)
             boundaries.append(board_top)
             bcs, points = slice_supports(y_bottom)   # the slice warps freely
-            y_top_model = y_land + t_l
 
         # probes: midpoints of the films' corner mitres sit inside the films at the recess corners
         def mid(p_, q_):

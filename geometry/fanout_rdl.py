@@ -121,7 +121,7 @@ class FanoutRdl:
 
     def validate(self) -> None:
         a_c, a_p, p = self.chip_width / 2, self.package_width / 2, self.pitch
-        rb, r_pad, r_o = self.ball_diameter / 2, self.pad_diameter / 2, self.opening_diameter / 2
+        rb, r_o = self.ball_diameter / 2, self.opening_diameter / 2
         T, t_r = self.insulator_thickness, self.rdl_thickness
         if self.chip_width > self.package_width - 100:
             raise out_of_range("chip_width", self.chip_width, 200.0, self.package_width - 100,
@@ -214,7 +214,7 @@ class FanoutRdl:
         for k in range(L):
             y_k = k * T
             region = top if k == L - 1 else "insulator"
-            slab = paint(region, 0.0, y_k, a_p, y_k + T, 3)
+            paint(region, 0.0, y_k, a_p, y_k + T, 3)
             metal = 0.0
             for xc in centres:
                 if k == 0 and xc == x_c:   # the critical trace: bump to ball pad

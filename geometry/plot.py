@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 # one colour per role, so every structure's picture reads the same way
 ROLE_COLOURS = {
     "substrate": "#9e9e9e", "second_substrate": "#bdbdbd", "board": "#7cb342", "carrier": "#a1887f",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from .common import (is_cell, Boundary, Cut, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, VOID,
+from .common import (is_cell, Boundary, Cut, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe,
                      disk_slab_area, film, fmt, mesh_model, offset_path, out_of_range, param, rect,
                      slice_supports, structure)
 from fea.errors import InputError

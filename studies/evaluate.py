@@ -35,7 +35,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -102,23 +101,23 @@ def point_key(point: Point, fingerprint: str | None = None) -> str:
 
 def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     """Build, solve and measure one point. Raises InputError / SolverError on bad input."""
-    from fea.mesh import read_msh
-    from fea.model_file import analyse, load_model
+    from fea.model_file import analyse, load_model, read_layers
 
     start = time.perf_counter()
     builder = point.builder()
     built = builder.build(point.level, point.mesh_size_factor)
     with tempfile.TemporaryDirectory(prefix="pkgrel-point-") as tmp:
         tmp = Path(tmp)
-        built.write(tmp, picture=True)
-        joint = critical_joint(read_msh(tmp / "model.msh"), built)
         if point.load is not None:   # the history sets the temperature
             built.temperature = {k: v for k, v in built.temperature.items() if k != "field"}
-        toml = built.toml()
+        built.write(tmp, picture=True)
         if point.load is not None:
-            toml += load_toml(point.load, joint["layers"])
-        (tmp / "model.toml").write_text(toml)
+            with open(tmp / "model.toml", "a") as toml:
+                toml.write(load_toml(point.load))
         model = load_model(tmp / "model.toml")
+        joint = critical_joint(model.problem.model, built)
+        if point.load is not None:
+            model.layers = read_layers(joint["layers"], model.problem.model)
         analysis = analyse(model)
         files = {"mesh.png": (tmp / "mesh.png").read_bytes()}
     solution, stresses, state = plotted_state(model, analysis)
@@ -131,8 +130,9 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
         metrics[f"interface.{name}.peel_min"] = float(np.min(c["peel"]))
         metrics[f"interface.{name}.peel_mean"] = float(np.mean(c["peel"]))
         metrics[f"interface.{name}.shear_absmax"] = float(np.max(np.abs(c["shear"])))
-    files["fields.npz"] = zoomed_fields(model, analysis, solution, stresses, state, built.zoom)
-    files["result.vtu"] = state_vtu(model, analysis, solution, stresses, state)
+    nodal = plotted_fields(model, analysis, stresses, state)
+    files["fields.npz"] = zoomed_fields(model, solution, stresses.element_nodes, nodal, built.zoom)
+    files["result.vtu"] = state_vtu(model, solution, stresses.element_nodes, nodal)
     summary = analysis.summary
     record = {
         "label": point.label,
@@ -213,12 +213,9 @@ def critical_joint(mesh_model, built) -> dict:
             "layer_thickness_um": round(thickness, 3), "x_range": [x0, x1], "layers": layers}
 
 
-def load_toml(load: dict, layers: list[dict]) -> str:
+def load_toml(load: dict) -> str:
     from geometry.common import _toml_value
-    lines = ["", "[load]"] + [f"{k} = {_toml_value(v)}" for k, v in load.items()]
-    for layer in layers:
-        lines += ["", "[[layer]]"] + [f"{k} = {_toml_value(v)}" for k, v in layer.items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(["", "[load]"] + [f"{k} = {_toml_value(v)}" for k, v in load.items()]) + "\n"
 
 
 def plotted_state(model, analysis):
@@ -229,7 +226,8 @@ def plotted_state(model, analysis):
         text = f"{T} degC" if isinstance(T, (int, float)) else "temperature field"
         return analysis.solution, analysis.stresses, {"index": None, "description": f"thermoelastic, {text}"}
     result = analysis.cycling
-    last = max(s.get("cycle", 0) for s in [{"cycle": 0}] + analysis.summary["cycles"])
+    cycles = analysis.summary["cycles"]
+    last = cycles[-1]["cycle"] if cycles else 0
     t0, t1 = model.history.cycle_window(last) if last else (-np.inf, np.inf)
     candidates = [k for k, s in enumerate(result.snapshots) if t0 - 1e-9 <= s["time"] <= t1 + 1e-9]
     index = min(candidates or range(len(result.snapshots)), key=lambda k: result.snapshots[k]["temperature"])
@@ -358,21 +356,21 @@ def hysteresis(analysis) -> dict:
     return out
 
 
-def zoomed_fields(model, analysis, solution, stresses, state, zoom) -> bytes:
+def plotted_fields(model, analysis, stresses, state) -> dict[str, np.ndarray]:
+    """Element-node fields of the plotted state: stresses and invariants, and for cycled runs the
+    inelastic strain, eps_eq_in and w_in of that snapshot."""
+    from fea.model_file import snapshot_fields
+    if analysis.cycling is None:
+        return stresses.nodal_fields()
+    return snapshot_fields(model, analysis.cycling, state["index"], stresses.element_nodes)
+
+
+def zoomed_fields(model, solution, element_nodes, nodal: dict, zoom) -> bytes:
     """Region-split linear sub-triangles and nodal fields inside (a margin around) the window."""
     from fea.export import region_split_mesh
-    from fea.post import invariants, smooth_by_region
 
     mesh = model.problem.model
-    element_nodes = stresses.element_nodes
     points, cells, source = region_split_mesh(mesh, element_nodes)
-    nodal = {f"s_{c}": stresses.nodal[k] for k, c in enumerate(stresses.labels)}
-    nodal.update(invariants(stresses.nodal))
-    if analysis.cycling is not None:
-        fields = analysis.cycling.snapshots[state["index"]]["fields"]
-        smoothed = smooth_by_region(solution.basis, mesh.regions,
-                                    np.concatenate([fields["eps_eq_in"], fields["w_in"]]), element_nodes)
-        nodal["eps_eq_in"], nodal["w_in"] = smoothed[0], smoothed[1]
     centroid = mesh.mesh.p[:, mesh.mesh.t].mean(axis=1)
     keep = np.arange(mesh.n_elements)
     if zoom is not None:
@@ -399,32 +397,10 @@ def zoomed_fields(model, analysis, solution, stresses, state, zoom) -> bytes:
     return buffer.getvalue()
 
 
-def state_vtu(model, analysis, solution, stresses, state) -> bytes:
-    from fea.export import write_fields_vtu, write_vtu
-    from fea.post import smooth_by_region
+def state_vtu(model, solution, element_nodes, nodal: dict) -> bytes:
+    from fea.export import write_fields_vtu
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "result.vtu"
-        if analysis.cycling is None:
-            write_vtu(path, solution, stresses)
-        else:
-            fields = analysis.cycling.snapshots[state["index"]]["fields"]
-            nodal = stresses.nodal_fields()
-            smoothed = smooth_by_region(solution.basis, model.problem.model.regions, np.concatenate(
-                [fields["eps_in"], fields["eps_eq_in"], fields["w_in"]]), stresses.element_nodes)
-            nodal.update({f"eps_in_{c}": smoothed[i] for i, c in enumerate(stresses.labels)})
-            nodal["eps_eq_in"], nodal["w_in"] = smoothed[4], smoothed[5]
-            write_fields_vtu(path, model.problem.model, stresses.element_nodes, solution.u, nodal)
+        write_fields_vtu(path, model.problem.model, element_nodes, solution.u, nodal)
         return path.read_bytes()
-
-
-def to_plain(value: Any):
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value

@@ -615,8 +615,8 @@ def convergence_section(run, out: Figures) -> str:
             classes.append("")
         rows.append(row)
     parts = ["<h2>Mesh convergence</h2>",
-             f'<p class="note">The baseline variant at several mesh sizes (factor multiplies every element '
-             f'size), coarse to fine; changes are relative to the finest solved mesh.</p>',
+             '<p class="note">The baseline variant at several mesh sizes (factor multiplies every element '
+             'size), coarse to fine; changes are relative to the finest solved mesh.</p>',
              table_html(header, rows, classes, set(range(len(header))))]
     ok = [r for r in records if r.get("status") == "ok"]
     if len(ok) >= 2:

@@ -13,6 +13,7 @@ writes to the cache, so workers need no shared file system.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -126,7 +127,8 @@ def run_points(points: list[Point], cache_dir: str | Path, workers: int = 1, sch
         try:
             key = point_key(point, fingerprint)
         except InputError as exc:   # invalid parameters: no need to start a worker
-            key = f"invalid-{abs(hash(json.dumps(_identity(point), sort_keys=True, default=str))):x}"
+            text = json.dumps(_identity(point), sort_keys=True, default=str)
+            key = "invalid-" + hashlib.sha256(text.encode()).hexdigest()[:20]
             records[key] = {"label": point.label, **_identity(point), "status": "failed", "error": str(exc)}
         keys.append(key)
         if key in records or key in todo:

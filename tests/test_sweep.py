@@ -5,16 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from fea.errors import SolverError
-from studies import evaluate as evaluate_module
 from studies import sweep
 from studies.evaluate import Point
 from studies.sweep import run_points
