@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from . import constitutive
 from .errors import InputError, SolverError
-from .linsolve import factorize
+from .linsolve import NotPositiveDefinite, factorize
 from .load_history import LoadHistory
 from .operators import FreeTangent, StrainOperator
 from .thermoelastic import (Thermoelastic, check_constrained, fixed_dofs, make_basis,
@@ -213,6 +213,7 @@ class Solver:
         self.groups = build_groups(cycling, self.regions, self.quad_points)
         self._split_regions()
         self.factorization = None
+        self.definite = True           # Cholesky until a tangent is not positive definite
         self.refactor_next = True
         self.factorized_dt = 1.0       # time step of the tangent in the factorization
         self.force_reference = 0.0
@@ -337,13 +338,20 @@ class Solver:
         data = linear_data + self.pattern.data(0, self.nonlinear_operator.element_entries(tangent))
         self.counters["assembly_s"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        if self.factorization is None:
+        try:
+            if self.factorization is None:
+                self.factorization = factorize(self.pattern.symmetric(data), self.method, definite=self.definite)
+            elif self.factorization.method == "pardiso":
+                # same pattern every time: keep the ordering, redo the numbers (upper triangle only)
+                self.factorization.refactor(self.pattern.matrix(data), upper=True)
+            else:
+                self.factorization.refactor(self.pattern.symmetric(data))
+        except NotPositiveDefinite:
+            # the tangents of hardening plasticity and creep are positive definite, and Cholesky
+            # refactors 1.8x faster than Bunch-Kaufman (PPI cell, one thread: 20 -> 11 ms); keep
+            # the pivoting solver for the rest of the run once a tangent is not (softening)
+            self.definite = False
             self.factorization = factorize(self.pattern.symmetric(data), self.method, definite=False)
-        elif self.factorization.method == "pardiso":
-            # same pattern every time: keep the ordering, redo the numbers (upper triangle only)
-            self.factorization.refactor(self.pattern.matrix(data))
-        else:
-            self.factorization.refactor(self.pattern.symmetric(data))
         self.counters["factorization_s"] += time.perf_counter() - t0
         self.counters["factorizations"] += 1
 

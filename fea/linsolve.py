@@ -62,6 +62,10 @@ def _have_pardiso() -> bool:
     return True
 
 
+class NotPositiveDefinite(SolverError):
+    """A Cholesky factorization (definite=True) met a zero or negative pivot."""
+
+
 class PardisoFactorization:
     """MKL PARDISO on the upper triangle: real symmetric positive definite (mtype 2) or
     symmetric indefinite (mtype -2)."""
@@ -90,6 +94,9 @@ class PardisoFactorization:
         try:
             return self._solver._call_pardiso(self._matrix, np.asfortranarray(b, dtype=np.float64))
         except Exception as exc:  # PyPardisoError: -4 zero pivot etc.
+            if self._solver.mtype == 2 and getattr(exc, "value", None) == -4:
+                raise NotPositiveDefinite("PARDISO Cholesky met a zero or negative pivot: the matrix "
+                                          "is not positive definite") from None
             raise SolverError(f"PARDISO failed ({exc}); the model is probably not fully "
                               "constrained or has a region without stiffness") from None
 
@@ -97,14 +104,16 @@ class PardisoFactorization:
         self._solver.set_phase(33)
         return self._call(b)
 
-    def refactor(self, K) -> None:
+    def refactor(self, K, upper: bool = False) -> None:
         """New values, same sparsity pattern: numerical factorization only (phase 22), reusing
-        the fill-reducing ordering and symbolic analysis of the first factorization."""
-        upper = sp.triu(K, format="csr")
-        upper.sort_indices()
-        if upper.nnz != self._matrix.nnz or not np.array_equal(upper.indices, self._matrix.indices):
+        the fill-reducing ordering and symbolic analysis of the first factorization. upper=True:
+        K already is the sorted upper-triangle CSR (skips a copy per factorization)."""
+        if not upper:
+            K = sp.triu(K, format="csr")
+            K.sort_indices()
+        if K.nnz != self._matrix.nnz or not np.array_equal(K.indices, self._matrix.indices):
             raise ValueError("refactor needs the same sparsity pattern")
-        self._matrix = upper
+        self._matrix = K
         self._solver.set_phase(22)
         self._call(np.zeros(self.n))
 

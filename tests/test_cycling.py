@@ -209,3 +209,40 @@ def test_calculix_agrees_on_one_cycle_of_a_solder_joint():
     # equivalent inelastic strain against CalculiX's *VISCO step on the same mesh (5 %)
     for check in v.calculix_cycling_comparison():
         assert check.passed, f"{check.case} {check.quantity}: {check.computed:.5g} vs {check.reference:.5g}"
+
+
+def test_cholesky_refusal_falls_back_to_the_pivoting_factorization(monkeypatch):
+    """A tangent PARDISO's Cholesky refuses (zero or negative pivot) switches the run to
+    Bunch-Kaufman; the answer is the same as with Cholesky throughout."""
+    import scipy.sparse as sp
+
+    import fea.cycling
+    from fea.linsolve import NotPositiveDefinite, factorize
+
+    n = 50
+    spd = sp.diags([-np.ones(n - 1), 2.0 * np.ones(n), -np.ones(n - 1)], [-1, 0, 1], format="csr")
+    indefinite = (spd - sp.diags(np.r_[np.zeros(n - 1), 5.0])).tocsr()
+    with pytest.raises(NotPositiveDefinite):
+        factorize(indefinite, "pardiso", definite=True)
+    x = factorize(indefinite, "pardiso", definite=False).solve(np.ones(n))
+    np.testing.assert_allclose(indefinite @ x, np.ones(n), atol=1e-10)
+
+    model = block_model()
+    plastic = solder(plastic={"yield": 20.0, "hardening": 2000.0, "kinematic": 1.0})
+    problem = Thermoelastic(model, "generalized_plane_strain", {"solder": plastic},
+                            fixed=[("left", "x"), ("right", "x"), ("bottom", "y")])
+    history = jedec_history("G", 1, 125.0, start=25.0, ramp_s=600.0, dwell_s=60.0)
+    cholesky = Solver(Cycling(problem, history), "pardiso")
+    reference = cholesky.run()
+    assert cholesky.definite    # hardening plasticity: every tangent is positive definite
+
+    def refuse_cholesky(K, method="auto", definite=True, **kwargs):
+        if definite:
+            raise NotPositiveDefinite("test: Cholesky refused")
+        return factorize(K, method, definite=definite, **kwargs)
+
+    monkeypatch.setattr(fea.cycling, "factorize", refuse_cholesky)
+    pivoting = Solver(Cycling(problem, history), "pardiso")
+    result = pivoting.run()
+    assert not pivoting.definite
+    np.testing.assert_allclose(result.cycles[0]["dW"]["solder"], reference.cycles[0]["dW"]["solder"], rtol=1e-8)
