@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from fea.calculix import ccx_executable, cycle_averages, write_cycling_deck
 from fea.model_file import load_model
 
