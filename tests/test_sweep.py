@@ -238,3 +238,17 @@ def test_layer_x_range_is_checked(tmp_path, x_range, message):
     (tmp_path / "model.toml").write_text(text)
     with pytest.raises(InputError, match=message.replace("[", r"\[")):
         load_model(tmp_path / "model.toml")
+
+
+def test_sweep_command_with_a_failed_point_reports_the_rest_and_exits_1(tmp_path):
+    # recess_depth_ratio = 0.1 is inside the parameter's range but too shallow for the default
+    # polymer (the builder's D1 >= 1.6 um rule): that point fails, the other one is reported
+    out = tmp_path / "partial"
+    result = pkgrel("sweep", "ppi-recess", "--level", "cell", "--thermoelastic", "--quick",
+                    "--vary", "recess_depth_ratio=0.1,0.5", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "1 of 2 variants failed" in result.stderr
+    assert "failed: recess_depth_ratio=0.1" in result.stdout and "1.6 um minimum" in result.stdout
+    rows = {r["label"]: r for r in csv.DictReader((out / "results.csv").open())}
+    assert rows["recess_depth_ratio=0.1"]["status"] == "failed" and rows["recess_depth_ratio=0.5"]["status"] == "ok"
+    assert (out / "report.html").is_file()
