@@ -95,8 +95,9 @@ class PardisoFactorization:
             return self._solver._call_pardiso(self._matrix, np.asfortranarray(b, dtype=np.float64))
         except Exception as exc:  # PyPardisoError: -4 zero pivot etc.
             if self._solver.mtype == 2 and getattr(exc, "value", None) == -4:
-                raise NotPositiveDefinite("PARDISO Cholesky met a zero or negative pivot: the matrix "
-                                          "is not positive definite") from None
+                raise NotPositiveDefinite("PARDISO Cholesky met a zero or negative pivot: the model is "
+                                          "probably not fully constrained or has a region without "
+                                          "stiffness") from None
             raise SolverError(f"PARDISO failed ({exc}); the model is probably not fully "
                               "constrained or has a region without stiffness") from None
 
