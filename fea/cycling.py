@@ -343,7 +343,7 @@ class Solver:
                 self.factorization = factorize(self.pattern.symmetric(data), self.method, definite=self.definite)
             elif self.factorization.method == "pardiso":
                 # same pattern every time: keep the ordering, redo the numbers (upper triangle only)
-                self.factorization.refactor(self.pattern.matrix(data), upper=True)
+                self.factorization.refactor(self.pattern.matrix(data))
             else:
                 self.factorization.refactor(self.pattern.symmetric(data))
         except NotPositiveDefinite:

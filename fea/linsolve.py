@@ -105,16 +105,13 @@ class PardisoFactorization:
         self._solver.set_phase(33)
         return self._call(b)
 
-    def refactor(self, K, upper: bool = False) -> None:
+    def refactor(self, upper) -> None:
         """New values, same sparsity pattern: numerical factorization only (phase 22), reusing
-        the fill-reducing ordering and symbolic analysis of the first factorization. upper=True:
-        K already is the sorted upper-triangle CSR (skips a copy per factorization)."""
-        if not upper:
-            K = sp.triu(K, format="csr")
-            K.sort_indices()
-        if K.nnz != self._matrix.nnz or not np.array_equal(K.indices, self._matrix.indices):
+        the fill-reducing ordering and symbolic analysis of the first factorization. ``upper`` is
+        the upper triangle as a CSR matrix with sorted indices (operators.FreeTangent.matrix)."""
+        if upper.nnz != self._matrix.nnz or not np.array_equal(upper.indices, self._matrix.indices):
             raise ValueError("refactor needs the same sparsity pattern")
-        self._matrix = K
+        self._matrix = upper
         self._solver.set_phase(22)
         self._call(np.zeros(self.n))
 
