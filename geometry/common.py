@@ -876,7 +876,7 @@ def read_msh(msh: bytes) -> ReadMesh:
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "m.msh")
         Path(path).write_bytes(msh)
-        m = meshio.read(path)
+        m = meshio.read(path, file_format="gmsh")   # ".msh" alone tries ANSYS first and prints its error
     names = {}
     for name, (tag, dim) in m.field_data.items():
         names[(int(dim), int(tag))] = name

@@ -143,6 +143,13 @@ def test_mesh_size_factor_refines():
     assert fine > 1.8 * coarse
 
 
+def test_reading_a_mesh_prints_nothing(capsys):
+    # meshio tries ANSYS first for a bare ".msh" and prints that reader's error: one blank line
+    # per point in every sweep's output
+    read_msh(PpiRecess().build(mesh_size_factor=2.0).msh)
+    assert capsys.readouterr().out == ""
+
+
 def test_molding_gap_keeps_mold_off_pad_sidewalls():
     touching = read_msh(MoldedJoint().build().msh)
     gap = read_msh(MoldedJoint(molding_touches_pad_sidewalls=False).build().msh)
