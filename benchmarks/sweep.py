@@ -1,18 +1,22 @@
-"""Sweep speed-up: the same 16-point sweep on a local Dask cluster of 1 worker (all cores to BLAS)
-and of N workers (cores shared out), each into a fresh cache; optionally also in this process.
+"""Sweep speed-up: the same 16-point sweep on a local Dask cluster of 1 worker and of N workers,
+each worker on its share of the cores (cores / N, so the one-worker baseline gets what each of
+the N workers gets: one core of two for N = 2, as Dask's own LocalCluster gives every worker one
+BLAS thread), and in this process with MKL threads on every core (what `pkgrel sweep` does
+without --workers). Every run goes into a fresh cache; cluster start-up is part of every time.
 
 Points: recessed-PPI designs (recess depth x molding x recess bottom) at what `pkgrel sweep` runs
-by default: the assembly cross-section, mesh x1, three JEDEC G cycles (about 30 s per point).
-`--level cell --cycles 2` is the short variant (about 4 s per point). Cluster start-up is part of
-every time. Run it on a quiet machine: another process on one of the cores takes that core from
+by default: the assembly cross-section, mesh x1, three JEDEC G cycles (about 25-35 s per point,
+about 18 minutes for the three runs). `--level cell --cycles 2` is the short variant (about 4 s
+per point). Run it on a quiet machine: another process on one of the cores takes that core from
 the workers.
 
-    python benchmarks/sweep.py [--workers 2] [--level assembly|cell] [--cycles 3] [--in-process]
+    python benchmarks/sweep.py [--workers 2] [--level assembly|cell] [--cycles 3]
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import tempfile
 import time
@@ -37,7 +41,8 @@ def points(level: str = "assembly", cycles: int = FULL_LOAD["cycles"], mesh_size
     return out
 
 
-def timed_sweep(sweep: list[Point], workers: int | None) -> tuple[float, list[dict]]:
+def timed_sweep(sweep: list[Point], workers: int | None, blas_threads: int | None = None
+                ) -> tuple[float, list[dict]]:
     """Wall time of the whole sweep (cluster start-up included) into a fresh cache;
     workers=None: in this process, no Dask."""
     with tempfile.TemporaryDirectory(prefix="pkgrel-bench-sweep-") as cache:
@@ -45,7 +50,8 @@ def timed_sweep(sweep: list[Point], workers: int | None) -> tuple[float, list[di
         if workers is None:
             records = run_points(sweep, cache, workers=1, progress=False)
         else:
-            records = run_points(sweep, cache, workers=workers, progress=False, local_cluster=True)
+            records = run_points(sweep, cache, workers=workers, progress=False, local_cluster=True,
+                                 blas_threads=blas_threads)
         return time.perf_counter() - start, records
 
 
@@ -66,23 +72,23 @@ def main() -> int:
     parser.add_argument("--level", choices=("assembly", "cell"), default="assembly")
     parser.add_argument("--cycles", type=int, default=FULL_LOAD["cycles"])
     parser.add_argument("--mesh-size-factor", type=float, default=1.0)
-    parser.add_argument("--in-process", action="store_true", help="also time the sweep in this process (no Dask)")
     args = parser.parse_args()
     sweep = points(args.level, args.cycles, args.mesh_size_factor)
-    n = len(sweep)
+    n, cores = len(sweep), os.cpu_count() or 1
+    share = max(1, cores // args.workers)
     print(f"{n}-point sweep: recessed-PPI {args.level} models, {args.cycles} JEDEC G cycles, "
-          f"mesh x{args.mesh_size_factor:g}", flush=True)
-    if args.in_process:
-        in_process, reference = timed_sweep(sweep, None)
-        print(f"  in this process (no Dask):  {in_process:7.1f} s   {in_process / n:5.2f} s per point", flush=True)
-    one, one_records = timed_sweep(sweep, 1)
-    print(f"  1 local Dask worker:        {one:7.1f} s   {one / n:5.2f} s per point", flush=True)
-    many, records = timed_sweep(sweep, args.workers)
-    print(f"  {args.workers} local Dask workers:       {many:7.1f} s   {many / n:5.2f} s per point")
-    print(f"  speed-up {one / many:.2f} against 1 worker (goal >= 1.7 with 2 workers)"
-          + (f", {in_process / many:.2f} against the in-process run" if args.in_process else ""))
-    failed = [r for r in one_records + records if r["status"] != "ok"]
-    difference = max(dW_difference(one_records, records), dW_difference(reference, records) if args.in_process else 0.0)
+          f"mesh x{args.mesh_size_factor:g}; {cores} cores, {share} per worker", flush=True)
+    threaded, threaded_records = timed_sweep(sweep, None)
+    print(f"  this process, MKL on {cores} cores:   {threaded:7.1f} s   {threaded / n:5.2f} s per point", flush=True)
+    one, one_records = timed_sweep(sweep, 1, share)
+    print(f"  1 local Dask worker ({share} core):    {one:7.1f} s   {one / n:5.2f} s per point", flush=True)
+    many, records = timed_sweep(sweep, args.workers, share)
+    print(f"  {args.workers} local Dask workers ({share} core each): {many:7.1f} s   {many / n:5.2f} s per point")
+    print(f"  speed-up {one / many:.2f} against 1 worker (goal >= 1.7 with 2 workers; "
+          f"parallel efficiency {one / many / args.workers:.0%})")
+    print(f"  speed-up {threaded / many:.2f} against this process with MKL threads on all {cores} cores")
+    failed = [r for r in threaded_records + one_records + records if r["status"] != "ok"]
+    difference = max(dW_difference(one_records, records), dW_difference(threaded_records, records))
     same = difference <= DW_TOLERANCE
     print(f"  {len(failed)} failed; largest relative dW difference between the runs {difference:.1e} "
           f"(solver tolerance: {DW_TOLERANCE:g})")

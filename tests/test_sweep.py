@@ -252,3 +252,37 @@ def test_sweep_command_with_a_failed_point_reports_the_rest_and_exits_1(tmp_path
     rows = {r["label"]: r for r in csv.DictReader((out / "results.csv").open())}
     assert rows["recess_depth_ratio=0.1"]["status"] == "failed" and rows["recess_depth_ratio=0.5"]["status"] == "ok"
     assert (out / "report.html").is_file()
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAGE_FAULTS = """
+import resource, numpy as np
+from studies.sweep import restore_malloc_thresholds
+
+def faults():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(200):
+        a = np.ones(2**17)      # 1 MiB, freed again at once, like the solver's temporaries
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+frozen = faults()
+changed = restore_malloc_thresholds()
+print(changed, frozen, faults())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc tuning")
+def test_dask_workers_malloc_trim_setting_is_undone():
+    # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which freezes glibc's mmap
+    # threshold: every 1 MiB temporary is a fresh mapping and faults in its 256 pages again
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+    out = subprocess.run([sys.executable, "-c", PAGE_FAULTS], env=env, capture_output=True, text=True,
+                         check=True, cwd=REPO).stdout.split()
+    assert out[0] == "True"
+    frozen, restored = int(out[1]), int(out[2])
+    assert frozen > 200 * 200          # ~256 faults per allocation
+    assert restored < frozen / 20      # the heap keeps the freed MiB and reuses it
+    env.pop("MALLOC_TRIM_THRESHOLD_")
+    out = subprocess.run([sys.executable, "-c", PAGE_FAULTS], env=env, capture_output=True, text=True,
+                         check=True, cwd=REPO).stdout.split()
+    assert out[0] == "False"           # nothing to undo without the variable
