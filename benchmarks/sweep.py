@@ -6,7 +6,7 @@ without --workers). Every run goes into a fresh cache; cluster start-up is part 
 
 Points: recessed-PPI designs (recess depth x molding x recess bottom) at what `pkgrel sweep` runs
 by default: the assembly cross-section, mesh x1, three JEDEC G cycles (about 25-35 s per point,
-about 18 minutes for the three runs). `--level cell --cycles 2` is the short variant (about 4 s
+about 20 minutes for the three runs). `--level cell --cycles 2` is the short variant (about 4 s
 per point). Run it on a quiet machine: another process on one of the cores takes that core from
 the workers.
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from studies.evaluate import Point  # noqa: E402
 from studies.study import FULL_LOAD  # noqa: E402
-from studies.sweep import run_points  # noqa: E402
+from studies.sweep import run_points, threads_per_worker  # noqa: E402
 
 
 def points(level: str = "assembly", cycles: int = FULL_LOAD["cycles"], mesh_size_factor: float = 1.0) -> list[Point]:
@@ -73,9 +73,11 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=FULL_LOAD["cycles"])
     parser.add_argument("--mesh-size-factor", type=float, default=1.0)
     args = parser.parse_args()
+    if args.workers < 2:
+        parser.error(f"--workers {args.workers}: the speed-up needs at least 2 workers")
     sweep = points(args.level, args.cycles, args.mesh_size_factor)
     n, cores = len(sweep), os.cpu_count() or 1
-    share = max(1, cores // args.workers)
+    share = threads_per_worker(args.workers)
     print(f"{n}-point sweep: recessed-PPI {args.level} models, {args.cycles} JEDEC G cycles, "
           f"mesh x{args.mesh_size_factor:g}; {cores} cores, {share} per worker", flush=True)
     threaded, threaded_records = timed_sweep(sweep, None)

@@ -185,7 +185,8 @@ def run_points(points: list[Point], cache_dir: str | Path, workers: int = 1, sch
     return [dict(records[key], label=point.label) for key, point in zip(keys, points)]
 
 
-def _threads_per_worker(workers: int) -> int:
+def threads_per_worker(workers: int) -> int:
+    """BLAS threads of each of ``workers`` local workers: the cores shared out."""
     return max(1, (os.cpu_count() or 1) // workers)
 
 
@@ -199,7 +200,7 @@ def _run_on_dask(todo: dict[str, Point], finish, workers: int, scheduler: str | 
 
     cluster = None
     if scheduler is None:
-        threads = str(blas_threads or _threads_per_worker(workers))
+        threads = str(blas_threads or threads_per_worker(workers))
         # replaces Dask's default pre-spawn environment, so no MALLOC_TRIM_THRESHOLD_ either
         # (see restore_malloc_thresholds, which covers workers started by `dask worker`)
         environ = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
