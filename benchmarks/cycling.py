@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fea.calculix import ccx_executable, cycle_averages, write_cycling_deck
-from fea.model_file import load_model
+from studies.model_file import read_model
 
 NORTON_SOLDER = ('{ E = 40000.0, nu = 0.35, alpha = 2.2e-5, '
                  'creep = { law = "norton", A = 1e-10, n = 3.0, Q = 0.0 } }')
@@ -90,8 +90,8 @@ def last_cycle_strain(case: Path, run_dir: str, deck: str, model) -> tuple[float
     pkgrel's (summary.json) and CalculiX's (PEEQ printed at the step ends)."""
     summary = json.loads((case / run_dir / "summary.json").read_text())
     cycle = summary["cycles"][-1]
-    t0, t1 = model.history.cycle_window(cycle["cycle"])
-    theirs = cycle_averages(case / f"{deck}.dat", list(model.problem.model.regions).index("solder"), t0, t1)
+    t0, t1 = model.history().cycle_window(cycle["cycle"])
+    theirs = cycle_averages(case / f"{deck}.dat", list(model.mesh.regions).index("solder"), t0, t1)
     return cycle["d_eps_in"]["solder"], theirs["d_eps_in"]
 
 
@@ -121,8 +121,8 @@ def main() -> None:
             if not args.skip_ccx:
                 (case / "peer.toml").write_text(cycled((case / "model.toml").read_text(), args.cycles, True))
                 ours, _ = timed([sys.executable, "-m", "studies.cli", "solve", "peer.toml", "--out", "peer"], case)
-                model = load_model(case / "peer.toml")
-                write_cycling_deck(model.problem, model.history, case / "peer.inp", ["solder"])
+                model = read_model(case / "peer.toml")
+                write_cycling_deck(model, model.history(), case / "peer.inp", ["solder"])
                 deck = (case / "peer.inp").read_text()
                 (case / "peer.inp").write_text(re.sub(r"\*VISCO, CETOL=[0-9.eE+-]+", f"*VISCO, CETOL={args.cetol:g}", deck))
                 theirs, finished = run_ccx(case, "peer", args.ccx_threads, args.ccx_timeout)

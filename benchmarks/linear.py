@@ -20,7 +20,7 @@ from pathlib import Path
 
 from fea.calculix import ccx_executable, write_deck
 from fea.thermoelastic import solve
-from fea.verification import peer_problem
+from studies.verification import peer_problem
 
 
 def model_toml(analysis: str) -> str:
@@ -62,8 +62,8 @@ def benchmark(analysis: str, size: float, solvers: list[str], workdir: Path) -> 
     t0 = time.perf_counter()
     problem = peer_problem(analysis, size, save_as=case / "model.msh")
     mesh_time = time.perf_counter() - t0
-    dofs = 2 * problem.model.mesh.doflocs.shape[1]
-    print(f"mesh: {problem.model.n_elements} elements, {dofs} dofs, gmsh + read {mesh_time:.2f} s")
+    dofs = 2 * problem.mesh.mesh.doflocs.shape[1]
+    print(f"mesh: {problem.mesh.n_elements} elements, {dofs} dofs, gmsh + read {mesh_time:.2f} s")
 
     # whole commands first, as children of a still small process
     (case / "model.toml").write_text(model_toml(analysis))

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, SolverError
-from .post import p2_element_nodes
-from .thermoelastic import Thermoelastic, evaluate_temperature, fixed_dofs
+from .mesh import element_nodes
+from .model import Model
+from .thermoelastic import evaluate_temperature, fixed_dofs
 
 ELEMENT_TYPES = {"plane_strain": "CPE6", "plane_stress": "CPS6", "axisymmetric": "CAX6"}
 
@@ -29,10 +30,10 @@ def ccx_executable() -> str | None:
     return shutil.which("ccx")
 
 
-def element_connectivity(problem: Thermoelastic) -> np.ndarray:
+def element_connectivity(model: Model) -> np.ndarray:
     """(nel, 6) P2 node indices in CalculiX order, counter-clockwise."""
-    mesh = problem.model.mesh
-    nodes = p2_element_nodes(mesh).T.copy()
+    mesh = model.mesh.mesh
+    nodes = element_nodes(mesh).T.copy()
     p = mesh.doflocs
     a, b, c = (p[:, nodes[:, i]] for i in range(3))
     signed = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
@@ -42,32 +43,32 @@ def element_connectivity(problem: Thermoelastic) -> np.ndarray:
     return nodes
 
 
-def _single_stress_free_temperature(problem: Thermoelastic) -> float:
-    if problem.stress_free_temperature is not None:
-        return float(problem.stress_free_temperature)
-    values = {float(m.stress_free_temperature) for m in problem.materials.values()}
+def _single_stress_free_temperature(model: Model) -> float:
+    if model.stress_free_temperature is not None:
+        return float(model.stress_free_temperature)
+    values = {float(m.stress_free_temperature) for m in model.materials.values()}
     if len(values) != 1:
         raise InputError("CalculiX export needs one stress-free temperature for all materials; "
                          "set [temperature] stress_free")
     return values.pop()
 
 
-def _model_lines(problem: Thermoelastic, t_range: np.ndarray, inelastic: bool = False) -> list[str]:
+def _model_lines(model: Model, t_range: np.ndarray, inelastic: bool = False) -> list[str]:
     """Nodes, elements (one ELSET per region), materials, sections and supports."""
-    if problem.analysis not in ELEMENT_TYPES:
-        raise InputError(f"CalculiX export supports {', '.join(ELEMENT_TYPES)}, not {problem.analysis}")
-    if problem.tractions:
+    if model.analysis not in ELEMENT_TYPES:
+        raise InputError(f"CalculiX export supports {', '.join(ELEMENT_TYPES)}, not {model.analysis}")
+    if model.tractions:
         raise InputError("CalculiX export of surface tractions is not supported")
-    coordinates = problem.model.mesh.doflocs
-    connectivity = element_connectivity(problem) + 1
-    element_type = ELEMENT_TYPES[problem.analysis]
+    coordinates = model.mesh.mesh.doflocs
+    connectivity = element_connectivity(model) + 1
+    element_type = ELEMENT_TYPES[model.analysis]
     lines = ["*HEADING", "pkgrel peer run", "*NODE, NSET=NALL"]
     lines += [f"{k + 1}, {x:.15g}, {y:.15g}" for k, (x, y) in enumerate(coordinates.T)]
-    for r, (name, elements) in enumerate(problem.model.regions.items()):
+    for r, (name, elements) in enumerate(model.mesh.regions.items()):
         lines.append(f"*ELEMENT, TYPE={element_type}, ELSET=R{r}")
         lines += [f"{e + 1}, " + ", ".join(str(n) for n in connectivity[e]) for e in elements]
-    for r, (name, elements) in enumerate(problem.model.regions.items()):
-        material = problem.materials[name]
+    for r, (name, elements) in enumerate(model.mesh.regions.items()):
+        material = model.materials[name]
         lines += [f"** region {name}", f"*MATERIAL, NAME=M{r}", "*ELASTIC"]
         E, nu = material.E(t_range), material.nu(t_range)
         lines += [f"{e:.10g}, {n:.10g}, {t:.10g}" for e, n, t in zip(E, nu, t_range)]
@@ -79,7 +80,7 @@ def _model_lines(problem: Thermoelastic, t_range: np.ndarray, inelastic: bool = 
         section = f"*SOLID SECTION, ELSET=R{r}, MATERIAL=M{r}"
         lines += [section, "1."] if element_type != "CAX6" else [section]
     lines.append("*BOUNDARY")
-    for dof in fixed_dofs(problem):
+    for dof in fixed_dofs(model):
         node, component = divmod(int(dof), 2)
         lines.append(f"{node + 1}, {component + 1}, {component + 1}")
     return lines
@@ -90,37 +91,37 @@ def _inelastic_lines(material, t_range: np.ndarray) -> list[str]:
     shares with pkgrel; anything else is refused rather than silently changed."""
     from . import constitutive
 
-    model = constitutive.from_material(material)
-    if isinstance(model, constitutive.Elastic):
+    law = material.law()
+    if isinstance(law, constitutive.Elastic):
         return []
-    if isinstance(model, constitutive.J2Plasticity):
-        if np.any(model.kinematic_modulus(t_range) != 0):
+    if isinstance(law, constitutive.J2Plasticity):
+        if np.any(law.kinematic_modulus(t_range) != 0):
             raise InputError(f"CalculiX export: material '{material.name}' has kinematic hardening")
         lines = ["*PLASTIC"]
         for T in t_range:
-            y = float(model.yield_stress(np.array([T]))[0])
-            H = float(model.isotropic_modulus(np.array([T]))[0])
+            y = float(law.yield_stress(np.array([T]))[0])
+            H = float(law.isotropic_modulus(np.array([T]))[0])
             lines += [f"{y:.10g}, 0., {T:.10g}", f"{y + H:.10g}, 1., {T:.10g}"]
         return lines
-    if isinstance(model, constitutive.NortonCreep):
+    if isinstance(law, constitutive.NortonCreep):
         # eps_dot = A q^n exp(-Q/RT): CalculiX's Norton law A q^n t^m with A tabulated over T
         lines = ["*CREEP, LAW=NORTON"]
         for T in t_range:
-            A = model.A * np.exp(-model.Q / (8.314462618 * (T + 273.15)))
-            lines.append(f"{A:.10g}, {model.n:.10g}, 0., {T:.10g}")
+            A = law.A * np.exp(-law.Q / (8.314462618 * (T + 273.15)))
+            lines.append(f"{A:.10g}, {law.n:.10g}, 0., {T:.10g}")
         return lines
-    raise InputError(f"CalculiX export: material '{material.name}' uses {type(model).__name__}, "
+    raise InputError(f"CalculiX export: material '{material.name}' uses {type(law).__name__}, "
                      "which CalculiX does not share; use Norton creep or linear-hardening plasticity")
 
 
-def write_deck(problem: Thermoelastic, path: str | os.PathLike, n_table_points: int = 5) -> None:
-    """Write a CalculiX input deck for the thermoelastic problem."""
-    coordinates = problem.model.mesh.doflocs
-    node_temperature = evaluate_temperature(problem.temperature, coordinates[:, :, None])[:, 0]
-    T0 = _single_stress_free_temperature(problem)
+def write_deck(model: Model, path: str | os.PathLike, n_table_points: int = 5) -> None:
+    """Write a CalculiX input deck for the thermoelastic model."""
+    coordinates = model.mesh.mesh.doflocs
+    node_temperature = evaluate_temperature(model.temperature, coordinates[:, :, None])[:, 0]
+    T0 = _single_stress_free_temperature(model)
     t_range = np.linspace(min(node_temperature.min(), T0), max(node_temperature.max(), T0),
                           n_table_points)
-    lines = _model_lines(problem, t_range)
+    lines = _model_lines(model, t_range)
     lines += ["*INITIAL CONDITIONS, TYPE=TEMPERATURE", f"NALL, {T0:.10g}",
               "*STEP", "*STATIC", "*TEMPERATURE"]
     lines += [f"{k + 1}, {t:.10g}" for k, t in enumerate(node_temperature)]
@@ -183,16 +184,16 @@ def read_frd(path: str | os.PathLike, n_nodes: int) -> tuple[np.ndarray, np.ndar
     return displacement, stress
 
 
-def solve_with_ccx(problem: Thermoelastic, workdir: str | os.PathLike | None = None,
+def solve_with_ccx(model: Model, workdir: str | os.PathLike | None = None,
                    threads: int = 1) -> CcxResult:
     """Write the deck, run ccx and read back nodal results (in pkgrel's node numbering)."""
     owned = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="pkgrel-ccx-") if owned else workdir)
     try:
         deck = workdir / "peer.inp"
-        write_deck(problem, deck)
+        write_deck(model, deck)
         wall, rss = run_ccx(deck, threads)
-        n_nodes = problem.model.mesh.doflocs.shape[1]
+        n_nodes = model.mesh.mesh.doflocs.shape[1]
         displacement, stress = read_frd(workdir / "peer.frd", n_nodes)
         return CcxResult(displacement, stress, wall, rss)
     finally:
@@ -200,14 +201,13 @@ def solve_with_ccx(problem: Thermoelastic, workdir: str | os.PathLike | None = N
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def element_node_values(problem: Thermoelastic, nodal: np.ndarray) -> np.ndarray:
+def element_node_values(model: Model, nodal: np.ndarray) -> np.ndarray:
     """Scatter nodal values (n_nodes, k) to pkgrel's element-node layout (k, nel, 6)."""
-    mesh = problem.model.mesh
-    element_nodes = p2_element_nodes(mesh)
-    return np.transpose(nodal[element_nodes.T], (2, 0, 1))
+    nodes = element_nodes(model.mesh.mesh)
+    return np.transpose(nodal[nodes.T], (2, 0, 1))
 
 
-def write_cycling_deck(problem: Thermoelastic, history, path, report_regions: list[str],
+def write_cycling_deck(model: Model, history, path, report_regions: list[str],
                        dwell_refinement: int = 4, work_regions: tuple[str, ...] = ()) -> list[tuple[int, float]]:
     """A CalculiX deck for a load history: one *VISCO step per history segment with fixed
     increments (ramps as pkgrel's nominal steps, dwells ``dwell_refinement`` times finer and
@@ -217,8 +217,8 @@ def write_cycling_deck(problem: Thermoelastic, history, path, report_regions: li
     T0 = history.stress_free
     temps = [T0] + [s.T1 for s in history.segments]
     t_range = np.linspace(min(temps), max(temps), 5)
-    lines = _model_lines(problem, t_range, inelastic=True)
-    names = list(problem.model.regions)
+    lines = _model_lines(model, t_range, inelastic=True)
+    names = list(model.mesh.regions)
     lines += ["*INITIAL CONDITIONS, TYPE=TEMPERATURE", f"NALL, {T0:.10g}"]
     for k, segment in enumerate(history.segments):  # time points belong before the first step
         lines += [f"*TIME POINTS, NAME=END{k + 1}", f"{segment.t1 - segment.t0:.10g}",

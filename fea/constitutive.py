@@ -1,11 +1,11 @@
-"""Constitutive models at quadrature points for incremental thermomechanical analysis.
+"""Constitutive laws at quadrature points for incremental thermomechanical analysis.
 
-Every model maps the mechanical strain at the end of a time step to the stress, the consistent
+Every law maps the mechanical strain at the end of a time step to the stress, the consistent
 algorithmic tangent and the new internal state, for N points at once (numpy, no loops over points):
 
-    stress, tangent, new_state = model.update(eps_mech, state, T_old, T_new, dt, E, nu)
+    stress, tangent, new_state = law.update(eps_mech, state, T_old, T_new, dt, E, nu)
 
-Conventions (as in `fea.elasticity`): 4-vectors ``[11, 22, 33, 12]``; strain entry 12 is the
+Conventions (as in `fea.small_strain`): 4-vectors ``[11, 22, 33, 12]``; strain entry 12 is the
 engineering shear strain gamma_12, stress entry 12 is sigma_12; arrays have shape (4, N) and the
 tangent (4, 4, N). The 33 strain is known in plane strain, generalized plane strain and
 axisymmetry, so one 3D-isotropic update serves all three; plane stress (sigma_33 = 0 would need
@@ -24,9 +24,10 @@ which contains no sinh or power of the stress that could overflow at large time 
 Temperature-dependent parameters are taken at T_new (fully implicit); E and nu are the caller's
 values at T_new. T_old is part of the interface but not needed by these laws.
 
-Models: Elastic, J2Plasticity, NortonCreep, GarofaloCreep, Anand; `from_material(material,
-kind=None, analysis=None)` picks one from a `materials.Material`; `uniaxial_drive` runs points
-in uniaxial stress for curves and checks.
+Laws: Elastic, J2Plasticity, NortonCreep, GarofaloCreep, Anand (the rate laws carry their
+parameters' source, so the materials library stores them as they are); `Material.law()` in
+`materials` picks one for a material; `uniaxial_drive` runs points in uniaxial stress for
+curves and checks.
 
 Internal state (a dict of arrays; `update` returns a new dict and never writes into the old one):
     eps_in     (4, N)  inelastic strain, engineering shear
@@ -38,72 +39,18 @@ Internal state (a dict of arrays; `update` returns a new dict and never writes i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable
 
 import numpy as np
 
-from materials.models import KELVIN, R_GAS
-from materials.quantity import Quantity
-
 from .errors import InputError, SolverError
+from . import small_strain
+from .small_strain import DEVIATORIC, TO_ENGINEERING, deviator, inner, lame, stiffness, von_mises
 
-# ---------------------------------------------------------------- tensor algebra on 4-vectors
-
-_ONE = np.array([1.0, 1.0, 1.0, 0.0])                # identity tensor as a 4-vector
-_TO_ENGINEERING = np.array([1.0, 1.0, 1.0, 2.0])    # tensor strain -> engineering shear
-# d(deviatoric stress)/d(engineering strain) = 2 mu * _DEVIATORIC (shear: s_12 = mu gamma_12)
-_DEVIATORIC = np.array([[2.0, -1.0, -1.0, 0.0],
-                        [-1.0, 2.0, -1.0, 0.0],
-                        [-1.0, -1.0, 2.0, 0.0],
-                        [0.0, 0.0, 0.0, 1.5]]) / 3.0
-
-
-def lame(E, nu):
-    """Lame constants (lambda, mu) of 3D isotropic elasticity."""
-    E = np.asarray(E, dtype=float)
-    nu = np.asarray(nu, dtype=float)
-    return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
-
-
-def hooke(eps, lam, mu):
-    """sigma = lambda tr(eps) I + 2 mu eps on 4-vectors (engineering shear in, sigma_12 out)."""
-    tr = eps[0] + eps[1] + eps[2]
-    return np.stack([lam * tr + 2 * mu * eps[0], lam * tr + 2 * mu * eps[1],
-                     lam * tr + 2 * mu * eps[2], mu * eps[3]])
-
-
-def elastic_stiffness(lam, mu) -> np.ndarray:
-    """Isotropic stiffness D (4, 4, N) with d sigma = D d eps (engineering shear)."""
-    lam = np.atleast_1d(lam)
-    mu = np.atleast_1d(mu)
-    D = np.zeros((4, 4, lam.size))
-    D[:3, :3] = lam
-    for i in range(3):
-        D[i, i] += 2 * mu
-    D[3, 3] = mu
-    return D
-
-
-def deviator(sigma):
-    return sigma - (sigma[0] + sigma[1] + sigma[2]) / 3.0 * _ONE[:, None]
-
-
-def von_mises(sigma):
-    """Equivalent stress sqrt(3/2 s:s) of a stress 4-vector (the shear entry counts twice in s:s)."""
-    s = deviator(sigma)
-    return np.sqrt(1.5 * (s[0] ** 2 + s[1] ** 2 + s[2] ** 2 + 2 * s[3] ** 2))
-
-
-def equivalent_strain(d_eps):
-    """sqrt(2/3 d:d) of a strain 4-vector with engineering shear (tensor shear = gamma / 2).
-    This is the equivalent strain of a deviatoric (inelastic) increment."""
-    return np.sqrt(2.0 / 3.0 * (d_eps[0] ** 2 + d_eps[1] ** 2 + d_eps[2] ** 2 + 0.5 * d_eps[3] ** 2))
-
-
-def work(sigma, eps):
-    """sigma : eps for a stress and an engineering strain 4-vector (sigma_12 gamma_12 = 2 sigma_12 eps_12)."""
-    return sigma[0] * eps[0] + sigma[1] * eps[1] + sigma[2] * eps[2] + sigma[3] * eps[3]
+#: gas constant J/(mol K) and the offset of the absolute temperature scale (K at 0 degC)
+R_GAS = 8.314462618
+KELVIN = 273.15
 
 
 def _asinh_exp(w):
@@ -134,7 +81,7 @@ def _as_points(x, n):
 
 
 def _as_function(value) -> Callable:
-    """A temperature function from a number, a Quantity or any callable of T (degC)."""
+    """A temperature function from a number or any callable of T (degC)."""
     if callable(value):
         return value
     v = float(value)
@@ -168,16 +115,16 @@ def _radial_return(sigma_trial, direction, q_trial, dp, ddp_dq, lam, mu):
     n = direction / safe_q
     ratio = dp / safe_q
     stress = sigma_trial - 3 * mu * dp * n
-    d_eps_in = 1.5 * dp * n * _TO_ENGINEERING[:, None]
+    d_eps_in = 1.5 * dp * n * TO_ENGINEERING[:, None]
     # the same sum entry by entry, without (4, 4, N) temporaries
     tangent = np.empty((4, 4, n.shape[1]))
     np.multiply((9 * mu**2 * (ratio - ddp_dq)) * n[:, None, :], n[None, :, :], out=tangent)
     softening = 6 * mu**2 * ratio
     for i in range(3):
         for j in range(3):
-            tangent[i, j] += (lam + 2 * mu - softening * _DEVIATORIC[i, i]) if i == j else \
-                (lam - softening * _DEVIATORIC[i, j])
-    tangent[3, 3] += mu - softening * _DEVIATORIC[3, 3]
+            tangent[i, j] += (lam + 2 * mu - softening * DEVIATORIC[i, i]) if i == j else \
+                (lam - softening * DEVIATORIC[i, j])
+    tangent[3, 3] += mu - softening * DEVIATORIC[3, 3]
     return stress, tangent, d_eps_in
 
 
@@ -185,7 +132,7 @@ def _accumulate(state: dict, stress, d_eps_in, dp) -> dict:
     """Base part of the new state: inelastic strain, equivalent strain and trapezoidal work."""
     return {"eps_in": state["eps_in"] + d_eps_in,
             "eps_eq_in": state["eps_eq_in"] + dp,
-            "w_in": state["w_in"] + work(0.5 * (state["stress"] + stress), d_eps_in),
+            "w_in": state["w_in"] + inner(0.5 * (state["stress"] + stress), d_eps_in),
             "stress": stress}
 
 
@@ -288,8 +235,8 @@ class Elastic:
     def update(self, eps_mech, state, T_old, T_new, dt, E, nu, guess=None):
         eps_mech = np.asarray(eps_mech, dtype=float)
         lam, mu = lame(_as_points(E, eps_mech.shape[1]), _as_points(nu, eps_mech.shape[1]))
-        stress = hooke(eps_mech, lam, mu)
-        return stress, elastic_stiffness(lam, mu), {**state, "stress": stress}
+        stress = small_strain.stress(eps_mech, lam, mu)
+        return stress, stiffness(lam, mu), {**state, "stress": stress}
 
 
 class _Inelastic:
@@ -311,7 +258,7 @@ class _Inelastic:
         eps_mech = np.asarray(eps_mech, dtype=float)
         n = eps_mech.shape[1]
         lam, mu = lame(_as_points(E, n), _as_points(nu, n))
-        return hooke(eps_mech - state["eps_in"], lam, mu), lam, mu
+        return small_strain.stress(eps_mech - state["eps_in"], lam, mu), lam, mu
 
 
 @dataclass(frozen=True)
@@ -371,6 +318,11 @@ class J2Plasticity(_Inelastic):
 class _RateModel(_Inelastic):
     """Backward-Euler J2 flow with eps_eq_dot = rate(q, T); subclasses give the inverse law."""
 
+    def to_dict(self) -> dict:
+        """The law's parameters and their source (not the solver settings)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("max_iterations", "coupled_iterations")}
+
     def initial_state(self, n_points: int) -> dict:
         # log_rate: ln of the last step's equivalent inelastic strain rate (start guess)
         return {**_inelastic_base_state(n_points), "log_rate": np.full(n_points, -np.inf)}
@@ -425,11 +377,8 @@ class NortonCreep(_RateModel):
     A: float
     n: float
     Q: float = 0.0
+    source: str = ""
     max_iterations: int = 100
-
-    @classmethod
-    def from_norton(cls, norton) -> "NortonCreep":
-        return cls(A=norton.A, n=norton.n, Q=norton.Q)
 
     def rate(self, q, T_C):
         return self.A * np.abs(q) ** self.n * np.exp(-self.Q / (R_GAS * _kelvin(T_C)))
@@ -449,11 +398,8 @@ class GarofaloCreep(_RateModel):
     C2: float
     C3: float
     C4: float
+    source: str = ""
     max_iterations: int = 100
-
-    @classmethod
-    def from_garofalo(cls, g) -> "GarofaloCreep":
-        return cls(C1=g.C1, C2=g.C2, C3=g.C3, C4=g.C4)
 
     def rate(self, q, T_C):
         return self.C1 * np.sinh(self.C2 * np.abs(q)) ** self.C3 * np.exp(-self.C4 / _kelvin(T_C))
@@ -474,7 +420,7 @@ class Anand(_RateModel):
     Backward Euler in (dp, s): for a trial dp the s equation is solved exactly (it is monotone in
     s and bracketed by s_old and s*), and the outer consistency equation
     q_trial - 3 mu dp = (s/xi) asinh(z^m), z = (dp/dt) exp(Q/RT) / A, is solved for ln dp.
-    The tangent accounts for s(dp) through ds/ddp. Parameter names as in materials.models.Anand.
+    The tangent accounts for s(dp) through ds/ddp. s0, h0, s_hat in MPa; Q_over_R in K; A in 1/s.
     """
 
     s0: float
@@ -486,12 +432,8 @@ class Anand(_RateModel):
     s_hat: float
     n: float
     a: float
+    source: str = ""
     max_iterations: int = 100
-
-    @classmethod
-    def from_anand(cls, p) -> "Anand":
-        return cls(s0=p.s0, Q_over_R=p.Q_over_R, A=p.A, xi=p.xi, m=p.m, h0=p.h0, s_hat=p.s_hat,
-                   n=p.n, a=p.a)
 
     def saturation_stress(self, rate, T_C):
         """sigma* = (s_hat/xi) z^n asinh(z^m), z = (rate/A) exp(Q/(R T)) (Brown, Kim & Anand 1989)."""
@@ -615,129 +557,6 @@ class Anand(_RateModel):
         # the outer solver evaluated every point last at its converged dp; where dp = 0 the
         # resistance does not move (s_dot is proportional to p_dot)
         new["s"] = np.where(dp > 0, extra["s"], state["s"]) if "s" in extra else state["s"]
-
-
-# ---------------------------------------------------------------- choosing a model for a material
-
-KINDS = ("elastic", "plastic", "norton", "garofalo", "creep", "anand")
-
-
-def _inline_function(label: str, key: str, raw) -> Quantity:
-    """An inline number or [[T_degC, value], ...] table (MPa) as a Quantity."""
-    where = f"material '{label}': plastic.{key}"
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if raw < 0:
-            raise InputError(f"{where} = {raw!r} must not be negative")
-        return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline", value=float(raw))
-    try:
-        rows = np.asarray(raw, dtype=float)
-    except (TypeError, ValueError):
-        rows = np.zeros((0, 0))
-    if rows.ndim != 2 or rows.shape[1] != 2 or rows.shape[0] < 1 or np.any(np.diff(rows[:, 0]) <= 0):
-        raise InputError(f"{where} = {raw!r} must be a number or a table [[T_degC, value], ...] "
-                         f"with increasing temperatures")
-    if np.any(rows[:, 1] < 0):
-        raise InputError(f"{where} = {raw!r} must not be negative")
-    return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline",
-                    temps=tuple(rows[:, 0]), values=tuple(rows[:, 1]))
-
-
-def _inline_number(label: str, group: str, table: dict, key: str, default=None, positive=True) -> float:
-    if key not in table:
-        if default is None:
-            raise InputError(f"material '{label}': {group} needs '{key}'")
-        return default
-    value = table[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (positive and not value > 0) \
-            or (not positive and value < 0):
-        raise InputError(f"material '{label}': {group}.{key} = {value!r} must be a "
-                         f"{'positive' if positive else 'non-negative'} number")
-    return float(value)
-
-
-def _inline_creep(label: str, table: dict):
-    """creep = {law = "norton", A, n, Q = 0} or {law = "garofalo", C1, C2, C3, C4}."""
-    law = table.get("law", "norton")
-    allowed = {"norton": ("law", "A", "n", "Q"), "garofalo": ("law", "C1", "C2", "C3", "C4")}
-    if law not in allowed:
-        raise InputError(f"material '{label}': creep.law = {law!r} must be \"norton\" or \"garofalo\"")
-    unknown = sorted(set(table) - set(allowed[law]))
-    if unknown:
-        raise InputError(f"material '{label}': creep.{unknown[0]} is not a {law} parameter "
-                         f"(allowed: {', '.join(allowed[law])})")
-    if law == "norton":
-        return NortonCreep(A=_inline_number(label, "creep", table, "A"),
-                           n=_inline_number(label, "creep", table, "n"),
-                           Q=_inline_number(label, "creep", table, "Q", 0.0, positive=False))
-    return GarofaloCreep(*(_inline_number(label, "creep", table, k) for k in ("C1", "C2", "C3", "C4")))
-
-
-def _inline_plastic(label: str, table: dict) -> J2Plasticity:
-    """plastic = {yield, hardening, kinematic = fraction of hardening} or {..., kinematic_modulus}."""
-    keys = ("yield", "hardening", "kinematic", "kinematic_modulus")
-    unknown = sorted(set(table) - set(keys))
-    if unknown:
-        raise InputError(f"material '{label}': plastic.{unknown[0]} is not known (allowed: {', '.join(keys)})")
-    if "yield" not in table:
-        raise InputError(f"material '{label}': plastic needs 'yield' (MPa)")
-    if "kinematic" in table and "kinematic_modulus" in table:
-        raise InputError(f"material '{label}': give plastic.kinematic (fraction) or "
-                         f"plastic.kinematic_modulus (MPa), not both")
-    sigma_y = _inline_function(label, "yield", table["yield"])
-    H = _inline_function(label, "hardening", table.get("hardening", 0.0))
-    if "kinematic_modulus" in table:
-        return J2Plasticity(sigma_y, H, _inline_number(label, "plastic", table, "kinematic_modulus", positive=False))
-    f = _inline_number(label, "plastic", table, "kinematic", 0.0, positive=False)
-    if f > 1:
-        raise InputError(f"material '{label}': plastic.kinematic = {f!r} must be a fraction in [0, 1] "
-                         f"(use kinematic_modulus for a modulus in MPa)")
-    return J2Plasticity(sigma_y, lambda T: (1 - f) * H(T), lambda T: f * H(T))
-
-
-def from_material(material, kind: str | None = None, analysis: str | None = None):
-    """The constitutive model of a `materials.Material`.
-
-    kind None picks the richest model the data holds: inline model-file creep / plastic tables
-    first (the user wrote them for this model), then Anand, Garofalo, Norton, plasticity, else
-    elastic. kind = 'anand', 'garofalo', 'norton', 'creep' (Garofalo or Norton), 'plastic' or
-    'elastic' asks for one; missing data is an InputError. With `analysis` given, plane stress
-    with an inelastic model is refused.
-    """
-    if kind is not None and kind not in KINDS:
-        raise InputError(f"constitutive model kind = {kind!r} is not one of {', '.join(KINDS)}")
-    extra = getattr(material, "extra", None) or {}
-    creep = material.creep
-    candidates = {
-        "inline_creep": (("creep", "norton", "garofalo"),
-                         lambda: _inline_creep(material.name, extra["creep"]) if "creep" in extra else None),
-        "inline_plastic": (("plastic",),
-                           lambda: _inline_plastic(material.name, extra["plastic"]) if "plastic" in extra else None),
-        "anand": (("anand",), lambda: material.anand and Anand.from_anand(material.anand)),
-        "garofalo": (("garofalo", "creep"),
-                     lambda: creep and creep.garofalo and GarofaloCreep.from_garofalo(creep.garofalo)),
-        "norton": (("norton", "creep"), lambda: creep and creep.norton and NortonCreep.from_norton(creep.norton)),
-        "plastic": (("plastic",), lambda: material.plasticity and J2Plasticity.from_plasticity(material.plasticity)),
-    }
-    model = None
-    if kind != "elastic":
-        for kinds, build in candidates.values():
-            if kind is None or kind in kinds:
-                model = build()
-                if model and (kind is None or kind in _kinds_of(model)):
-                    break
-                model = None
-        if model is None and kind is not None:
-            raise InputError(f"material '{material.name}' has no {kind} data "
-                             f"(it has: {', '.join(material.models()) or 'elastic only'})")
-    model = model or Elastic()
-    if analysis is not None:
-        model.check_analysis(analysis)
-    return model
-
-
-def _kinds_of(model) -> tuple[str, ...]:
-    return {Anand: ("anand",), GarofaloCreep: ("garofalo", "creep"), NortonCreep: ("norton", "creep"),
-            J2Plasticity: ("plastic",), Elastic: ("elastic",)}[type(model)]
 
 
 # ---------------------------------------------------------------- single-point uniaxial driver

@@ -16,6 +16,7 @@ interfaces (Darveaux's averaging); fatigue lives follow from the material's cons
 """
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -23,49 +24,28 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from . import constitutive
+from . import small_strain
 from .errors import InputError, SolverError
 from .linsolve import NotPositiveDefinite, factorize
 from .load_history import LoadHistory
+from .mesh import Mesh
+from .model import Layer, Model
 from .operators import FreeTangent, StrainOperator
-from .thermoelastic import (Thermoelastic, check_constrained, fixed_dofs, make_basis,
-                            traction_load)
+from .thermoelastic import check_constrained, fixed_dofs, make_basis, traction_load
 
 CYCLING_ANALYSES = ("plane_strain", "generalized_plane_strain", "axisymmetric")
-THERMAL_DIRECTION = np.array([1.0, 1.0, 1.0, 0.0])
+# plane stress is not cycled, so a free thermal strain enters all three normal components
+THERMAL_DIRECTION = small_strain.thermal_direction("plane_strain")
 LINE_SEARCH_STEPS = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
-
-
-@dataclass(frozen=True)
-class Layer:
-    """Darveaux averaging layer: the part of ``region`` within ``thickness`` um of ``interface``."""
-
-    name: str
-    region: str
-    interface: str
-    thickness: float
-    crack_length: float | None = None  # um; default: the interface's extent (diameter if round)
-    # (x0, x1) um: keep only the interface facets and quadrature points in this band (one joint
-    # of an assembly, where every joint's interface carries the same name)
-    x_range: tuple[float, float] | None = None
-
-    def facets(self, model) -> np.ndarray:
-        facets = model.require_curve(self.interface, f"[[layer]] '{self.name}'")
-        if self.x_range is None:
-            return facets
-        x = model.mesh.doflocs[0, model.mesh.nvertices + facets]
-        kept = facets[(x >= self.x_range[0]) & (x <= self.x_range[1])]
-        if kept.size == 0:
-            raise InputError(f"[[layer]] '{self.name}': no facet of '{self.interface}' lies in x_range = "
-                             f"[{self.x_range[0]}, {self.x_range[1]}] um")
-        return kept
 
 
 @dataclass
 class Cycling:
-    problem: Thermoelastic          # mesh, analysis, materials, supports (its temperature is unused)
-    history: LoadHistory
-    layers: Sequence[Layer] = ()
+    """A model cycled through a load history (default: the model's own ``load``), with its
+    averaging layers (default: the model's own) and the Newton settings."""
+    model: Model                     # mesh, analysis, materials, supports (its temperature is unused)
+    history: LoadHistory | None = None
+    layers: Sequence[Layer] | None = None
     # residual norm / element internal-force scale; 1e-4 moves dW by 4e-4 relative from 1e-5
     # (molded-joint assembly) and saves a fifth of the iterations (Abaqus default: 5e-3)
     tolerance: float = 1e-4
@@ -74,6 +54,14 @@ class Cycling:
     # refactorize when an iteration reduces the residual by less than this factor
     refactor_ratio: float = 0.01  # measured best of 0.25 ... 0 (molded-joint cycle: 11 % faster)
     stabilised_change: float = 0.05  # |dW_N - dW_N-1| / dW_N below which a cycle is stabilised
+
+    def __post_init__(self):
+        if self.history is None:
+            self.history = self.model.history()
+        if self.history is None:
+            raise InputError("thermal cycling needs a load history ([load] in the model)")
+        if self.layers is None:
+            self.layers = tuple(self.model.layers)
 
 
 @dataclass
@@ -91,14 +79,14 @@ class RegionState:
     name: str
     elements: np.ndarray
     material: object
-    model: object
+    law: object             # constitutive law (fea.constitutive)
     stress_free: float
     volume: np.ndarray      # (n,) dV of the region's quadrature points (flattened)
     state: dict
 
     @property
     def inelastic(self) -> bool:
-        return not isinstance(self.model, constitutive.Elastic)
+        return self.law.inelastic
 
 
 @dataclass
@@ -126,7 +114,7 @@ def _volume_average(values: np.ndarray, volume: np.ndarray) -> np.ndarray:
 
 def build_groups(cycling: Cycling, regions: list[RegionState], quad_points: np.ndarray) -> list[Group]:
     """One group per inelastic region, plus one per requested layer."""
-    model = cycling.problem.model
+    mesh = cycling.model.mesh
     by_name = {r.name: r for r in regions}
     groups = [Group(r.name, r.name, np.arange(r.volume.size), r.volume) for r in regions if r.inelastic]
     for layer in cycling.layers:
@@ -136,9 +124,9 @@ def build_groups(cycling: Cycling, regions: list[RegionState], quad_points: np.n
                              f"it has: {', '.join(by_name)}")
         if not layer.thickness > 0:
             raise InputError(f"[[layer]] '{layer.name}': thickness = {layer.thickness} must be > 0 um")
-        facets = layer.facets(model)
+        facets = layer.facets(mesh)
         x = quad_points[:, region.elements].reshape(2, -1)
-        distance = distance_to_facets(model, facets, x)
+        distance = distance_to_facets(mesh, facets, x)
         inside = distance <= layer.thickness
         if layer.x_range is not None:
             inside &= (x[0] >= layer.x_range[0]) & (x[0] <= layer.x_range[1])
@@ -150,9 +138,9 @@ def build_groups(cycling: Cycling, regions: list[RegionState], quad_points: np.n
     return groups
 
 
-def distance_to_facets(model, facets: np.ndarray, points: np.ndarray) -> np.ndarray:
+def distance_to_facets(named: Mesh, facets: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Distance from points (2, n) to the curve made of the facets (each as two chords)."""
-    mesh = model.mesh
+    mesh = named.mesh
     ends = mesh.facets[:, facets]
     mid = mesh.nvertices + facets
     p = mesh.doflocs
@@ -168,10 +156,10 @@ def distance_to_facets(model, facets: np.ndarray, points: np.ndarray) -> np.ndar
     return best
 
 
-def interface_extent(model, facets: np.ndarray, axisymmetric: bool) -> float:
+def interface_extent(named: Mesh, facets: np.ndarray, axisymmetric: bool) -> float:
     """Crack path length across interface facets: their diameter if round, else their length."""
-    ends = model.mesh.facets[:, facets]
-    p = model.mesh.doflocs
+    ends = named.mesh.facets[:, facets]
+    p = named.mesh.doflocs
     if axisymmetric:
         return 2.0 * float(p[0, ends].max())
     return float(np.hypot(*(p[:, ends[1]] - p[:, ends[0]])).sum())
@@ -181,35 +169,35 @@ class Solver:
     """The incremental Newton machinery for one Cycling problem."""
 
     def __init__(self, cycling: Cycling, method: str = "auto"):
-        problem = cycling.problem
-        if problem.analysis not in CYCLING_ANALYSES:
-            raise InputError(f"analysis = '{problem.analysis}' cannot be cycled with inelastic "
+        model = cycling.model
+        if model.analysis not in CYCLING_ANALYSES:
+            raise InputError(f"analysis = '{model.analysis}' cannot be cycled with inelastic "
                              f"materials; use one of {', '.join(CYCLING_ANALYSES)}")
         self.cycling = cycling
         self.method = method
-        model = problem.model
-        missing = [name for name in model.regions if name not in problem.materials]
+        mesh = model.mesh
+        missing = [name for name in mesh.regions if name not in model.materials]
         if missing:
             raise InputError(f"region(s) without a material: {', '.join(missing)}")
-        self.basis = make_basis(model)
-        self.operator = StrainOperator(self.basis, problem.analysis)
+        self.basis = make_basis(mesh)
+        self.operator = StrainOperator(self.basis, model.analysis)
         self.quad_points = self.basis.mapping.F(self.basis.X)
         self.nqp = self.quad_points.shape[2]
-        fixed = fixed_dofs(problem)
-        check_constrained(problem, fixed)
+        fixed = fixed_dofs(model)
+        check_constrained(model, fixed)
         self.free = np.ones(self.operator.n, dtype=bool)
         self.free[fixed] = False
         self.f_ext = np.zeros(self.operator.n)
-        self.f_ext[:self.basis.N] = traction_load(problem, self.basis)
+        self.f_ext[:self.basis.N] = traction_load(model, self.basis)
         self.regions = []
-        for name, elements in model.regions.items():
-            material = problem.materials[name]
-            T0 = (problem.stress_free_temperature if problem.stress_free_temperature is not None
+        for name, elements in mesh.regions.items():
+            material = model.materials[name]
+            T0 = (model.stress_free_temperature if model.stress_free_temperature is not None
                   else material.stress_free_temperature)
-            rmodel = constitutive.from_material(material, analysis=problem.analysis)
+            law = material.law(analysis=model.analysis)
             volume = self.operator.weights[elements].ravel()
-            self.regions.append(RegionState(name, elements, material, rmodel, float(T0), volume,
-                                            rmodel.initial_state(volume.size)))
+            self.regions.append(RegionState(name, elements, material, law, float(T0), volume,
+                                            law.initial_state(volume.size)))
         self.groups = build_groups(cycling, self.regions, self.quad_points)
         self._split_regions()
         self.factorization = None
@@ -222,11 +210,12 @@ class Solver:
 
     # ------------------------------------------------------- linear and nonlinear regions
     def _split_regions(self) -> None:
-        """Elastic regions are linear in u at a given temperature: their tangent is
-        sum_r lambda_r(T) K_lambda_r + mu_r(T) K_mu_r with matrices fixed per mesh, and their
-        internal force K_el(T) u - f_th(T). Only the inelastic regions go through the strain
-        operator, the constitutive update and the element tangent at every iteration (the
-        elastic ones are three quarters of an assembly model's elements)."""
+        """Regions whose law is linear (elastic) have, at a given temperature, the tangent
+        sum_r lambda_r(T) K_vol,r + mu_r(T) K_shear,r (D = lambda VOLUMETRIC + mu SHEAR, with
+        matrices fixed per mesh) and the internal force K_el(T) u - f_th(T). Only the inelastic
+        regions go through the strain operator, the constitutive update and the element tangent
+        at every iteration (the elastic ones are most of an assembly model's elements); the
+        elastic laws update the states of their regions once a step has converged."""
         self.nonlinear = [r for r in self.regions if r.inelastic]
         self.linear = [r for r in self.regions if not r.inelastic]
 
@@ -239,14 +228,11 @@ class Solver:
         self.linear_operator, self.linear_slices = restricted(self.linear)
         linear_ops = [self.operator.restricted(r.elements) for r in self.linear]
         self.pattern = FreeTangent([self.nonlinear_operator] + linear_ops, self.free)
-        volumetric = np.zeros((4, 4))
-        volumetric[:3, :3] = 1.0                       # D = lambda volumetric + mu shear
-        shear = np.diag([2.0, 2.0, 2.0, 1.0])
         parts, thermal = [], []
         for k, op in enumerate(linear_ops, start=1):
             shape = (4, 4) + op.weights.shape
             entries = np.stack([op.element_entries(np.broadcast_to(D[:, :, None, None], shape))
-                                for D in (volumetric, shear)], axis=1)
+                                for D in (small_strain.VOLUMETRIC, small_strain.SHEAR)], axis=1)
             parts.append(self.pattern.combination(k, entries))
             unit = np.broadcast_to(THERMAL_DIRECTION[:, None, None], (4,) + op.weights.shape)
             thermal.append(op.internal_force(unit)[self.free])   # int B^T [1 1 1 0] dV
@@ -262,7 +248,7 @@ class Solver:
         coefficients, thermal = [], []
         for region in self.linear:
             E, nu, eth = self._material_at(region, T, 1)
-            lam, mu = constitutive.lame(E, nu)
+            lam, mu = small_strain.lame(E, nu)
             coefficients += [lam[0], mu[0]]
             thermal.append((3 * lam[0] + 2 * mu[0]) * eth[0])
         key = np.array(coefficients)
@@ -270,24 +256,23 @@ class Solver:
             self._linear_cache = (key, self._linear_parts @ key)   # dwells: the same temperature
         return self._linear_cache[1], self._thermal_parts @ np.array(thermal)
 
-    def _linear_stress(self, u, T: float) -> np.ndarray:
-        """Stress (4, n_elements, nqp) of the elastic regions' elements (linear_operator order)."""
+    def _linear_states(self, u, T: float) -> list[dict]:
+        """States of the elastic regions for the displacement u at temperature T, from their laws."""
+        if not self.linear:
+            return []
         eps = self.linear_operator.strain(u)
-        stress = np.empty_like(eps)
+        states = []
         for region, part in zip(self.linear, self.linear_slices):
-            E, nu, eth = self._material_at(region, T, 1)
-            lam, mu = constitutive.lame(E, nu)
-            stress[:, part] = constitutive.hooke(eps[:, part] - THERMAL_DIRECTION[:, None, None] * eth[0],
-                                                 lam[0], mu[0])
-        return stress
+            n = region.volume.size
+            E, nu, eth = self._material_at(region, T)
+            eps_mech = eps[:, part].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
+            states.append(region.law.update(eps_mech, region.state, T, T, 1.0, E, nu)[2])
+        return states
 
     def _refresh_linear_states(self, u, T: float) -> None:
         """The elastic regions' stress in their states (for snapshots): not kept per iteration."""
-        if not self.linear:
-            return
-        stress = self._linear_stress(u, T)
-        for region, part in zip(self.linear, self.linear_slices):
-            region.state = {**region.state, "stress": stress[:, part].reshape(4, -1)}
+        for region, state in zip(self.linear, self._linear_states(u, T)):
+            region.state = state
 
     # ----------------------------------------------------------------- one step
     def _material_at(self, region: RegionState, T: float, n: int | None = None):
@@ -308,9 +293,9 @@ class Solver:
         for k, (region, part, (E, nu, eth)) in enumerate(zip(self.nonlinear, self.nonlinear_slices, properties)):
             n = region.volume.size
             eps_mech = eps[:, part].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
-            s, D, st = region.model.update(eps_mech, region.state, np.full(n, T_old),
-                                           np.full(n, T_new), dt, E, nu,
-                                           guess=None if guesses is None else guesses[k])
+            s, D, st = region.law.update(eps_mech, region.state, np.full(n, T_old),
+                                         np.full(n, T_new), dt, E, nu,
+                                         guess=None if guesses is None else guesses[k])
             stress[:, part] = s.reshape(4, -1, self.nqp)
             tangent[:, :, part] = D.reshape(4, 4, -1, self.nqp)
             states.append(st)
@@ -323,14 +308,16 @@ class Solver:
         free = self.free
         r = (self.nonlinear_operator.internal_force(stress)[free] - self.f_ext[free] - f_thermal
              + self.pattern.matvec(K_data, u[free]))
-        # not np.linalg.norm: its BLAS dot took milliseconds (threads waking) on a busy machine
+        # not np.linalg.norm: its BLAS dot can take milliseconds (threads waking) on a busy machine
         return r, float(np.sqrt(np.sum(r * r)))
 
     def _force_scale(self, stress, u, T: float) -> float:
         """Size of the internal forces of all elements, for the tolerance."""
         squared = self.nonlinear_operator.force_scale(stress) ** 2
         if self.linear:
-            squared += self.linear_operator.force_scale(self._linear_stress(u, T)) ** 2
+            elastic = np.concatenate([st["stress"].reshape(4, -1, self.nqp) for st in self._linear_states(u, T)],
+                                     axis=1)
+            squared += self.linear_operator.force_scale(elastic) ** 2
         return float(np.sqrt(squared))
 
     def _factorize(self, tangent, linear_data):
@@ -347,9 +334,9 @@ class Solver:
             else:
                 self.factorization.refactor(self.pattern.symmetric(data))
         except NotPositiveDefinite:
-            # the tangents of hardening plasticity and creep are positive definite, and Cholesky
-            # refactors 1.8x faster than Bunch-Kaufman (PPI cell, one thread: 20 -> 11 ms); keep
-            # the pivoting solver for the rest of the run once a tangent is not (softening)
+            # hardening plasticity and creep have positive definite tangents, and Cholesky is
+            # the cheaper factorization; once a tangent is not (softening), keep the pivoting
+            # solver for the rest of the run
             self.definite = False
             self.factorization = factorize(self.pattern.symmetric(data), self.method, definite=False)
         self.counters["factorization_s"] += time.perf_counter() - t0
@@ -414,65 +401,68 @@ class Solver:
 
     # ----------------------------------------------------------------- the history
     def run(self, progress: Callable | None = None, snapshot_every_segment: bool = True) -> CyclingResult:
-        cycling = self.cycling
-        history = cycling.history
-        result = CyclingResult(cycling.problem.analysis, regions=self.regions, basis=self.basis,
-                               operator=self.operator)
+        """Follow the history segment by segment, each to its step times; one summary per cycle
+        (cycle 0, the cool-down before the cycles, gets none) and one snapshot per segment."""
+        model = self.cycling.model
+        result = CyclingResult(model.analysis, regions=self.regions, basis=self.basis, operator=self.operator)
         for g in self.groups:
             result.hysteresis[g.name] = {"time": [], "temperature": [], "stress": [], "eps_in": [],
                                          "w_in": [], "eps_eq_in": []}
-        u = np.zeros(self.operator.n)
-        rate = None  # du/dt of the last step, for the predictor on ramps
-        t = history.segments[0].t0
-        T = history.segments[0].T0
-        cycle_start = {}
+        first = self.cycling.history.segments[0]
+        self.u, self.t, self.T = np.zeros(self.operator.n), first.t0, first.T0
+        self.rate = None    # du/dt of the last ramp step, for the predictor on ramps
         start = time.perf_counter()
-        for segment in history.segments:
-            if segment.cycle not in cycle_start:
-                cycle_start[segment.cycle] = self._group_totals()
-            for target in segment.times():
-                dt = target - t
-                cuts = 0
-                while t < target - 1e-9 * max(1.0, abs(target)):
-                    dt = min(dt, target - t)
-                    T_new = float(segment.temperature(t + dt))
-                    # on a ramp the displacement grows almost linearly: extrapolate it
-                    guess = u + rate * dt if rate is not None and segment.kind == "ramp" else None
-                    try:
-                        u_new, states, stress, iterations, residuals = self.step(u, T, T_new, dt, guess)
-                    except StepFailed as failure:
-                        cuts += 1
-                        self.counters["cutbacks"] += 1
-                        if cuts > cycling.max_cutbacks:
-                            raise SolverError(
-                                f"step did not converge at t = {t + dt:.6g} s, T = {T_new:.4g} degC after "
-                                f"{cuts - 1} cut-backs (last dt = {dt:.3g} s): {failure}") from None
-                        dt *= 0.5
-                        continue
-                    for region, st in zip(self.nonlinear, states):
-                        region.state = st
-                    rate = (u_new - u) / dt if segment.kind == "ramp" else None
-                    u, t, T = u_new, t + dt, T_new
-                    self.counters["steps"] += 1
-                    result.steps.append({"time": t, "temperature": T, "cycle": segment.cycle,
-                                         "iterations": iterations, "dt": dt})
-                    self._record(result, t, T)
-                    if progress:
-                        progress(segment, t, T, iterations, self.counters)
-                    if iterations <= 3:
-                        dt *= 2.0  # grow back after easy steps
-            if segment.cycle >= 1 and (segment is history.segments[-1]
-                                       or history.segments[history.segments.index(segment) + 1].cycle != segment.cycle):
-                result.cycles.append(self._cycle_summary(segment.cycle, cycle_start[segment.cycle]))
-            if snapshot_every_segment:
-                self._refresh_linear_states(u, T)
-                result.snapshots.append(self._snapshot(t, T, u))
-        self._refresh_linear_states(u, T)
-        result.u = u
+        for cycle, segments in itertools.groupby(self.cycling.history.segments, key=lambda s: s.cycle):
+            at_start = self._group_totals()
+            for segment in segments:
+                for target in segment.times():
+                    self._advance(segment, target, result, progress)
+                if snapshot_every_segment:
+                    self._refresh_linear_states(self.u, self.T)
+                    result.snapshots.append(self._snapshot(self.t, self.T, self.u))
+            if cycle >= 1:
+                result.cycles.append(self._cycle_summary(cycle, at_start))
+        self._refresh_linear_states(self.u, self.T)
+        result.u = self.u
         result.stats = dict(self.counters, wall_s=time.perf_counter() - start,
-                            dofs=int(self.operator.n), elements=int(cycling.problem.model.n_elements))
+                            dofs=int(self.operator.n), elements=int(model.mesh.n_elements))
         result.fatigue = self._fatigue(result)
         return result
+
+    def _advance(self, segment, target: float, result: CyclingResult, progress) -> None:
+        """Steps along ``segment`` from the current time to ``target``: first the whole interval;
+        a step that does not converge is halved (at most max_cutbacks failures), a step that
+        converged in a few iterations lets the next one double."""
+        dt = target - self.t
+        failures = 0
+        while self.t < target - 1e-9 * max(1.0, abs(target)):
+            dt = min(dt, target - self.t)
+            T_new = float(segment.temperature(self.t + dt))
+            # on a ramp the displacement grows almost linearly: extrapolate it
+            guess = self.u + self.rate * dt if self.rate is not None and segment.kind == "ramp" else None
+            try:
+                u_new, states, _, iterations, _ = self.step(self.u, self.T, T_new, dt, guess)
+            except StepFailed as failure:
+                failures += 1
+                self.counters["cutbacks"] += 1
+                if failures > self.cycling.max_cutbacks:
+                    raise SolverError(
+                        f"step did not converge at t = {self.t + dt:.6g} s, T = {T_new:.4g} degC after "
+                        f"{failures - 1} cut-backs (last dt = {dt:.3g} s): {failure}") from None
+                dt *= 0.5
+                continue
+            for region, state in zip(self.nonlinear, states):
+                region.state = state
+            self.rate = (u_new - self.u) / dt if segment.kind == "ramp" else None
+            self.u, self.t, self.T = u_new, self.t + dt, T_new
+            self.counters["steps"] += 1
+            result.steps.append({"time": self.t, "temperature": self.T, "cycle": segment.cycle,
+                                 "iterations": iterations, "dt": dt})
+            self._record(result, self.t, self.T)
+            if progress:
+                progress(segment, self.t, self.T, iterations, self.counters)
+            if iterations <= 3:
+                dt *= 2.0  # grow back after easy steps
 
     def _group_totals(self) -> dict:
         by_name = {r.name: r for r in self.regions}
@@ -502,7 +492,7 @@ class Solver:
             h["eps_eq_in"].append(float(_volume_average(state["eps_eq_in"][g.points], g.volume)))
 
     def _snapshot(self, t: float, T: float, u: np.ndarray) -> dict:
-        nel = self.cycling.problem.model.n_elements
+        nel = self.cycling.model.mesh.n_elements
         fields = {"stress": np.zeros((4, nel, self.nqp)), "eps_in": np.zeros((4, nel, self.nqp)),
                   "eps_eq_in": np.zeros((1, nel, self.nqp)), "w_in": np.zeros((1, nel, self.nqp))}
         for region in self.regions:
@@ -526,8 +516,8 @@ class Solver:
         T_mean = 0.5 * (max(temps) + min(temps))
         by_name = {r.name: r for r in self.regions}
         layers = {layer.name: layer for layer in self.cycling.layers}
-        model = self.cycling.problem.model
-        axisymmetric = self.cycling.problem.analysis == "axisymmetric"
+        mesh = self.cycling.model.mesh
+        axisymmetric = self.cycling.model.analysis == "axisymmetric"
         out = {}
         for g in self.groups:
             material = by_name[g.region].material
@@ -541,7 +531,7 @@ class Solver:
             if fatigue is not None and dW > 0:
                 if fatigue.darveaux is not None and g.name in layers:
                     layer = layers[g.name]
-                    crack = layer.crack_length or interface_extent(model, layer.facets(model), axisymmetric)
+                    crack = layer.crack_length or interface_extent(mesh, layer.facets(mesh), axisymmetric)
                     d = fatigue.darveaux
                     n0 = d.K1 * dW ** d.K2
                     entry["darveaux"] = {"N0": n0, "da_dN_um": d.K3 * dW ** d.K4, "crack_length_um": crack,

@@ -10,7 +10,7 @@ is the engineering strain gamma_12.
     axisymmetric              eps_33 = u_r / r, integrals weighted by 2 pi r
 
 The weak form is  int eps(v) : C : eps(u) dV = int eps(v) : C : eps_th dV  with
-C : e = lambda tr(e) I + 2 mu e.
+C : e = lambda tr(e) I + 2 mu e (`fea.small_strain`).
 """
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from skfem import BilinearForm, Functional, LinearForm
 
+from . import small_strain
 from .errors import InputError
+from .small_strain import inner, stress
 
 ANALYSES = ("plane_strain", "generalized_plane_strain", "plane_stress", "axisymmetric")
 
@@ -30,31 +32,12 @@ def check_analysis(analysis: str) -> str:
     return analysis
 
 
-def lame(E, nu, analysis: str):
+def moduli(E, nu, analysis: str):
     """Lame parameters (lambda, mu) as they enter the 2D stress law of ``analysis``."""
-    lam = E * nu / ((1 + nu) * (1 - 2 * nu))
-    mu = E / (2 * (1 + nu))
+    lam, mu = small_strain.lame(E, nu)
     if analysis == "plane_stress":
-        lam = 2 * lam * mu / (lam + 2 * mu)
+        lam = small_strain.plane_stress_lambda(lam, mu)
     return lam, mu
-
-
-def thermal_direction(analysis: str) -> np.ndarray:
-    """Which strain components the free thermal expansion enters in ``analysis``."""
-    if analysis == "plane_stress":  # eps_33 is free: it is not part of the 2D strain vector
-        return np.array([1.0, 1.0, 0.0, 0.0])
-    return np.array([1.0, 1.0, 1.0, 0.0])
-
-
-def stress(eps, lam, mu):
-    """Isotropic Hooke's law on 4-vectors: sigma = lambda tr(eps) I + 2 mu eps."""
-    e11, e22, e33, g12 = eps
-    tr = e11 + e22 + e33
-    return (lam * tr + 2 * mu * e11, lam * tr + 2 * mu * e22, lam * tr + 2 * mu * e33, mu * g12)
-
-
-def dot4(a, b):
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]
 
 
 def strain(u, r, axisymmetric: bool):
@@ -85,7 +68,7 @@ class Forms:
 def forms_for(analysis: str) -> Forms:
     check_analysis(analysis)
     axisymmetric = analysis == "axisymmetric"
-    direction = thermal_direction(analysis)
+    direction = small_strain.thermal_direction(analysis)
 
     # skfem hands coefficients over as DiscreteField; arithmetic on plain ndarray views
     # avoids a copy per operation (a third of the assembly time)
@@ -103,11 +86,11 @@ def forms_for(analysis: str) -> Forms:
 
     @BilinearForm
     def stiffness(u, v, w):
-        return dot4(eps(v, w), stress(eps(u, w), *lam_mu(w))) * dV(w)
+        return inner(eps(v, w), stress(eps(u, w), *lam_mu(w))) * dV(w)
 
     @LinearForm
     def thermal_load(v, w):
-        return dot4(eps(v, w), stress(thermal_strain(w), *lam_mu(w))) * dV(w)
+        return inner(eps(v, w), stress(thermal_strain(w), *lam_mu(w))) * dV(w)
 
     @LinearForm
     def out_of_plane_coupling(v, w):

@@ -11,17 +11,17 @@ from .post import Stresses
 from .thermoelastic import Solution
 
 
-def region_split_mesh(model, element_nodes: np.ndarray):
+def region_split_mesh(mesh, element_nodes: np.ndarray):
     """Points and 6-node cells with nodes duplicated per region.
 
     Returns (point coordinates (n, 2), cells (nel, 6) into those points, source node of each
     point (n,)); cells keep the element order of the mesh.
     """
-    coordinates = model.mesh.doflocs
-    cells = np.empty((model.n_elements, 6), dtype=np.int64)
+    coordinates = mesh.mesh.doflocs
+    cells = np.empty((mesh.n_elements, 6), dtype=np.int64)
     sources = []
     offset = 0
-    for elements in model.regions.values():
+    for elements in mesh.regions.values():
         nodes, local = np.unique(element_nodes[:, elements].T, return_inverse=True)
         cells[elements] = offset + local.reshape(-1, 6)
         sources.append(nodes)
@@ -32,16 +32,16 @@ def region_split_mesh(model, element_nodes: np.ndarray):
 
 def write_vtu(path, solution: Solution, stresses: Stresses) -> None:
     """The thermoelastic result: displacement and region-smoothed stresses."""
-    write_fields_vtu(path, solution.problem.model, stresses.element_nodes, solution.u,
+    write_fields_vtu(path, solution.model.mesh, stresses.element_nodes, solution.u,
                      stresses.nodal_fields())
 
 
-def write_fields_vtu(path, model, element_nodes: np.ndarray, u: np.ndarray,
+def write_fields_vtu(path, mesh, element_nodes: np.ndarray, u: np.ndarray,
                      nodal_fields: dict[str, np.ndarray]) -> None:
     """Write element-node fields (each (nel, 6) or (nel, 6, k)) with region-split nodes."""
     import meshio
 
-    points2d, cells, source = region_split_mesh(model, element_nodes)
+    points2d, cells, source = region_split_mesh(mesh, element_nodes)
     points = np.column_stack([points2d, np.zeros(len(points2d))])
     displacement = u.reshape(-1, 2)[source]
     point_data = {"displacement": np.column_stack([displacement, np.zeros(len(displacement))])}
@@ -50,7 +50,7 @@ def write_fields_vtu(path, model, element_nodes: np.ndarray, u: np.ndarray,
         field = np.empty((len(points),) + values.shape[2:])
         field[cells.ravel()] = values.reshape((-1,) + values.shape[2:])
         point_data[name] = field
-    region_id = model.region_of_element.astype(np.int32)
+    region_id = mesh.region_of_element.astype(np.int32)
     mesh = meshio.Mesh(points, [("triangle6", cells)], point_data=point_data,
                        cell_data={"region_id": [region_id]})
     meshio.write(path, mesh, file_format="vtu", binary=True, compression=None)

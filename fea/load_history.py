@@ -138,3 +138,40 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
                         _steps_for_ramp(stress_free - rows[0, 1], max_step_K), 0, "ramp")
         segments.insert(0, first)
     return LoadHistory(tuple(segments), stress_free, f"custom table of {len(rows)} points")
+
+
+LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step")
+
+
+def _number(table: dict, key: str, default: float | None = None) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"[load] {key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def from_table(table: dict, stress_free: float) -> LoadHistory:
+    """The history a [load] table describes, starting at the stress-free temperature: a JEDEC
+    profile ({profile, cycles, start, ramp, dwell, max_step}) or a custom table
+    ({history = [[t_s, T_degC], ...], cycle_period, max_step})."""
+    if not isinstance(table, dict):
+        raise InputError("[load] must be a table")
+    unknown = sorted(set(table) - set(LOAD_KEYS))
+    if unknown:
+        raise InputError(f"[load]: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(LOAD_KEYS))}")
+    max_step = _number(table, "max_step", 15.0)
+    if not 0.5 <= max_step <= 50.0:
+        raise InputError(f"[load] max_step = {max_step} K is outside [0.5, 50]")
+    if "history" in table:
+        if "profile" in table:
+            raise InputError("[load]: give either profile or history, not both")
+        period = None if table.get("cycle_period") is None else _number(table, "cycle_period")
+        return table_history(table["history"], stress_free, max_step_K=max_step, cycle_period=period)
+    if "profile" not in table:
+        raise InputError("[load]: missing required key 'profile'")
+    cycles = table.get("cycles", 3)
+    if isinstance(cycles, bool) or not isinstance(cycles, int):
+        raise InputError(f"[load] cycles = {cycles!r} must be a whole number in [1, 100]")
+    return jedec_history(table["profile"], cycles, stress_free, start=_number(table, "start", 25.0),
+                         ramp_s=_number(table, "ramp", 900.0), dwell_s=_number(table, "dwell", 900.0),
+                         max_step_K=max_step)

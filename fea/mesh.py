@@ -1,12 +1,13 @@
 """Read a 2D gmsh cross-section (quadratic, curved triangles, physical groups) into scikit-fem.
 
-Plain data out: a :class:`MeshModel` holds the skfem ``MeshTri2`` (curved isoparametric P2
+Plain data out: a :class:`Mesh` holds the skfem ``MeshTri2`` (curved isoparametric P2
 geometry), the elements of every named region (physical surface) and the facets of every named
 curve (physical curve: interfaces ``a/b`` and boundaries such as ``bottom`` or ``axis``).
 """
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +20,8 @@ _VOLUME_CELLS = {"tetra", "tetra10", "hexahedron", "hexahedron20", "hexahedron27
                  "wedge", "wedge15", "pyramid", "pyramid13"}
 
 
-@dataclass
-class MeshModel:
+@dataclass(eq=False)
+class Mesh:
     """A meshed cross-section: skfem mesh plus named regions and curves.
 
     Attributes
@@ -37,7 +38,20 @@ class MeshModel:
     curves: dict[str, np.ndarray]
     points: dict[str, np.ndarray] = field(default_factory=dict)
     source: str = "<memory>"
+    msh: bytes | None = field(default=None, repr=False)   # the MSH file content, when read from one
     _region_of_element: np.ndarray | None = field(default=None, repr=False)
+
+    def __eq__(self, other) -> bool:
+        """Same nodes, elements and named groups (where the mesh came from does not count)."""
+        if not isinstance(other, Mesh):
+            return NotImplemented
+
+        def same(a: dict, b: dict) -> bool:
+            return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+        return (np.array_equal(self.mesh.doflocs, other.mesh.doflocs) and np.array_equal(self.mesh.t, other.mesh.t)
+                and same(self.regions, other.regions) and same(self.curves, other.curves)
+                and same(self.points, other.points))
 
     @property
     def n_elements(self) -> int:
@@ -71,6 +85,44 @@ class MeshModel:
         raise InputError(f"{what}: group '{name}' is not a physical curve or point of the mesh "
                          f"{self.source}; it has: {', '.join([*self.curves, *self.points]) or 'none'}")
 
+    def locate(self, points: np.ndarray, region: str | None = None, what: str = "probe"):
+        """Element and local coordinates of each point (2, n); optionally only within a region.
+        A point outside the mesh (or the region) is a one-line InputError."""
+        points = np.asarray(points, dtype=float).reshape(2, -1)
+        mesh = self.mesh
+        candidates = self.require_region(region, what) if region is not None else np.arange(self.n_elements)
+        corners = mesh.p[:, mesh.t[:, candidates]]  # (2, 3, nc)
+        elements = np.empty(points.shape[1], dtype=np.int64)
+        local = np.empty((2, points.shape[1]))
+        where = f" region '{region}'" if region else ""
+        for j in range(points.shape[1]):
+            k = _containing(corners, points[:, j])
+            local_j = None if k < 0 else _local_coordinates(mesh, candidates[k], points[:, j])
+            if local_j is None:
+                raise InputError(f"{what} point ({points[0, j]:.6g}, {points[1, j]:.6g}) is outside the mesh{where}")
+            elements[j], local[:, j] = candidates[k], local_j
+        return elements, local
+
+    def region_at(self, point) -> str | None:
+        """Name of the region containing ``point`` (x, y); None outside the mesh."""
+        try:
+            elements, _ = self.locate(np.asarray(point, dtype=float)[:, None])
+        except InputError:
+            return None
+        k = self.region_of_element[elements[0]]
+        return list(self.regions)[k] if k >= 0 else None
+
+    def region_areas(self) -> dict[str, float]:
+        """Exact area of every region: det J of a curved 6-node triangle is quadratic, so the
+        three-point edge-midpoint rule (weights 1/6) integrates it exactly."""
+        dets = _jacobians(self.mesh.doflocs, element_nodes(self.mesh).T, _EDGE_MIDPOINTS)
+        return {name: float(dets[elements].sum() / 6.0) for name, elements in self.regions.items()}
+
+    def jacobian_ratio(self) -> float:
+        """Smallest min(det J) / max(det J) over the six nodes of any element (< 0: inverted)."""
+        dets = _jacobians(self.mesh.doflocs, element_nodes(self.mesh).T, _NODES)
+        return float(np.min(dets.min(axis=1) / dets.max(axis=1)))
+
     def require_curve(self, name: str, what: str) -> np.ndarray:
         if name not in self.curves:
             raise InputError(f"{what}: curve '{name}' is not a physical curve of the mesh "
@@ -78,23 +130,33 @@ class MeshModel:
         return self.curves[name]
 
 
-def read_msh(path: str | os.PathLike) -> MeshModel:
-    """Read a gmsh ``.msh`` file with 6-node triangles and physical groups."""
+def read_msh(source: str | os.PathLike | bytes) -> Mesh:
+    """Read gmsh MSH content with 6-node triangles and physical groups: a file path, or the
+    bytes of a file (what a builder produces). The mesh keeps those bytes for writing it back."""
     import meshio
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"mesh file '{path}' does not exist")
-    try:
-        raw = meshio.read(path, file_format="gmsh")
-    except Exception as exc:  # meshio raises many types for malformed files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"mesh file '{path}' could not be read as gmsh .msh: {first}") from None
-    return from_meshio(raw, source=str(path))
+    if isinstance(source, bytes):
+        content, name = source, "<memory>"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"mesh file '{path}' does not exist")
+        content, name = path.read_bytes(), str(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "mesh.msh"
+        copy.write_bytes(content)
+        try:
+            raw = meshio.read(copy, file_format="gmsh")
+        except Exception as exc:  # meshio raises many types for malformed files
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"mesh file '{name}' could not be read as gmsh .msh: {first}") from None
+    mesh = from_meshio(raw, source=name)
+    mesh.msh = content
+    return mesh
 
 
-def from_meshio(raw, source: str = "<memory>") -> MeshModel:
-    """Convert a meshio mesh read from gmsh (with ``gmsh:physical`` data) to a MeshModel."""
+def from_meshio(raw, source: str = "<memory>") -> Mesh:
+    """Convert a meshio mesh read from gmsh (with ``gmsh:physical`` data) to a Mesh."""
     from skfem import MeshTri2
 
     kinds = {block.type for block in raw.cells}
@@ -166,7 +228,7 @@ def from_meshio(raw, source: str = "<memory>") -> MeshModel:
         for tag in np.unique(v_tags):
             name = names.get((0, int(tag)), f"point_{int(tag)}")
             points_by_name[name] = on_mesh[v_tags == tag]
-    return MeshModel(mesh=mesh, regions=regions, curves=curves, points=points_by_name, source=source)
+    return Mesh(mesh=mesh, regions=regions, curves=curves, points=points_by_name, source=source)
 
 
 def _physical_names(raw) -> dict[tuple[int, int], str]:
@@ -274,3 +336,69 @@ def _p2_shape_gradients(xi: float, eta: float) -> np.ndarray:
         [4 * eta, 4 * xi],
         [-4 * eta, 4 * (l0 - eta)],
     ])
+
+
+# reference points of the 6-node triangle: its nodes (skfem = gmsh order) and edge midpoints
+_NODES = np.array([[0, 0], [1, 0], [0, 1], [0.5, 0], [0.5, 0.5], [0, 0.5]], dtype=float)
+_EDGE_MIDPOINTS = np.array([[0.5, 0.0], [0.5, 0.5], [0.0, 0.5]])
+
+
+def element_nodes(mesh) -> np.ndarray:
+    """(6, nel) scalar P2 node indices of every element of a skfem MeshTri2 (corners, then
+    mid-edge nodes: the gmsh order)."""
+    return np.vstack([mesh.t, mesh.nvertices + mesh.t2f])
+
+
+def _jacobians(xy: np.ndarray, nodes: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """det J of the 6-node triangles (nel, 6) with node coordinates xy (2, n) at reference points
+    -> (nel, len(reference))."""
+    x, y = xy[0][nodes], xy[1][nodes]
+    out = []
+    for xi, eta in reference:
+        dN = _p2_shape_gradients(xi, eta)
+        out.append((x @ dN[:, 0]) * (y @ dN[:, 1]) - (x @ dN[:, 1]) * (y @ dN[:, 0]))
+    return np.stack(out, axis=1)
+
+
+def _local_coordinates(mesh, element: int, point: np.ndarray, tolerance: float = 1e-10):
+    """Local coordinates of a point in a curved P2 element by Newton's method, relative to the
+    element's size (an absolute tolerance in um fails to round-off at x ~ 1e3 um); None if it
+    does not converge or lands clearly outside the element."""
+    from skfem import ElementTriP2
+
+    nodes = mesh.doflocs[:, element_nodes(mesh)[:, element]]          # (2, 6)
+    origin = nodes[:, :1]
+    nodes, target = nodes - origin, point - origin[:, 0]
+    size = np.abs(nodes).max()
+    element_type = ElementTriP2()
+    xi = np.array([[1 / 3], [1 / 3]])
+    for _ in range(30):
+        values = [element_type.lbasis(xi, i) for i in range(6)]
+        x = sum(nodes[:, [i]] * v[0] for i, v in enumerate(values))[:, 0]
+        J = sum(np.outer(nodes[:, i], v[1][:, 0]) for i, v in enumerate(values))
+        step = np.linalg.solve(J, target - x)
+        xi = xi + step[:, None]
+        if np.abs(step).max() < tolerance and np.abs(target - x).max() < 1e-9 * size:
+            l1, l2 = xi[:, 0]
+            return xi[:, 0] if min(l1, l2, 1 - l1 - l2) > -1e-3 else None
+    return None
+
+
+def _containing(corners: np.ndarray, point: np.ndarray) -> int:
+    """Index of the (straight-sided approximation of the) triangle containing point, or the
+    nearest one when the point lies just outside every straight triangle (curved edges)."""
+    a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
+    v0, v1 = b - a, c - a
+    det = v0[0] * v1[1] - v0[1] * v1[0]
+    d = point[:, None] - a
+    l1 = (d[0] * v1[1] - d[1] * v1[0]) / det
+    l2 = (v0[0] * d[1] - v0[1] * d[0]) / det
+    l0 = 1 - l1 - l2
+    worst = np.minimum(np.minimum(l0, l1), l2)
+    best = int(np.argmax(worst))
+    if worst[best] >= -1e-6:
+        return best
+    centroid = corners.mean(axis=1)
+    distance = np.hypot(*(centroid - point[:, None]))
+    nearest = int(np.argmin(distance))
+    return nearest if distance[nearest] <= 2 * np.sqrt(np.abs(det[nearest])) else -1

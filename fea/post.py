@@ -13,8 +13,9 @@ from functools import cached_property
 import numpy as np
 from skfem import ElementTriP2
 
-from . import elasticity
+from . import elasticity, small_strain
 from .errors import InputError
+from .mesh import element_nodes
 from .thermoelastic import Solution
 
 PLANAR_LABELS = ("xx", "yy", "zz", "xy")
@@ -27,21 +28,16 @@ def component_labels(analysis: str) -> tuple[str, ...]:
 
 def quadrature_stress(solution: Solution) -> np.ndarray:
     """Stress 4-vector [11, 22, 33, 12] at every quadrature point, shape (4, nel, nqp)."""
-    analysis = solution.problem.analysis
+    analysis = solution.model.analysis
     u = solution.basis.interpolate(solution.u)
     eps = list(elasticity.strain(u, solution.quad_points[0], solution.axisymmetric))
     eps[2] = eps[2] + solution.eps0
-    direction = elasticity.thermal_direction(analysis)
+    direction = small_strain.thermal_direction(analysis)
     mechanical = [e - d * solution.thermal_strain for e, d in zip(eps, direction)]
-    sigma = np.array(elasticity.stress(mechanical, solution.lam, solution.mu))
+    sigma = small_strain.stress(mechanical, solution.lam, solution.mu)
     if analysis == "plane_stress":
         sigma[2] = 0.0
     return sigma
-
-
-def von_mises(s: np.ndarray) -> np.ndarray:
-    s11, s22, s33, s12 = s
-    return np.sqrt(0.5 * ((s11 - s22) ** 2 + (s22 - s33) ** 2 + (s33 - s11) ** 2) + 3 * s12 ** 2)
 
 
 def principal(s: np.ndarray) -> np.ndarray:
@@ -54,7 +50,7 @@ def principal(s: np.ndarray) -> np.ndarray:
 
 def invariants(s: np.ndarray) -> dict[str, np.ndarray]:
     p = principal(s)
-    return {"von_mises": von_mises(s), "max_principal": p[0], "min_principal": p[2]}
+    return {"von_mises": small_strain.von_mises(s), "max_principal": p[0], "min_principal": p[2]}
 
 
 def _extrapolation_matrix(X: np.ndarray) -> np.ndarray:
@@ -76,7 +72,7 @@ class Stresses:
 
     @cached_property
     def labels(self) -> tuple[str, ...]:
-        return component_labels(self.solution.problem.analysis)
+        return component_labels(self.solution.model.analysis)
 
     @cached_property
     def quadrature(self) -> np.ndarray:
@@ -85,12 +81,12 @@ class Stresses:
     @cached_property
     def element_nodes(self) -> np.ndarray:
         """(6, nel) scalar P2 node indices of every element (gmsh node order)."""
-        return p2_element_nodes(self.solution.basis.mesh)
+        return element_nodes(self.solution.basis.mesh)
 
     @cached_property
     def nodal(self) -> np.ndarray:
         """Region-smoothed stress at the element nodes, shape (4, nel, 6)."""
-        return smooth_by_region(self.solution.basis, self.solution.problem.model.regions,
+        return smooth_by_region(self.solution.basis, self.solution.model.mesh.regions,
                                 self.quadrature, self.element_nodes)
 
     def nodal_fields(self) -> dict[str, np.ndarray]:
@@ -108,13 +104,13 @@ class Stresses:
 
     def region_summary(self) -> dict[str, dict[str, float]]:
         sol = self.solution
-        model = sol.problem.model
+        mesh = sol.model.mesh
         dx = sol.basis.dx
         weight = dx * elasticity.volume_weight(sol.quad_points[0], sol.axisymmetric)
-        vm_q = von_mises(self.quadrature)
+        vm_q = small_strain.von_mises(self.quadrature)
         inv_nodes = invariants(self.nodal)
         summary = {}
-        for name, elements in model.regions.items():
+        for name, elements in mesh.regions.items():
             w = weight[elements]
             row = {"area": float(dx[elements].sum())}
             if sol.axisymmetric:
@@ -131,7 +127,7 @@ class Stresses:
     def region_mean(self, region: str, field: str) -> float:
         """Volume-weighted mean of a component label or invariant over a region."""
         sol = self.solution
-        elements = sol.problem.model.require_region(region, "region mean")
+        elements = sol.model.mesh.require_region(region, "region mean")
         q = self.quadrature[:, elements]
         values = (q[self.labels.index(field)] if field in self.labels else invariants(q)[field])
         w = (sol.basis.dx * elasticity.volume_weight(sol.quad_points[0], sol.axisymmetric))[elements]
@@ -146,12 +142,6 @@ class Stresses:
         Points are the curve's P2 nodes in chain order with arc length ``s``.
         """
         return interface_traction(self, curve)
-
-
-def p2_element_nodes(mesh) -> np.ndarray:
-    """(6, nel) scalar P2 node indices of every element (corners, then mid-edges: gmsh order)."""
-    n_vertices = mesh.nvertices
-    return np.vstack([mesh.t, n_vertices + mesh.t2f])
 
 
 def smooth_by_region(basis, regions: dict, values: np.ndarray, element_nodes: np.ndarray) -> np.ndarray:
@@ -171,79 +161,18 @@ def smooth_by_region(basis, regions: dict, values: np.ndarray, element_nodes: np
 
 def interpolate_element_nodes(solution: Solution, nodal: np.ndarray, points, region=None) -> np.ndarray:
     """Evaluate element-node values (k, nel, 6) at points (2, n) with the P2 shape functions."""
-    elements, local = locate(solution, np.asarray(points, float), region)
+    elements, local = solution.model.mesh.locate(np.asarray(points, float), region)
     N = np.array([ElementTriP2().lbasis(local, i)[0] for i in range(6)])  # (6, n)
     return np.einsum("kni,in->kn", nodal[:, elements, :], N)
 
 
-def locate(solution: Solution, points: np.ndarray, region: str | None = None):
-    """Element and local coordinates of each point (2, n); optionally only within a region."""
-    model = solution.problem.model
-    mesh = model.mesh
-    candidates = (model.require_region(region, "probe") if region is not None
-                  else np.arange(mesh.t.shape[1]))
-    corners = mesh.p[:, mesh.t[:, candidates]]  # (2, 3, nc)
-    elements = np.empty(points.shape[1], dtype=np.int64)
-    local = np.empty((2, points.shape[1]))
-    where = f" region '{region}'" if region else ""
-    for j in range(points.shape[1]):
-        k = _containing(corners, points[:, j])
-        local_j = None if k < 0 else _local_coordinates(mesh, candidates[k], points[:, j])
-        if local_j is None:
-            raise InputError(f"probe point ({points[0, j]:.6g}, {points[1, j]:.6g}) is outside the mesh{where}")
-        elements[j], local[:, j] = candidates[k], local_j
-    return elements, local
-
-
-def _local_coordinates(mesh, element: int, point: np.ndarray, tolerance: float = 1e-10):
-    """Local coordinates of a point in a (curved) P2 element by Newton's method, relative to the
-    element's size (skfem's invF uses an absolute 1e-12 um, which round-off misses at x ~ 1e3 um);
-    None if it does not converge or lands clearly outside the element."""
-    nodes = mesh.doflocs[:, p2_element_nodes(mesh)[:, element]]          # (2, 6)
-    origin = nodes[:, :1]
-    nodes, target = nodes - origin, point - origin[:, 0]
-    size = np.abs(nodes).max()
-    element_type = ElementTriP2()
-    xi = np.array([[1 / 3], [1 / 3]])
-    for _ in range(30):
-        values = [element_type.lbasis(xi, i) for i in range(6)]
-        x = sum(nodes[:, [i]] * v[0] for i, v in enumerate(values))[:, 0]
-        J = sum(np.outer(nodes[:, i], v[1][:, 0]) for i, v in enumerate(values))
-        step = np.linalg.solve(J, target - x)
-        xi = xi + step[:, None]
-        if np.abs(step).max() < tolerance and np.abs(target - x).max() < 1e-9 * size:
-            l1, l2 = xi[:, 0]
-            return xi[:, 0] if min(l1, l2, 1 - l1 - l2) > -1e-3 else None
-    return None
-
-
-def _containing(corners: np.ndarray, point: np.ndarray) -> int:
-    """Index of the (straight-sided approximation of the) triangle containing point, or the
-    nearest one when the point lies just outside every straight triangle (curved edges)."""
-    a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
-    v0, v1 = b - a, c - a
-    det = v0[0] * v1[1] - v0[1] * v1[0]
-    d = point[:, None] - a
-    l1 = (d[0] * v1[1] - d[1] * v1[0]) / det
-    l2 = (v0[0] * d[1] - v0[1] * d[0]) / det
-    l0 = 1 - l1 - l2
-    worst = np.minimum(np.minimum(l0, l1), l2)
-    best = int(np.argmax(worst))
-    if worst[best] >= -1e-6:
-        return best
-    centroid = corners.mean(axis=1)
-    distance = np.hypot(*(centroid - point[:, None]))
-    nearest = int(np.argmin(distance))
-    return nearest if distance[nearest] <= 2 * np.sqrt(np.abs(det[nearest])) else -1
-
-
 def interface_traction(stresses: Stresses, curve: str) -> dict[str, np.ndarray]:
     solution = stresses.solution
-    model = solution.problem.model
-    mesh = model.mesh
-    facets = model.require_curve(curve, "traction")
-    names = list(model.regions)
-    region_id = model.region_of_element
+    named = solution.model.mesh
+    mesh = named.mesh
+    facets = named.require_curve(curve, "traction")
+    names = list(named.regions)
+    region_id = named.region_of_element
     side_names = curve.split("/") if "/" in curve else []
     wanted = [names.index(n) for n in side_names if n in names]
     n_vertices = mesh.nvertices

@@ -4,13 +4,12 @@
 
 with u = 0 on the fixed curves (and u_r = 0 on the axis in axisymmetry). The temperature T is
 uniform or a field of (x, y), evaluated at the quadrature points; every material has its own
-stress-free temperature T0 unless the problem overrides it.
+stress-free temperature T0 unless the model overrides it.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,37 +18,17 @@ from skfem import Basis, ElementTriP2, ElementVector
 from . import elasticity
 from .errors import InputError, SolverError
 from .linsolve import factorize
-from .mesh import MeshModel
+from .expressions import compile_expression
+from .mesh import Mesh
+from .model import Model
 
 QUADRATURE_ORDER = 4  # 6-point rule: exact for the P2 stiffness on straight elements
 COMPONENTS = {"x": 0, "y": 1}
 
 
 @dataclass
-class Thermoelastic:
-    """A thermoelastic problem: mesh, analysis type, materials, temperature and supports.
-
-    materials: region name -> material object with E(T), nu(T), thermal_strain(T, T0) and
-        stress_free_temperature (see :mod:`materials`).
-    temperature: uniform temperature in degC, or f(x, y) -> degC.
-    stress_free_temperature: overrides every material's own stress-free temperature (degC).
-    fixed: (group name, component) pairs with component "x" or "y": zero displacement on a
-        physical curve or point.
-    tractions: (curve name, (t_x, t_y)) pairs: uniform surface traction in MPa on a curve.
-    """
-
-    model: MeshModel
-    analysis: str
-    materials: Mapping[str, object]
-    temperature: float | Callable = 25.0
-    stress_free_temperature: float | None = None
-    fixed: Sequence[tuple[str, str]] = ()
-    tractions: Sequence[tuple[str, tuple[float, float]]] = ()
-
-
-@dataclass
 class Solution:
-    problem: Thermoelastic
+    model: Model
     basis: Basis
     u: np.ndarray                       # nodal displacements, interleaved (x, y) per P2 node
     eps0: float                         # uniform out-of-plane strain (generalized plane strain)
@@ -63,45 +42,48 @@ class Solution:
 
     @property
     def axisymmetric(self) -> bool:
-        return self.problem.analysis == "axisymmetric"
+        return self.model.analysis == "axisymmetric"
 
     @property
     def n_dofs(self) -> int:
-        return self.u.size + (1 if self.problem.analysis == "generalized_plane_strain" else 0)
+        return self.u.size + (1 if self.model.analysis == "generalized_plane_strain" else 0)
 
 
-def make_basis(model: MeshModel) -> Basis:
-    return Basis(model.mesh, ElementVector(ElementTriP2()), intorder=QUADRATURE_ORDER)
+def make_basis(mesh: Mesh) -> Basis:
+    return Basis(mesh.mesh, ElementVector(ElementTriP2()), intorder=QUADRATURE_ORDER)
 
 
-def material_fields(problem: Thermoelastic, quad_points: np.ndarray):
+def material_fields(model: Model, quad_points: np.ndarray):
     """Temperature, Lame parameters and thermal strain at every quadrature point."""
-    model = problem.model
-    temperature = evaluate_temperature(problem.temperature, quad_points)
-    missing = [name for name in model.regions if name not in problem.materials]
+    mesh = model.mesh
+    temperature = evaluate_temperature(model.temperature, quad_points)
+    missing = [name for name in mesh.regions if name not in model.materials]
     if missing:
         raise InputError(f"region(s) without a material: {', '.join(missing)}; add them to "
-                         "[materials] (regions of the mesh: " + ", ".join(model.regions) + ")")
-    unassigned = np.flatnonzero(model.region_of_element < 0)
+                         "[materials] (regions of the mesh: " + ", ".join(mesh.regions) + ")")
+    unassigned = np.flatnonzero(mesh.region_of_element < 0)
     if unassigned.size:
         raise InputError(f"{unassigned.size} element(s) belong to no physical surface; every "
                          "surface of the mesh needs a named physical group")
     lam = np.empty_like(temperature)
     mu = np.empty_like(temperature)
     eth = np.empty_like(temperature)
-    for name, elements in model.regions.items():
-        material = problem.materials[name]
+    for name, elements in mesh.regions.items():
+        material = model.materials[name]
         T = temperature[elements]
-        T0 = (problem.stress_free_temperature if problem.stress_free_temperature is not None
+        T0 = (model.stress_free_temperature if model.stress_free_temperature is not None
               else material.stress_free_temperature)
         E, nu = material.E(T), material.nu(T)
-        lam[elements], mu[elements] = elasticity.lame(E, nu, problem.analysis)
+        lam[elements], mu[elements] = elasticity.moduli(E, nu, model.analysis)
         eth[elements] = material.thermal_strain(T, np.full_like(T, T0))
     return temperature, lam, mu, eth
 
 
 def evaluate_temperature(temperature, quad_points: np.ndarray) -> np.ndarray:
+    """A uniform temperature, an expression of x and y, or a function f(x, y) at the points."""
     x, y = quad_points
+    if isinstance(temperature, str):
+        temperature = compile_expression(temperature, "[temperature] field")
     if callable(temperature):
         return np.asarray(temperature(x, y), dtype=float) * np.ones_like(x)
     return np.full_like(x, float(temperature))
@@ -112,44 +94,44 @@ def node_dofs(nodes: np.ndarray, component: int) -> np.ndarray:
     return 2 * np.asarray(nodes) + component
 
 
-def curve_nodes(model: MeshModel, facets: np.ndarray) -> np.ndarray:
+def curve_nodes(mesh: Mesh, facets: np.ndarray) -> np.ndarray:
     """Scalar-P2 node indices (corners and mid-edge nodes) on the given facets."""
-    n_vertices = model.mesh.nvertices
-    return np.unique(np.concatenate([model.mesh.facets[:, facets].ravel(), n_vertices + facets]))
+    n_vertices = mesh.mesh.nvertices
+    return np.unique(np.concatenate([mesh.mesh.facets[:, facets].ravel(), n_vertices + facets]))
 
 
-def p2_node_coordinates(model: MeshModel) -> np.ndarray:
+def p2_node_coordinates(mesh: Mesh) -> np.ndarray:
     """(2, n_nodes) coordinates of the scalar-P2 nodes: vertices, then mid-edge nodes."""
-    return model.mesh.doflocs
+    return mesh.mesh.doflocs
 
 
-def fixed_dofs(problem: Thermoelastic) -> np.ndarray:
-    model = problem.model
+def fixed_dofs(model: Model) -> np.ndarray:
+    mesh = model.mesh
     fixed = []
-    for curve, component in problem.fixed:
+    for curve, component in model.fixed:
         if component not in COMPONENTS:
             raise InputError(f"bc on '{curve}': fix = '{component}' must be one of x, y")
-        kind, entities = model.require_group(curve, "bc")
-        nodes = curve_nodes(model, entities) if kind == "curve" else entities
+        kind, entities = mesh.require_group(curve, "bc")
+        nodes = curve_nodes(mesh, entities) if kind == "curve" else entities
         fixed.append(node_dofs(nodes, COMPONENTS[component]))
-    if problem.analysis == "axisymmetric":
-        fixed.append(node_dofs(axis_nodes(model), 0))
+    if model.analysis == "axisymmetric":
+        fixed.append(node_dofs(axis_nodes(mesh), 0))
     return np.unique(np.concatenate(fixed)) if fixed else np.array([], dtype=np.int64)
 
 
-def axis_nodes(model: MeshModel) -> np.ndarray:
+def axis_nodes(mesh: Mesh) -> np.ndarray:
     """P2 nodes on the symmetry axis x = 0 (u_r = 0 there by symmetry)."""
-    x = p2_node_coordinates(model)[0]
-    size = np.ptp(model.mesh.p, axis=1).max()
+    x = p2_node_coordinates(mesh)[0]
+    size = np.ptp(mesh.mesh.p, axis=1).max()
     if x.min() < -1e-9 * size:
-        raise InputError(f"axisymmetric mesh {model.source} has nodes at x < 0 (min x = {x.min():.4g}); "
+        raise InputError(f"axisymmetric mesh {mesh.source} has nodes at x < 0 (min x = {x.min():.4g}); "
                          "x is the radius and must be >= 0")
     return np.flatnonzero(np.abs(x) <= 1e-9 * size)
 
 
-def rigid_body_modes(model: MeshModel, analysis: str) -> np.ndarray:
+def rigid_body_modes(mesh: Mesh, analysis: str) -> np.ndarray:
     """Displacement modes with zero strain: (n_dofs, n_modes)."""
-    x, y = p2_node_coordinates(model)
+    x, y = p2_node_coordinates(mesh)
     n = x.size
     modes = []
     if analysis != "axisymmetric":  # a radial translation strains the hoop direction
@@ -166,11 +148,11 @@ def rigid_body_modes(model: MeshModel, analysis: str) -> np.ndarray:
     return np.array(modes).T
 
 
-def check_constrained(problem: Thermoelastic, fixed: np.ndarray) -> None:
+def check_constrained(model: Model, fixed: np.ndarray) -> None:
     """The supports must stop every rigid-body motion, else the stiffness is singular."""
-    modes = rigid_body_modes(problem.model, problem.analysis)
+    modes = rigid_body_modes(model.mesh, model.analysis)
     names = ["x translation", "y translation", "rotation"]
-    if problem.analysis == "axisymmetric":
+    if model.analysis == "axisymmetric":
         names = ["z (y) translation"]
     restrained = modes[fixed]
     if restrained.size == 0:
@@ -187,55 +169,55 @@ def check_constrained(problem: Thermoelastic, fixed: np.ndarray) -> None:
                      "(e.g. group = \"bottom\", fix = [\"y\"])")
 
 
-def assemble(problem: Thermoelastic, basis: Basis, lam, mu, eth):
+def assemble(model: Model, basis: Basis, lam, mu, eth):
     """Stiffness and thermal load; generalized plane strain adds the bordered eps_0 row."""
-    forms = elasticity.forms_for(problem.analysis)
+    forms = elasticity.forms_for(model.analysis)
     K = forms.stiffness.assemble(basis, lam=lam, mu=mu)
     f = forms.thermal_load.assemble(basis, lam=lam, mu=mu, eth=eth)
-    if problem.analysis == "generalized_plane_strain":
+    if model.analysis == "generalized_plane_strain":
         c = forms.out_of_plane_coupling.assemble(basis, lam=lam, mu=mu)
         k00 = forms.out_of_plane_stiffness.assemble(basis, lam=lam, mu=mu)
         f0 = forms.out_of_plane_thermal_load.assemble(basis, lam=lam, mu=mu, eth=eth)
         column = sp.csr_matrix(c.reshape(-1, 1))
         K = sp.bmat([[K, column], [column.T, sp.csr_matrix([[k00]])]], format="csr")
         f = np.append(f, f0)
-    f[:basis.N] += traction_load(problem, basis)
+    f[:basis.N] += traction_load(model, basis)
     return K, f
 
 
-def traction_load(problem: Thermoelastic, basis: Basis) -> np.ndarray:
+def traction_load(model: Model, basis: Basis) -> np.ndarray:
     """int t . v dS over the loaded curves (dS = 2 pi r ds in axisymmetry)."""
     from skfem import FacetBasis, LinearForm
 
-    axisymmetric = problem.analysis == "axisymmetric"
+    axisymmetric = model.analysis == "axisymmetric"
 
     @LinearForm
     def surface_traction(v, w):
         return (w.tx * v[0] + w.ty * v[1]) * elasticity.volume_weight(w.x[0], axisymmetric)
 
     load = np.zeros(basis.N)
-    for curve, (tx, ty) in problem.tractions:
-        facets = problem.model.require_curve(curve, "traction")
-        facet_basis = FacetBasis(problem.model.mesh, basis.elem, facets=facets,
+    for curve, (tx, ty) in model.tractions:
+        facets = model.mesh.require_curve(curve, "traction")
+        facet_basis = FacetBasis(model.mesh.mesh, basis.elem, facets=facets,
                                  intorder=QUADRATURE_ORDER)
         load += surface_traction.assemble(facet_basis, tx=float(tx), ty=float(ty))
     return load
 
 
-def solve(problem: Thermoelastic, method: str = "auto") -> Solution:
+def solve(model: Model, method: str = "auto") -> Solution:
     """Assemble and solve; return the displacement solution and the fields used."""
-    elasticity.check_analysis(problem.analysis)
+    elasticity.check_analysis(model.analysis)
     timings = {}
     t0 = time.perf_counter()
-    basis = make_basis(problem.model)
+    basis = make_basis(model.mesh)
     quad_points = basis.mapping.F(basis.X)
-    fixed = fixed_dofs(problem)
-    check_constrained(problem, fixed)
-    temperature, lam, mu, eth = material_fields(problem, quad_points)
+    fixed = fixed_dofs(model)
+    check_constrained(model, fixed)
+    temperature, lam, mu, eth = material_fields(model, quad_points)
     timings["setup"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    K, f = assemble(problem, basis, lam, mu, eth)
+    K, f = assemble(model, basis, lam, mu, eth)
     timings["assembly"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -251,6 +233,6 @@ def solve(problem: Thermoelastic, method: str = "auto") -> Solution:
     timings["solve"] = time.perf_counter() - t0
 
     n_u = basis.N
-    eps0 = float(x[n_u]) if problem.analysis == "generalized_plane_strain" else 0.0
-    return Solution(problem, basis, x[:n_u], eps0, quad_points, temperature, lam, mu, eth,
+    eps0 = float(x[n_u]) if model.analysis == "generalized_plane_strain" else 0.0
+    return Solution(model, basis, x[:n_u], eps0, quad_points, temperature, lam, mu, eth,
                     timings, solver.method)

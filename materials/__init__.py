@@ -9,11 +9,11 @@ and fatigue constants, each value with its unit and source.
 """
 from .loader import DATA_DIR, Library, from_inline, load_library
 from .material import Material
-from .models import Anand, CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Garofalo, Norton, Plasticity
+from .models import CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Plasticity
 from .quantity import Expansion, Quantity, secant_from_instantaneous
 
 __all__ = [
-    "DATA_DIR", "Library", "from_inline", "load_library", "Material", "Anand", "CoffinManson",
-    "Creep", "Darveaux", "EnergyLaw", "Fatigue", "Garofalo", "Norton", "Plasticity", "Expansion", "Quantity",
+    "DATA_DIR", "Library", "from_inline", "load_library", "Material", "CoffinManson",
+    "Creep", "Darveaux", "EnergyLaw", "Fatigue", "Plasticity", "Expansion", "Quantity",
     "secant_from_instantaneous",
 ]

@@ -1,5 +1,5 @@
-"""Single-point uniaxial Anand integrator, for material plots and checks (the vectorised
-solver version lives in fea/).
+"""Uniaxial Anand stress-strain curves at a constant strain rate, integrated as an ODE (LSODA),
+for material plots: an integration independent of the backward-Euler update in `fea.constitutive`.
 
 At a constant total strain rate, the uniaxial Anand model (Brown, Kim & Anand 1989) is
     sigma      = E (eps - eps_p)
@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from .models import KELVIN, Anand
+from fea.constitutive import KELVIN, Anand
+from fea.errors import SolverError
 
 _X_MAX = 80.0  # cap on xi*sigma/s: keeps sinh finite during stiff trial steps
 
@@ -42,7 +43,6 @@ def stress_strain(anand: Anand, E: float, T_C: float, rate: float, strain_max: f
     sol = solve_ivp(_rhs(anand, E, rate, T_C + KELVIN), (0.0, t_end), [0.0, anand.s0], method="LSODA",
                     t_eval=t, rtol=1e-8, atol=[1e-12, 1e-8])
     if not sol.success:
-        from fea.errors import SolverError
         raise SolverError(f"Anand stress-strain integration failed at T = {T_C:g} degC, rate = {rate:g}/s: {sol.message}")
     strain = rate * sol.t
     return strain, E * (strain - sol.y[0])

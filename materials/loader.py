@@ -15,7 +15,9 @@ from typing import Callable
 from fea.errors import InputError
 
 from .material import Material
-from .models import Anand, CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Garofalo, Norton, Plasticity
+from fea.constitutive import Anand, GarofaloCreep, NortonCreep
+
+from .models import CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Plasticity
 from .quantity import Expansion, Quantity
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -250,8 +252,8 @@ def _optional_models(raw: dict, ctx: _Ctx) -> dict:
     creep = out.pop("creep", {})
     if creep:
         out["creep"] = Creep(
-            norton=Norton(**_scalars(creep["norton"][0]), source=creep["norton"][1]) if "norton" in creep else None,
-            garofalo=Garofalo(**_scalars(creep["garofalo"][0]), source=creep["garofalo"][1]) if "garofalo" in creep else None)
+            norton=NortonCreep(**_scalars(creep["norton"][0]), source=creep["norton"][1]) if "norton" in creep else None,
+            garofalo=GarofaloCreep(**_scalars(creep["garofalo"][0]), source=creep["garofalo"][1]) if "garofalo" in creep else None)
     fatigue = out.pop("fatigue", {})
     if fatigue:
         dv = fatigue.get("darveaux")
@@ -492,8 +494,8 @@ def from_inline(label: str, table: dict, library: Library | None = None) -> Mate
         base = _owned_by(base, label)
         return replace(base, name=label, aliases=(), origin=f"inline (base {base.name})",
                        description=f"{base.description} (inline overrides: {', '.join(sorted(table))})",
-                       extra=extra, **fields)
+                       extra=extra, inline=dict(table), **fields)
     return Material(name=label, aliases=(), description="inline material",
                     stress_free_temperature=fields.pop("stress_free_temperature", 25.0),
                     stress_free_source=fields.pop("stress_free_source", "default 25 degC (no stress_free given)"),
-                    origin="inline", extra=extra, **fields)
+                    origin="inline", extra=extra, inline=dict(table), **fields)

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .models import Anand, Creep, Fatigue, Plasticity
+from fea.constitutive import Anand
+
+from .models import Creep, Fatigue, Plasticity
 from .quantity import Expansion, Quantity
 
 
@@ -29,6 +31,8 @@ class Material:
     origin: str = ""                   # data file, or "inline"
     # model-file extras not yet interpreted (inline `creep = {...}`, `plastic = {...}`)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # the model-file table an inline material was made from (written back as it was given)
+    inline: dict | None = field(default=None, compare=False, hash=False)
 
     def E(self, T) -> np.ndarray:
         return self.elastic_modulus(T)
@@ -52,6 +56,11 @@ class Material:
         Tr = self.alpha_ref
         a, a0 = self.alpha_secant(T), self.alpha_secant(T0)
         return a * (T - Tr) - a0 * (T0 - Tr)
+
+    def law(self, kind: str | None = None, analysis: str | None = None):
+        """The constitutive law of this material (`materials.laws.law_of`)."""
+        from .laws import law_of
+        return law_of(self, kind, analysis)
 
     def models(self) -> list[str]:
         """Names of the optional models present, for summaries."""

@@ -1,19 +1,15 @@
-"""Inelastic and fatigue model parameters, as small frozen dataclasses in project units
-(MPa, degC, um, s; absolute temperature in K where a law needs it)."""
+"""Plasticity, creep and fatigue data of a material, as small frozen dataclasses in project units
+(MPa, degC, um, s; absolute temperature in K where a law needs it). The rate laws (Norton,
+Garofalo, Anand) are the constitutive laws of `fea.constitutive` themselves, with their source."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from fea.constitutive import GarofaloCreep, NortonCreep
+
 from .quantity import Quantity
-
-R_GAS = 8.314462618  # J/(mol K)
-KELVIN = 273.15
-
-
-def _kelvin(T_C):
-    return np.asarray(T_C, dtype=float) + KELVIN
 
 
 @dataclass(frozen=True)
@@ -31,74 +27,13 @@ class Plasticity:
 
 
 @dataclass(frozen=True)
-class Norton:
-    """Steady-state creep eps_dot = A * sigma^n * exp(-Q/(R T)); A in 1/(s MPa^n), Q in J/mol."""
-
-    A: float
-    n: float
-    Q: float
-    source: str
-
-    def rate(self, sigma, T_C) -> np.ndarray:
-        return self.A * np.abs(sigma) ** self.n * np.exp(-self.Q / (R_GAS * _kelvin(T_C)))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Garofalo:
-    """Hyperbolic-sine creep eps_dot = C1 * sinh(C2 sigma)^C3 * exp(-C4 / T);
-    C1 in 1/s, C2 in 1/MPa, C3 dimensionless, C4 = Q/R in K."""
-
-    C1: float
-    C2: float
-    C3: float
-    C4: float
-    source: str
-
-    def rate(self, sigma, T_C) -> np.ndarray:
-        return self.C1 * np.sinh(self.C2 * np.abs(sigma)) ** self.C3 * np.exp(-self.C4 / _kelvin(T_C))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class Creep:
-    norton: Norton | None
-    garofalo: Garofalo | None
+    """Steady-state creep data: a Norton and / or a Garofalo law with their sources."""
+    norton: NortonCreep | None
+    garofalo: GarofaloCreep | None
 
     def to_dict(self) -> dict:
         return {k: v.to_dict() for k, v in (("norton", self.norton), ("garofalo", self.garofalo)) if v}
-
-
-@dataclass(frozen=True)
-class Anand:
-    """Anand (1985) viscoplasticity, uniaxial form of Brown, Kim & Anand (1989):
-    eps_p_dot = A exp(-Q/RT) sinh(xi sigma / s)^(1/m),
-    s_dot = h0 |1 - s/s*|^a sign(1 - s/s*) eps_p_dot,  s* = s_hat (eps_p_dot/A exp(Q/RT))^n.
-    s0, h0, s_hat in MPa; Q_over_R in K; A in 1/s."""
-
-    s0: float
-    Q_over_R: float
-    A: float
-    xi: float
-    m: float
-    h0: float
-    s_hat: float
-    n: float
-    a: float
-    source: str
-
-    def saturation_stress(self, rate, T_C) -> np.ndarray:
-        """Steady-state stress at constant inelastic strain rate and temperature:
-        sigma* = (s_hat/xi) z^n asinh(z^m), z = (rate/A) exp(Q/(R T))  (Brown, Kim & Anand 1989)."""
-        z = np.asarray(rate, dtype=float) / self.A * np.exp(self.Q_over_R / _kelvin(T_C))
-        return self.s_hat / self.xi * z**self.n * np.arcsinh(z**self.m)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

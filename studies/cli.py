@@ -1,6 +1,6 @@
 """The `pkgrel` command line.
 
-Each package registers its own sub-commands (``register(subparsers)``) and imports its heavy
+Each command module registers its sub-commands (``register(subparsers)``) and imports its heavy
 dependencies lazily, so that ``pkgrel --help`` stays fast.
 """
 from __future__ import annotations
@@ -10,22 +10,14 @@ import sys
 
 from fea.errors import InputError, SolverError
 
-# package modules that provide ``register(subparsers)``
-_COMMAND_MODULES = ("fea.commands", "materials.commands", "geometry.commands", "studies.sweep")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
+    from materials import commands as material_commands
+
+    from . import commands, sweep
 
     parser = argparse.ArgumentParser(prog="pkgrel", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a package not written yet
-            if exc.name != name:
-                raise
-            continue
+    for module in (commands, material_commands, sweep):
         module.register(sub)
     return parser
 

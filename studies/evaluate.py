@@ -100,26 +100,21 @@ def point_key(point: Point, fingerprint: str | None = None) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
-    """Build, solve and measure one point. Raises InputError / SolverError on bad input."""
-    from fea.model_file import analyse, load_model, read_layers
+    """Build, solve and measure one point in memory. Raises InputError / SolverError on bad input."""
+    from studies.analysis import analyse
+    from studies.model_file import read_layers
 
     start = time.perf_counter()
-    builder = point.builder()
-    built = builder.build(point.level, point.mesh_size_factor)
-    with tempfile.TemporaryDirectory(prefix="pkgrel-point-") as tmp:
-        tmp = Path(tmp)
-        if point.load is not None:   # the history sets the temperature
-            built.temperature = {k: v for k, v in built.temperature.items() if k != "field"}
-        built.write(tmp, picture=True)
-        if point.load is not None:
-            with open(tmp / "model.toml", "a") as toml:
-                toml.write(load_toml(point.load))
-        model = load_model(tmp / "model.toml")
-        joint = critical_joint(model.problem.model, built)
-        if point.load is not None:
-            model.layers = read_layers(joint["layers"], model.problem.model)
-        analysis = analyse(model)
-        files = {"mesh.png": (tmp / "mesh.png").read_bytes()}
+    model = point.builder().build(point.level, point.mesh_size_factor)
+    built = model.geometry
+    if point.load is not None:
+        model.load = dict(point.load)
+    names = {region: material.name for region, material in model.materials.items()}
+    joint = critical_joint(model.mesh, names)
+    if point.load is not None:
+        model.layers = read_layers(joint["layers"], model.mesh)
+    analysis = analyse(model)
+    files = {"mesh.png": mesh_picture(model)}
     solution, stresses, state = plotted_state(model, analysis)
     metrics = {}
     metrics.update(cycle_metrics(analysis))
@@ -142,7 +137,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
         "analysis": summary["analysis"],
         "elements": summary["elements"],
         "dofs": summary["dofs"],
-        "materials": dict(built.materials),
+        "materials": names,
         "zoom": list(built.zoom) if built.zoom else None,
         "critical_joint": {k: v for k, v in joint.items() if k != "layers"},
         "state": state["description"],
@@ -157,13 +152,12 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     return record, files
 
 
-def outer_joint_x_range(mesh_model) -> tuple[float, float] | None:
+def outer_joint_x_range(mesh) -> tuple[float, float] | None:
     """x-extent of the outermost solder joint: the solder elements' x-intervals merged into
     joints (joints never overlap in x), the one furthest from the centre (x = 0)."""
-    if "solder" not in mesh_model.regions:
+    if "solder" not in mesh.regions:
         return None
-    mesh = mesh_model.mesh
-    x = mesh.p[0, mesh.t[:, mesh_model.regions["solder"]]]
+    x = mesh.mesh.p[0, mesh.mesh.t[:, mesh.regions["solder"]]]
     lo, hi = x.min(axis=0), x.max(axis=0)
     order = np.argsort(lo)
     joints = [[lo[order[0]], hi[order[0]]]]
@@ -175,24 +169,23 @@ def outer_joint_x_range(mesh_model) -> tuple[float, float] | None:
     return float(joints[-1][0]), float(joints[-1][1])
 
 
-def critical_joint(mesh_model, built) -> dict:
+def critical_joint(mesh, material_names: dict) -> dict:
     """The outermost joint: its solder's die-side and board-side metal interfaces and the
-    Darveaux layers on them."""
-    extent = outer_joint_x_range(mesh_model)
+    Darveaux layers on them. material_names: region -> library material name."""
+    extent = outer_joint_x_range(mesh)
     if extent is None:
         return {"layers": []}
     x0, x1 = extent
-    mesh = mesh_model.mesh
     candidates = []
-    for name in mesh_model.curves:
+    for name in mesh.curves:
         if "/" not in name:
             continue
         a, b = name.split("/", 1)
         other = b if a == "solder" else a if b == "solder" else None
-        if other is None or built.materials.get(other) not in METALS:
+        if other is None or material_names.get(other) not in METALS:
             continue
-        facets = mesh_model.curves[name]
-        mid = mesh.doflocs[:, mesh.nvertices + facets]
+        facets = mesh.curves[name]
+        mid = mesh.mesh.doflocs[:, mesh.mesh.nvertices + facets]
         inside = (mid[0] >= x0) & (mid[0] <= x1)
         if inside.any():
             candidates.append((float(mid[1, inside].mean()), name))
@@ -213,22 +206,26 @@ def critical_joint(mesh_model, built) -> dict:
             "layer_thickness_um": round(thickness, 3), "x_range": [x0, x1], "layers": layers}
 
 
-def load_toml(load: dict) -> str:
-    from geometry.common import _toml_value
-    return "\n".join(["", "[load]"] + [f"{k} = {_toml_value(v)}" for k, v in load.items()]) + "\n"
+def mesh_picture(model) -> bytes:
+    """mesh.png of a built model: regions by role, mesh edges, the detail window."""
+    from geometry.plot import plot_mesh
+
+    buffer = io.BytesIO()
+    plot_mesh(model, buffer)
+    return buffer.getvalue()
 
 
 def plotted_state(model, analysis):
     """Solution and stresses to plot and measure: the coldest snapshot of the last cycle."""
-    from fea.model_file import snapshot_solution
+    from studies.analysis import snapshot_solution
     if analysis.cycling is None:
-        T = model.problem.temperature
+        T = model.temperature
         text = f"{T} degC" if isinstance(T, (int, float)) else "temperature field"
         return analysis.solution, analysis.stresses, {"index": None, "description": f"thermoelastic, {text}"}
     result = analysis.cycling
     cycles = analysis.summary["cycles"]
     last = cycles[-1]["cycle"] if cycles else 0
-    t0, t1 = model.history.cycle_window(last) if last else (-np.inf, np.inf)
+    t0, t1 = model.history().cycle_window(last) if last else (-np.inf, np.inf)
     candidates = [k for k, s in enumerate(result.snapshots) if t0 - 1e-9 <= s["time"] <= t1 + 1e-9]
     index = min(candidates or range(len(result.snapshots)), key=lambda k: result.snapshots[k]["temperature"])
     solution, stresses = snapshot_solution(model, result, index)
@@ -274,7 +271,7 @@ def stress_metrics(model, solution, stresses, zoom, joint_x_range=None) -> dict:
     for region, row in stresses.region_summary().items():
         for k, v in row.items():
             out[f"region.{region}.{k}"] = v
-    mesh = model.problem.model
+    mesh = model.mesh
     weight = solution.basis.dx * elasticity.volume_weight(solution.quad_points[0], solution.axisymmetric)
     quad = stresses.quadrature
     inv_q = invariants(quad)
@@ -328,7 +325,7 @@ def interface_curves(stresses, zoom) -> dict:
     if zoom is None:
         return {}
     x0, x1, y0, y1 = zoom
-    model = stresses.solution.problem.model
+    model = stresses.solution.model.mesh
     curves = {}
     for name in model.curves:
         if "/" not in name:
@@ -359,7 +356,7 @@ def hysteresis(analysis) -> dict:
 def plotted_fields(model, analysis, stresses, state) -> dict[str, np.ndarray]:
     """Element-node fields of the plotted state: stresses and invariants, and for cycled runs the
     inelastic strain, eps_eq_in and w_in of that snapshot."""
-    from fea.model_file import snapshot_fields
+    from studies.analysis import snapshot_fields
     if analysis.cycling is None:
         return stresses.nodal_fields()
     return snapshot_fields(model, analysis.cycling, state["index"], stresses.element_nodes)
@@ -369,7 +366,7 @@ def zoomed_fields(model, solution, element_nodes, nodal: dict, zoom) -> bytes:
     """Region-split linear sub-triangles and nodal fields inside (a margin around) the window."""
     from fea.export import region_split_mesh
 
-    mesh = model.problem.model
+    mesh = model.mesh
     points, cells, source = region_split_mesh(mesh, element_nodes)
     centroid = mesh.mesh.p[:, mesh.mesh.t].mean(axis=1)
     keep = np.arange(mesh.n_elements)
@@ -402,5 +399,5 @@ def state_vtu(model, solution, element_nodes, nodal: dict) -> bytes:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "result.vtu"
-        write_fields_vtu(path, model.problem.model, element_nodes, solution.u, nodal)
+        write_fields_vtu(path, model.mesh, element_nodes, solution.u, nodal)
         return path.read_bytes()

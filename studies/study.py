@@ -167,7 +167,8 @@ def results_table(run: StudyRun) -> tuple[list[str], list[list]]:
 
 def write_outputs(run: StudyRun, out_dir: Path) -> None:
     """report.html, results.csv, results.json and variants/*.vtu, staged and moved in at the end."""
-    from fea.model_file import publish, to_json
+    from .analysis import to_json
+    from .model_file import publish
 
     from .report import write_report
 

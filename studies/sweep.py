@@ -92,7 +92,7 @@ def cached(directory: Path) -> dict | None:
 
 def store(directory: Path, status: str, record: dict, files: dict[str, bytes]) -> dict:
     """Write a point's results atomically (temporary sibling directory, then rename)."""
-    from fea.model_file import to_json
+    from .analysis import to_json
 
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))

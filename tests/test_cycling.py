@@ -4,11 +4,11 @@ import json
 import numpy as np
 import pytest
 
-from fea import verification as v
-from fea.cycling import Cycling, Layer, Solver
+from studies import verification as v
+from fea.cycling import Cycling, Solver
 from fea.errors import InputError
 from fea.load_history import jedec_history, table_history
-from fea.thermoelastic import Thermoelastic
+from fea.model import Layer, Model
 from studies.cli import main
 
 
@@ -37,7 +37,7 @@ def solder(**extra):
 
 def test_norton_relaxation_of_a_constrained_block_matches_closed_form():
     model = block_model()
-    problem = Thermoelastic(model, "plane_strain", {"solder": solder(creep=NORTON)},
+    problem = Model(model, "plane_strain", {"solder": solder(creep=NORTON)},
                             fixed=[("left", "x"), ("right", "x"), ("bottom", "y")])
     # quench to 25 degC in 1 s, then hold for 2 hours
     history = table_history([[0.0, 125.0], [1.0, 25.0], [7201.0, 25.0]], 125.0, max_step_s=150.0)
@@ -79,7 +79,7 @@ def test_elastic_cycling_reproduces_the_lame_pressure():
 def test_kinematic_plasticity_cycles_dissipate_the_loop_area_and_stabilise():
     model = block_model()
     plastic = solder(plastic={"yield": 20.0, "hardening": 2000.0, "kinematic": 1.0})
-    problem = Thermoelastic(model, "generalized_plane_strain", {"solder": plastic},
+    problem = Model(model, "generalized_plane_strain", {"solder": plastic},
                             fixed=[("left", "x"), ("right", "x"), ("bottom", "y")])
     history = jedec_history("G", 3, 125.0, start=25.0, ramp_s=600.0, dwell_s=60.0)
     result = Solver(Cycling(problem, history)).run()
@@ -229,7 +229,7 @@ def test_cholesky_refusal_falls_back_to_the_pivoting_factorization(monkeypatch):
 
     model = block_model()
     plastic = solder(plastic={"yield": 20.0, "hardening": 2000.0, "kinematic": 1.0})
-    problem = Thermoelastic(model, "generalized_plane_strain", {"solder": plastic},
+    problem = Model(model, "generalized_plane_strain", {"solder": plastic},
                             fixed=[("left", "x"), ("right", "x"), ("bottom", "y")])
     history = jedec_history("G", 1, 125.0, start=25.0, ramp_s=600.0, dwell_s=60.0)
     cholesky = Solver(Cycling(problem, history), "pardiso")

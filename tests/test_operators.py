@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from fea import verification as v
+from studies import verification as v
 from fea.load_history import JEDEC_CONDITIONS, jedec_history, table_history
 from fea.errors import InputError
-from fea.operators import FreeTangent, StrainOperator, isotropic_tangent
+from fea.operators import FreeTangent, StrainOperator
+from fea.small_strain import stiffness
 from fea.thermoelastic import assemble, make_basis, material_fields
 
 
@@ -13,11 +14,11 @@ from fea.thermoelastic import assemble, make_basis, material_fields
 def test_operator_tangent_and_force_equal_the_weak_forms(analysis):
     problem = v.peer_problem("plane_strain" if analysis != "axisymmetric" else analysis, 2.0)
     problem.analysis = analysis
-    basis = make_basis(problem.model)
+    basis = make_basis(problem.mesh)
     T, lam, mu, eth = material_fields(problem, basis.mapping.F(basis.X))
     K, f = assemble(problem, basis, lam, mu, eth)
     op = StrainOperator(basis, analysis)
-    D = isotropic_tangent(lam, mu)
+    D = stiffness(lam, mu)
     np.testing.assert_allclose(op.tangent(D).toarray(), K.toarray(), atol=1e-10 * abs(K).max())
     thermal_stress = np.einsum("abeq,beq->aeq", D, np.array([eth, eth, eth, 0 * eth]))
     np.testing.assert_allclose(op.internal_force(thermal_stress), f, atol=1e-10 * abs(f).max())
@@ -37,7 +38,7 @@ def test_operator_tangent_and_force_equal_the_weak_forms(analysis):
 def test_free_tangent_of_element_subsets_is_the_free_block_of_the_full_tangent(analysis):
     problem = v.peer_problem("plane_strain", 2.0)
     problem.analysis = analysis
-    basis = make_basis(problem.model)
+    basis = make_basis(problem.mesh)
     op = StrainOperator(basis, analysis)
     rng = np.random.default_rng(5)
     nel, nqp = op.weights.shape

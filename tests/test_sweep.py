@@ -207,14 +207,12 @@ def test_sweep_command_bad_input(tmp_path, args, message):
 
 def test_the_critical_joint_is_the_outermost_one(tmp_path):
     """Darveaux layers are placed on the last of the five molded joints (centre 4.5 pitches out)."""
-    from fea.mesh import read_msh
     from geometry import STRUCTURES
     from studies.evaluate import critical_joint
 
     builder = STRUCTURES["molded-joint"]()
-    built = builder.build("assembly", 2.0)
-    built.write(tmp_path, picture=False)
-    joint = critical_joint(read_msh(tmp_path / "model.msh"), built)
+    model = builder.build("assembly", 2.0)
+    joint = critical_joint(model.mesh, {region: m.name for region, m in model.materials.items()})
     centre = (builder.joint_count - 0.5) * builder.pitch
     x0, x1 = joint["x_range"]
     assert 0.5 * (x0 + x1) == pytest.approx(centre, abs=1.0)
@@ -227,17 +225,18 @@ def test_the_critical_joint_is_the_outermost_one(tmp_path):
                                               ("[2.0, 1.0]", "needs x0 < x1")])
 def test_layer_x_range_is_checked(tmp_path, x_range, message):
     from fea.errors import InputError
-    from fea.model_file import load_model
     from geometry import STRUCTURES
+    from studies.model_file import read_model, write_model
 
-    built = STRUCTURES["cu-post"]().build("cell", 2.0)
-    built.temperature = {"stress_free": 125.0}
-    built.write(tmp_path, picture=False)
-    text = built.toml() + ('\n[load]\nprofile = "G"\ncycles = 1\n[[layer]]\nname = "l"\nregion = "solder"\n'
-                           f'interface = "post/solder"\nthickness = 5.0\nx_range = {x_range}\n')
+    model = STRUCTURES["cu-post"]().build("cell", 2.0)
+    model.load = {"profile": "G", "cycles": 1}
+    write_model(model, tmp_path)
+    text = (tmp_path / "model.toml").read_text() + (
+        '\n[[layer]]\nname = "l"\nregion = "solder"\n'
+        f'interface = "post/solder"\nthickness = 5.0\nx_range = {x_range}\n')
     (tmp_path / "model.toml").write_text(text)
     with pytest.raises(InputError, match=message.replace("[", r"\[")):
-        load_model(tmp_path / "model.toml")
+        read_model(tmp_path / "model.toml")
 
 
 def test_sweep_command_with_a_failed_point_reports_the_rest_and_exits_1(tmp_path):

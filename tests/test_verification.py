@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fea import verification as v
+from studies import verification as v
 from fea.post import Stresses
 
 

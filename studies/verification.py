@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .mesh import MeshModel, read_msh
-from .thermoelastic import Thermoelastic, solve
+from fea.mesh import Mesh, read_msh
+from fea.model import Model
+from fea.thermoelastic import solve
 
 # copper post / polyimide / silicon-like properties (MPa, 1/K) used only as test inputs
 COPPER = dict(E=117000.0, nu=0.34, alpha=17.0e-6)
@@ -57,9 +58,9 @@ def isotropic(label: str, E: float, nu: float, alpha: float, stress_free: float 
 
 # ----------------------------------------------------------------------------- meshing helper
 
-def gmsh_model(build, size: float, name: str = "verification", save_as=None) -> MeshModel:
+def gmsh_model(build, size: float, name: str = "verification", save_as=None) -> Mesh:
     """Run ``build(gmsh)`` (which adds OCC geometry and physical groups), mesh it with
-    quadratic triangles of target size ``size`` and return the MeshModel; ``save_as`` keeps
+    quadratic triangles of target size ``size`` and return the Mesh; ``save_as`` keeps
     the .msh file."""
     import gmsh
 
@@ -127,16 +128,16 @@ def bimetal_strip(size_factor: float = 1.0) -> list[Check]:
         origin = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-1e-7, -1e-7, -1e-7, 1e-7, 1e-7, 1e-7, 0)]
         _physical(gmsh, 0, origin, "origin")
 
-    model = gmsh_model(build, size, "bimetal")
-    problem = Thermoelastic(model, "plane_strain",
+    mesh = gmsh_model(build, size, "bimetal")
+    model = Model(mesh, "plane_strain",
                             {"si": isotropic("si", **SILICON), "cu": isotropic("cu", **COPPER)},
                             temperature=DELTA_T, fixed=[("symmetry", "x"), ("origin", "y")])
-    solution = solve(problem)
+    solution = solve(model)
     # curvature of the bottom line away from the free end: v = v0 + kappa x^2 / 2
-    facets = model.curves["bottom"]
-    from .thermoelastic import curve_nodes
-    nodes = curve_nodes(model, facets)
-    x = model.mesh.doflocs[0, nodes]
+    facets = mesh.curves["bottom"]
+    from fea.thermoelastic import curve_nodes
+    nodes = curve_nodes(mesh, facets)
+    x = mesh.mesh.doflocs[0, nodes]
     v = solution.u[2 * nodes + 1]
     central = x < half_length - 8 * (t_si + t_cu)
     coefficients = np.polyfit(x[central], v[central], 2)
@@ -236,18 +237,18 @@ def composite_cylinder(mode: str, size_factor: float = 1.0, return_solution: boo
     post = isotropic("post", **COPPER)
     polymer = isotropic("polymer", **POLYIMIDE)
     if mode == "axisymmetric":
-        model = gmsh_model(_axisymmetric_cylinder, size, "cylinder_axi")
+        mesh = gmsh_model(_axisymmetric_cylinder, size, "cylinder_axi")
         # top and bottom held in z: eps_zz = 0, the plane-strain Lame problem
         fixed = [("bottom", "y"), ("top", "y")]
         reference_mode = "plane_strain"
     else:
-        model = gmsh_model(_quarter_disk, size, "cylinder_disk")
+        mesh = gmsh_model(_quarter_disk, size, "cylinder_disk")
         fixed = [("symmetry_x", "x"), ("symmetry_y", "y")]
         reference_mode = mode
-    problem = Thermoelastic(model, mode, {"post": post, "polymer": polymer},
+    model = Model(mesh, mode, {"post": post, "polymer": polymer},
                             temperature=DELTA_T, fixed=fixed)
-    solution = solve(problem)
-    from .post import Stresses
+    solution = solve(model)
+    from fea.post import Stresses
     stresses = Stresses(solution)
     radial = "rr" if mode == "axisymmetric" else "xx"
     # inside the post the stress is uniform: sigma_rr = sigma_tt = -p
@@ -269,8 +270,8 @@ def displacement_l2_error(size_factor: float) -> tuple[float, float]:
     checks, solution, ref = composite_cylinder("plane_strain", size_factor, return_solution=True)
     x, y = solution.quad_points
     r = np.hypot(x, y)
-    region = solution.problem.model.region_of_element
-    post = (region == list(solution.problem.model.regions).index("post"))[:, None]
+    region = solution.model.mesh.region_of_element
+    post = (region == list(solution.model.mesh.regions).index("post"))[:, None]
     u_r = np.where(post, ref["A1"] * r, ref["A2"] * r + ref["B2"] / r)
     exact = np.array([u_r * x / r, u_r * y / r])
     uh = np.asarray(solution.basis.interpolate(solution.u))
@@ -305,15 +306,15 @@ def cantilever(length_over_width: float, size_factor: float = 1.0) -> tuple[floa
         _physical(gmsh, 1, _curves_at(gmsh, 0, 0, width, 0), "bottom")
         _physical(gmsh, 1, _curves_at(gmsh, 0, length, width, length), "top")
 
-    model = gmsh_model(build, width / 6 * size_factor, "cantilever")
+    mesh = gmsh_model(build, width / 6 * size_factor, "cantilever")
     traction = 1.0  # MPa shear on the tip face, force per unit thickness F = traction * width
-    problem = Thermoelastic(model, "plane_stress", {"post": isotropic("post", E, nu, 0.0)},
+    model = Model(mesh, "plane_stress", {"post": isotropic("post", E, nu, 0.0)},
                             temperature=0.0, fixed=[("bottom", "x"), ("bottom", "y")],
                             tractions=[("top", (traction, 0.0))])
-    solution = solve(problem)
-    from .thermoelastic import curve_nodes
-    tip = curve_nodes(model, model.curves["top"])
-    tip_x = model.mesh.doflocs[0, tip]
+    solution = solve(model)
+    from fea.thermoelastic import curve_nodes
+    tip = curve_nodes(mesh, mesh.curves["top"])
+    tip_x = mesh.mesh.doflocs[0, tip]
     deflection = np.interp(width / 2, *zip(*sorted(zip(tip_x, solution.u[2 * tip]))))
     force = traction * width
     inertia = width ** 3 / 12  # unit thickness
@@ -341,7 +342,7 @@ def all_checks(quick: bool = False) -> list[Check]:
     checks += cantilever_checks()
     if not quick:
         checks += mesh_convergence()
-    from .calculix import ccx_executable
+    from fea.calculix import ccx_executable
     if ccx_executable() is not None:
         for analysis in ("axisymmetric", "plane_strain"):
             checks += calculix_comparison(analysis)
@@ -373,24 +374,25 @@ PEER_PROBES = {"die_centre": (30.0, 8.0), "die_under_post": (5.0, 14.0), "post_s
                "post_top": (4.0, 40.0), "polymer_mid": (35.0, 27.5), "polymer_near_post": (16.0, 28.0)}
 
 
-def peer_problem(analysis: str, size: float = 1.0, save_as=None) -> Thermoelastic:
-    model = gmsh_model(post_on_die, size, "post_on_die", save_as)
+def peer_problem(analysis: str, size: float = 1.0, save_as=None) -> Model:
+    mesh = gmsh_model(post_on_die, size, "post_on_die", save_as)
     materials = {"die": isotropic("die", **SILICON), "polymer": isotropic("polymer", **POLYIMIDE),
                  "post": isotropic("post", **COPPER)}
     fixed = [("bottom", "y")] + ([("axis", "x")] if analysis != "axisymmetric" else [])
-    return Thermoelastic(model, analysis, materials, temperature=DELTA_T,
+    return Model(mesh, analysis, materials, temperature=DELTA_T,
                          stress_free_temperature=0.0, fixed=fixed)
 
 
 def calculix_comparison(analysis: str, size: float = 1.0) -> list[Check]:
     """pkgrel against CalculiX on the same mesh: stresses at probes away from corners."""
-    from .calculix import element_node_values, solve_with_ccx
-    from .post import Stresses, interpolate_element_nodes, von_mises
+    from fea.calculix import element_node_values, solve_with_ccx
+    from fea.post import Stresses, interpolate_element_nodes
+    from fea.small_strain import von_mises
 
-    problem = peer_problem(analysis, size)
-    stresses = Stresses(solve(problem))
-    peer = solve_with_ccx(problem)
-    peer_nodal = element_node_values(problem, peer.stress)
+    model = peer_problem(analysis, size)
+    stresses = Stresses(solve(model))
+    peer = solve_with_ccx(model)
+    peer_nodal = element_node_values(model, peer.stress)
     points = np.array(list(PEER_PROBES.values())).T
     ours = interpolate_element_nodes(stresses.solution, stresses.nodal, points)
     theirs = interpolate_element_nodes(stresses.solution, peer_nodal, points)
@@ -425,7 +427,7 @@ def solder_joint(gmsh):
     _physical(gmsh, 1, _curves_at(gmsh, 0, 25, 20, 25), "pad/solder")
 
 
-def solder_joint_problem(size: float = 2.0) -> Thermoelastic:
+def solder_joint_problem(size: float = 2.0) -> Model:
     """Norton-creep solder between plastic copper pads (inline data shared with CalculiX)."""
     copper = dict(E=117000.0, nu=0.34, alpha=17e-6, plastic={"yield": 80.0, "hardening": 1000.0})
     solder = dict(E=40000.0, nu=0.35, alpha=22e-6, creep={"law": "norton", "A": 1e-10, "n": 3.0, "Q": 0.0})
@@ -436,7 +438,7 @@ def solder_joint_problem(size: float = 2.0) -> Thermoelastic:
 
     mats = {"die": inline("die", SILICON), "board": inline("board", dict(E=20000.0, nu=0.2, alpha=16e-6)),
             "pad": inline("pad", copper), "land": inline("land", copper), "solder": inline("solder", solder)}
-    return Thermoelastic(gmsh_model(solder_joint, size, "solder_joint"), "axisymmetric", mats,
+    return Model(gmsh_model(solder_joint, size, "solder_joint"), "axisymmetric", mats,
                          fixed=[("bottom", "y")])
 
 
@@ -447,23 +449,23 @@ def calculix_cycling_comparison(size: float = 2.0) -> list[Check]:
     import tempfile
     from pathlib import Path
 
-    from .calculix import cycle_averages, inelastic_work, run_ccx, write_cycling_deck
-    from .cycling import Cycling, Solver
-    from .load_history import jedec_history
+    from fea.calculix import cycle_averages, inelastic_work, run_ccx, write_cycling_deck
+    from fea.cycling import Cycling, Solver
+    from fea.load_history import jedec_history
 
-    problem = solder_joint_problem(size)
+    model = solder_joint_problem(size)
     # 10 K steps: CalculiX's dW is sampled at pkgrel's step times, so both share this grid
     history = jedec_history("G", 1, 125.0, start=25.0, ramp_s=600.0, dwell_s=300.0, max_step_K=10.0)
-    ours = Solver(Cycling(problem, history)).run().cycles[0]
+    ours = Solver(Cycling(model, history)).run().cycles[0]
     t0, t1 = history.cycle_window(1)
-    names = list(problem.model.regions)
+    names = list(model.mesh.regions)
     workdir = Path(tempfile.mkdtemp(prefix="pkgrel-ccx-"))
     try:
-        write_cycling_deck(problem, history, workdir / "joint.inp", ["solder", "pad"], work_regions=("solder",))
+        write_cycling_deck(model, history, workdir / "joint.inp", ["solder", "pad"], work_regions=("solder",))
         run_ccx(workdir / "joint.inp", threads=2)
         dat = workdir / "joint.dat"
         peer = {name: cycle_averages(dat, names.index(name), t0, t1) for name in ("solder", "pad")}
-        peer_work = inelastic_work(dat, names.index("solder"), problem.materials["solder"], history, t0, t1)
+        peer_work = inelastic_work(dat, names.index("solder"), model.materials["solder"], history, t0, t1)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return [

@@ -1,6 +1,7 @@
-"""`pkgrel solve` and `pkgrel verify`."""
+"""`pkgrel solve`, `pkgrel verify`, `pkgrel list` and `pkgrel mesh`."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 
@@ -19,6 +20,22 @@ def register(subparsers) -> None:
     verify = subparsers.add_parser("verify", help="check this installation against closed-form solutions")
     verify.add_argument("--quick", action="store_true", help="skip the mesh-convergence study")
     verify.set_defaults(func=run_verify)
+
+    structures = subparsers.add_parser("list", help="list the structures and their parameters (defaults, ranges)")
+    structures.add_argument("structure", nargs="?", help="only this structure")
+    structures.set_defaults(func=run_list)
+
+    mesh = subparsers.add_parser("mesh", help="mesh a structure: DIR/model.msh, DIR/model.toml, DIR/mesh.png")
+    mesh.add_argument("structure", help="structure name (see `pkgrel list`)")
+    mesh.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                      help="set a parameter (repeatable)")
+    mesh.add_argument("--level", choices=("cell", "assembly"), default="cell",
+                      help="single-joint cell or package slice (centre to edge, with board)")
+    mesh.add_argument("--mesh-size-factor", type=float, default=1.0,
+                      help="scale all element sizes (0.5 = twice as fine)")
+    mesh.add_argument("--no-picture", action="store_true", help="skip mesh.png")
+    mesh.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    mesh.set_defaults(func=run_mesh)
 
 
 class CyclingProgress:
@@ -47,12 +64,14 @@ class CyclingProgress:
 
 
 def run_solve(args) -> int:
-    from .model_file import load_model, run
+    from .analysis import run
+    from .model_file import read_model
 
-    model = load_model(args.model, args.materials)
-    progress = CyclingProgress(model.history) if model.history is not None else None
+    model = read_model(args.model, args.materials)
+    history = model.history()
+    progress = CyclingProgress(history) if history is not None else None
     summary = run(model, args.out, args.solver, progress)
-    if model.history is not None:
+    if history is not None:
         return print_cycling(args, summary)
     t = summary["timings_s"]
     print(f"{args.model}: {summary['analysis']}, {summary['elements']} elements, "
@@ -105,4 +124,32 @@ def print_cycling(args, summary) -> int:
         for line in lives:
             print(f"      {line}")
     print(f"wrote {args.out}/summary.json, {args.out}/result.vtu and {args.out}/result.pvd")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from fea.errors import InputError
+    from geometry import STRUCTURES
+    from geometry.parameters import describe
+
+    names = [args.structure] if args.structure else list(STRUCTURES)
+    for name in names:
+        if name not in STRUCTURES:
+            raise InputError(f"structure {name} is unknown; valid: {', '.join(STRUCTURES)}")
+        print(describe(STRUCTURES[name]))
+        print()
+    return 0
+
+
+def run_mesh(args: argparse.Namespace) -> int:
+    from geometry import builder
+
+    from .model_file import write_model
+
+    model = builder(args.structure, args.settings).build(level=args.level, mesh_size_factor=args.mesh_size_factor)
+    out = write_model(model, args.out, picture=not args.no_picture)
+    info = model.geometry
+    print(f"{args.structure} ({args.level}, {model.analysis}): {model.mesh.n_elements} quadratic triangles, "
+          f"min quality {info.min_quality:.2f}; regions {', '.join(model.mesh.regions)}")
+    print(f"wrote {out / 'model.msh'}, {out / 'model.toml'}" + ("" if args.no_picture else f", {out / 'mesh.png'}"))
     return 0

@@ -1,0 +1,97 @@
+"""A model as the solvers take it: mesh, analysis, materials, supports, loads, probes and layers.
+
+Plain data: a builder (`geometry`) or a model file (`studies.model_file`) makes one, the
+thermoelastic solve (`fea.thermoelastic.solve`) and thermal cycling (`fea.cycling`) take it as
+it is, and `studies.model_file.write_model` writes it back as ``model.msh`` + ``model.toml``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .mesh import Mesh
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A named point (um) where stresses are read; ``region`` picks the side of a material boundary."""
+    name: str
+    at: tuple[float, float]
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Darveaux averaging layer: the part of ``region`` within ``thickness`` um of ``interface``."""
+
+    name: str
+    region: str
+    interface: str
+    thickness: float
+    crack_length: float | None = None  # um; default: the interface's extent (diameter if round)
+    # (x0, x1) um: keep only the interface facets and quadrature points in this band (one joint
+    # of an assembly, where every joint's interface carries the same name)
+    x_range: tuple[float, float] | None = None
+
+    def facets(self, mesh: Mesh) -> np.ndarray:
+        facets = mesh.require_curve(self.interface, f"[[layer]] '{self.name}'")
+        if self.x_range is None:
+            return facets
+        x = mesh.mesh.doflocs[0, mesh.mesh.nvertices + facets]
+        kept = facets[(x >= self.x_range[0]) & (x <= self.x_range[1])]
+        if kept.size == 0:
+            raise InputError(f"[[layer]] '{self.name}': no facet of '{self.interface}' lies in x_range = "
+                             f"[{self.x_range[0]}, {self.x_range[1]}] um")
+        return kept
+
+
+@dataclass
+class Model:
+    """Everything a solve needs.
+
+    mesh: the meshed cross-section with its named regions, curves and points.
+    analysis: plane_strain | generalized_plane_strain | plane_stress | axisymmetric.
+    materials: region name -> material (E(T), nu(T), thermal_strain(T, T0),
+        stress_free_temperature, law(); see :mod:`materials`).
+    temperature: the thermoelastic load: a uniform temperature (degC), an expression of x and y
+        (text, see `fea.expressions`) or a function f(x, y); unused when ``load`` is given.
+    stress_free_temperature: overrides every material's own stress-free temperature (degC).
+    fixed: (group, component) pairs, component "x" or "y": zero displacement on a named curve
+        or point.
+    tractions: (curve, (t_x, t_y)) pairs: uniform surface traction (MPa).
+    probes: points where stresses are reported.
+    load: the [load] table of a thermal-cycling history (e.g. {"profile": "G", "cycles": 3});
+        None for a thermoelastic solve.
+    layers: Darveaux averaging layers of a cycled model.
+    title: free text for reports.
+    geometry: what a builder knows beyond the model (structure, level, parameters, detail
+        window, closed-form areas, notes); not part of the model's identity.
+    """
+
+    mesh: Mesh
+    analysis: str
+    materials: Mapping[str, object]
+    temperature: float | str | Callable = 25.0
+    stress_free_temperature: float | None = None
+    fixed: Sequence[tuple[str, str]] = ()
+    tractions: Sequence[tuple[str, tuple[float, float]]] = ()
+    probes: Sequence[Probe] = ()
+    load: dict | None = None
+    layers: Sequence[Layer] = ()
+    title: str = ""
+    geometry: object = field(default=None, compare=False)
+
+    def start_temperature(self) -> float:
+        """Where a load history starts: the stress-free state (the highest material one unless
+        the model overrides it)."""
+        if self.stress_free_temperature is not None:
+            return float(self.stress_free_temperature)
+        return max(float(m.stress_free_temperature) for m in self.materials.values())
+
+    def history(self):
+        """The load history of ``load`` (a `fea.load_history.LoadHistory`), or None."""
+        from .load_history import from_table
+        return None if self.load is None else from_table(self.load, self.start_temperature())
