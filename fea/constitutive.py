@@ -494,57 +494,11 @@ class Anand(_RateModel):
     coupled_iterations: int = 8
 
     def _consistency(self, q_trial, three_mu, flow_stress, T, T_K, dt, state, start, u_guess, extra):
-        """Newton's method on both equations at once, (u = ln dp, s), from the guess (the last
-        rate and resistance): one evaluation of the laws per iteration instead of an inner s solve
-        per outer one. Points without a usable guess, or that leave the bracket or do not meet
-        the same tolerances (1e-12 of q_trial and of max(s_old, s*)) within coupled_iterations,
-        go through the bracketed nested solve."""
-        n = q_trial.size
-        s_old = state["s"]
+        """dp and d dp / d q_trial of every point: Newton's method on both backward-Euler equations
+        at once from the guess (the last rate and resistance), and for the points it does not
+        settle the bracketed nested solve of `_solve_rate_equation`."""
         cache = extra.setdefault("s", start["s"].copy())
-        dp, ddp_dq = np.zeros(n), np.zeros(n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hi = np.log(q_trial / three_mu)
-        usable = (q_trial > _Q_FLOOR) & np.isfinite(u_guess) & (u_guess < hi) & (u_guess > hi - _U_RANGE)
-        idx = np.flatnonzero(usable)
-        solved = np.zeros(n, dtype=bool)
-        if idx.size:
-            u, s = u_guess[idx].copy(), cache[idx].copy()
-            qt, tm, so, hi_i = q_trial[idx], three_mu[idx], s_old[idx], hi[idx]
-            shift = -np.log(dt) - np.log(self.A) + self.Q_over_R / T_K[idx]    # log z = u + shift
-            live = np.arange(idx.size)                  # positions in idx still iterating
-            for _ in range(self.coupled_iterations):
-                e_u = np.exp(u)
-                log_z = u + shift
-                s_star = self.s_hat * np.exp(self.n * log_z)
-                phi, dphi_ds, B, dB_dg = self._evolution(s, so, s_star, e_u)
-                dphi_du = -self.h0 * e_u * (B + dB_dg * self.n * s / s_star)
-                w = self.m * log_z
-                asinh_term, slope = _asinh_exp_and_slope(w)
-                r = qt - tm * e_u - s / self.xi * asinh_term
-                dr_du = -tm * e_u - s / self.xi * self.m * slope
-                dr_ds = -asinh_term / self.xi
-                done = (np.abs(r) <= _LOCAL_RTOL * qt) & (np.abs(phi) <= _LOCAL_RTOL * np.maximum(so, s_star))
-                if np.any(done):
-                    k = idx[live[done]]
-                    total = dr_du[done] - dr_ds[done] * dphi_du[done] / dphi_ds[done]   # dr/du along s(u)
-                    dp[k] = e_u[done]
-                    ddp_dq[k] = -e_u[done] / total
-                    cache[k] = s[done]
-                    solved[k] = True
-                    keep = ~done
-                    live, u, s, qt, tm, so, hi_i, shift = (a[keep] for a in (live, u, s, qt, tm, so, hi_i, shift))
-                    r, phi, dr_du, dr_ds, dphi_du, dphi_ds, s_star = (
-                        a[keep] for a in (r, phi, dr_du, dr_ds, dphi_du, dphi_ds, s_star))
-                if live.size == 0:
-                    break
-                det = dr_du * dphi_ds - dr_ds * dphi_du
-                u = u + (dr_ds * phi - r * dphi_ds) / det
-                s = s + (dphi_du * r - dr_du * phi) / det
-                bad = ~(np.isfinite(u) & np.isfinite(s) & (u < hi_i) & (u > hi_i - _U_RANGE) & (s > 0))
-                if np.any(bad):
-                    keep = ~bad
-                    live, u, s, qt, tm, so, hi_i, shift = (a[keep] for a in (live, u, s, qt, tm, so, hi_i, shift))
+        dp, ddp_dq, solved = self._coupled_newton(q_trial, three_mu, T_K, dt, state["s"], u_guess, cache)
         rest = np.flatnonzero(~solved)
         if rest.size:
             def flow_rest(u, j):
@@ -552,6 +506,59 @@ class Anand(_RateModel):
             dp[rest], ddp_dq[rest] = _solve_rate_equation(q_trial[rest], three_mu[rest], flow_rest, T[rest],
                                                           self.max_iterations, type(self).__name__, u_guess[rest])
         return dp, ddp_dq
+
+    def _coupled_residuals(self, u, s, q_trial, three_mu, s_old, log_z_shift):
+        """The two equations in u = ln dp and s, with their derivatives:
+
+            r   = q_trial - 3 mu e^u - (s / xi) asinh(z^m)       (consistency)
+            phi = s - s_old - h0 e^u B(1 - s / s*)                (resistance)
+
+        where log z = u + log_z_shift and s* = s_hat z^n. Returns r, phi, the four partial
+        derivatives and the scale max(s_old, s*) of phi."""
+        e_u = np.exp(u)
+        log_z = u + log_z_shift
+        s_star = self.s_hat * np.exp(self.n * log_z)
+        phi, dphi_ds, B, dB_dg = self._evolution(s, s_old, s_star, e_u)
+        dphi_du = -self.h0 * e_u * (B + dB_dg * self.n * s / s_star)
+        asinh_term, slope = _asinh_exp_and_slope(self.m * log_z)
+        r = q_trial - three_mu * e_u - s / self.xi * asinh_term
+        dr_du = -three_mu * e_u - s / self.xi * self.m * slope
+        dr_ds = -asinh_term / self.xi
+        return r, phi, dr_du, dr_ds, dphi_du, dphi_ds, np.maximum(s_old, s_star)
+
+    def _coupled_newton(self, q_trial, three_mu, T_K, dt, s_old, u_guess, s_cache):
+        """Newton's method on (r, phi) = 0 from the guess: one evaluation of the laws per
+        iteration instead of an inner s solve per outer one. A point is solved when both
+        residuals are below 1e-12 of their scales within coupled_iterations; a point without a
+        usable guess, or whose iterate leaves the bracket of ln dp or makes s <= 0, is left to
+        the bracketed solve. Solved points get their s in s_cache. Returns dp, d dp / d q_trial
+        (along s(dp)) and the mask of solved points."""
+        n = q_trial.size
+        dp, ddp_dq, solved = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hi = np.log(q_trial / three_mu)
+        usable = (q_trial > _Q_FLOOR) & np.isfinite(u_guess) & (u_guess < hi) & (u_guess > hi - _U_RANGE)
+        live = np.flatnonzero(usable)            # points still iterating
+        u, s = u_guess[live].copy(), s_cache[live].copy()
+        shift = -np.log(dt) - np.log(self.A) + self.Q_over_R / T_K
+        for _ in range(self.coupled_iterations):
+            if live.size == 0:
+                break
+            r, phi, dr_du, dr_ds, dphi_du, dphi_ds, phi_scale = self._coupled_residuals(
+                u, s, q_trial[live], three_mu[live], s_old[live], shift[live])
+            done = (np.abs(r) <= _LOCAL_RTOL * q_trial[live]) & (np.abs(phi) <= _LOCAL_RTOL * phi_scale)
+            k = live[done]
+            along_s = dr_du[done] - dr_ds[done] * dphi_du[done] / dphi_ds[done]   # dr/du with s = s(u)
+            dp[k], ddp_dq[k] = np.exp(u[done]), -np.exp(u[done]) / along_s
+            s_cache[k], solved[k] = s[done], True
+            with np.errstate(divide="ignore", invalid="ignore"):
+                det = dr_du * dphi_ds - dr_ds * dphi_du
+                u_next = u + (dr_ds * phi - r * dphi_ds) / det
+                s_next = s + (dphi_du * r - dr_du * phi) / det
+            keep = (~done & np.isfinite(u_next) & np.isfinite(s_next) & (u_next < hi[live])
+                    & (u_next > hi[live] - _U_RANGE) & (s_next > 0))
+            live, u, s = live[keep], u_next[keep], s_next[keep]
+        return dp, ddp_dq, solved
 
     def _finish_state(self, new, state, dp, extra):
         # the outer solver evaluated every point last at its converged dp; where dp = 0 the

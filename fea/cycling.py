@@ -46,13 +46,13 @@ class Cycling:
     model: Model                     # mesh, analysis, materials, supports (its temperature is unused)
     history: LoadHistory | None = None
     layers: Sequence[Layer] | None = None
-    # residual norm / element internal-force scale; 1e-4 moves dW by 4e-4 relative from 1e-5
-    # (molded-joint assembly) and saves a fifth of the iterations (Abaqus default: 5e-3)
+    # residual norm / element internal-force scale (Abaqus's default is 5e-3); its effect on dW
+    # is in docs/performance.md
     tolerance: float = 1e-4
     max_iterations: int = 12
     max_cutbacks: int = 8
     # refactorize when an iteration reduces the residual by less than this factor
-    refactor_ratio: float = 0.01  # measured best of 0.25 ... 0 (molded-joint cycle: 11 % faster)
+    refactor_ratio: float = 0.01
     stabilised_change: float = 0.05  # |dW_N - dW_N-1| / dW_N below which a cycle is stabilised
 
     def __post_init__(self):

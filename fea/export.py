@@ -30,6 +30,31 @@ def region_split_mesh(mesh, element_nodes: np.ndarray):
     return coordinates[:, source].T, cells, source
 
 
+#: a P2 triangle (corners 0 1 2, mid-nodes 3 4 5 on edges 01 12 20) as four linear triangles
+P2_SUBTRIANGLES = np.array([[0, 3, 5], [3, 1, 4], [5, 4, 2], [3, 4, 5]])
+
+
+def plot_field(stresses: Stresses, name: str = "von_mises", ax=None, cmap: str = "viridis"):
+    """Draw a region-smoothed stress field on the mesh (a component such as ``s_xx`` or an
+    invariant: ``von_mises``, ``max_principal``, ``min_principal``); returns matplotlib's
+    mappable, for a colour bar. Each region keeps its own nodal values (no blur across
+    material boundaries)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.tri import Triangulation
+
+    fields = stresses.nodal_fields()
+    if name not in fields:
+        from .errors import InputError
+        raise InputError(f"field = '{name}' is not one of {', '.join(fields)}")
+    points, cells, _ = region_split_mesh(stresses.solution.model.mesh, stresses.element_nodes)
+    values = np.empty(len(points))
+    values[cells.ravel()] = fields[name].ravel()
+    triangulation = Triangulation(points[:, 0], points[:, 1], cells[:, P2_SUBTRIANGLES].reshape(-1, 3))
+    ax = ax if ax is not None else plt.gca()
+    ax.set_aspect("equal")
+    return ax.tripcolor(triangulation, values, shading="gouraud", cmap=cmap)
+
+
 def write_vtu(path, solution: Solution, stresses: Stresses) -> None:
     """The thermoelastic result: displacement and region-smoothed stresses."""
     write_fields_vtu(path, solution.model.mesh, stresses.element_nodes, solution.u,

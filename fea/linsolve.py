@@ -41,8 +41,8 @@ def _point_pypardiso_at_mkl() -> None:
     import site
     import sys
 
-    # MKL's OpenMP threads otherwise spin for 200 ms after every solve and steal the cores
-    # from the numpy work between solves (measured: 2.7x slower thermal cycling)
+    # MKL's OpenMP threads otherwise keep spinning after every solve and steal the cores from
+    # the numpy work between solves (docs/performance.md, solver settings)
     os.environ.setdefault("KMP_BLOCKTIME", "0")
     if os.environ.get("PYPARDISO_MKL_RT"):
         return
@@ -85,8 +85,8 @@ class PardisoFactorization:
         self._solver.set_phase(12)
         self._call(np.zeros(K.shape[0]))
         # the first call fills in MKL's defaults, which ask for two iterative-refinement steps on
-        # every solve; these direct solutions are accurate to ~1e-14 without them (measured), and
-        # solves get 3x faster (iparm(8), 1-based, is the refinement-step count)
+        # every solve; a direct solution of these systems is accurate to round-off without them
+        # (iparm(8), 1-based, is the refinement-step count)
         self._solver.iparm[7] = 0
         self.n = K.shape[0]
 

@@ -4,9 +4,8 @@ JESD22-A104 (Temperature Cycling) names its conditions by letter; the ones here 
 A (-55/+85), B (-55/+125), C (-65/+150), G (-40/+125), J (0/+100), K (0/+125), N (-40/+85) degC.
 Ramp and dwell times are parameters (defaults: 15 min ramps, 15 min dwells, one cycle per hour,
 a common choice for board-level tests; the standard asks for dwells of at least 1 min and
-ramps of at most 15 K/min for most conditions). Ramps are split into steps of at most 15 K:
-on the molded-joint assembly, 15 K instead of 10 K steps changes the solder dW by 0.8 % and
-saves a quarter of the steps.
+ramps of at most 15 K/min for most conditions). Ramps are split into steps of at most 15 K
+(the effect of the step size on dW is in docs/performance.md).
 
 A history is a list of segments, each a straight line in (time, temperature) split into steps.
 Cycles start at the beginning of the hot dwell, so every cycle is the same sequence

@@ -48,7 +48,7 @@ class Layer:
         return kept
 
 
-@dataclass
+@dataclass(eq=False)
 class Model:
     """Everything a solve needs.
 
@@ -83,6 +83,20 @@ class Model:
     layers: Sequence[Layer] = ()
     title: str = ""
     geometry: object = field(default=None, compare=False)
+
+    def __eq__(self, other) -> bool:
+        """The same mesh, materials, supports, loads, probes and layers (the temperature only
+        counts without a load history, which sets the temperature itself)."""
+        if not isinstance(other, Model):
+            return NotImplemented
+
+        def key(model: Model) -> tuple:
+            return (model.mesh, model.analysis, dict(model.materials),
+                    model.temperature if model.load is None else None, model.stress_free_temperature,
+                    tuple(model.fixed), tuple((g, tuple(v)) for g, v in model.tractions), tuple(model.probes),
+                    model.load, tuple(model.layers), model.title)
+
+        return key(self) == key(other)
 
     def start_temperature(self) -> float:
         """Where a load history starts: the stress-free state (the highest material one unless

@@ -364,7 +364,7 @@ def plotted_fields(model, analysis, stresses, state) -> dict[str, np.ndarray]:
 
 def zoomed_fields(model, solution, element_nodes, nodal: dict, zoom) -> bytes:
     """Region-split linear sub-triangles and nodal fields inside (a margin around) the window."""
-    from fea.export import region_split_mesh
+    from fea.export import P2_SUBTRIANGLES, region_split_mesh
 
     mesh = model.mesh
     points, cells, source = region_split_mesh(mesh, element_nodes)
@@ -375,10 +375,7 @@ def zoomed_fields(model, solution, element_nodes, nodal: dict, zoom) -> bytes:
         mx, my = 0.15 * (x1 - x0), 0.15 * (y1 - y0)
         keep = np.flatnonzero((centroid[0] >= x0 - mx) & (centroid[0] <= x1 + mx)
                               & (centroid[1] >= y0 - my) & (centroid[1] <= y1 + my))
-    # P2 triangle (corners 0 1 2, mid-nodes 3 4 5 on edges 01 12 20) -> four linear triangles
-    sub = np.array([[0, 3, 5], [3, 1, 4], [5, 4, 2], [3, 4, 5]])
-    c = cells[keep]
-    triangles = c[:, sub].reshape(-1, 3)
+    triangles = cells[keep][:, P2_SUBTRIANGLES].reshape(-1, 3)
     used, triangles = np.unique(triangles, return_inverse=True)
     triangles = triangles.reshape(-1, 3)
     arrays = {"points": points[used], "triangles": triangles.astype(np.int32),

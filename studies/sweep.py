@@ -41,7 +41,7 @@ TRIM_THRESHOLD_BYTES = 64 * 2**20    # twice that, as glibc's adaptive rule keep
 
 def restore_malloc_thresholds() -> bool:
     """Undo MALLOC_TRIM_THRESHOLD_ in this process (Dask's nanny sets 65536 in every worker it
-    starts: the solver ran 24 % slower on 4 cell points, 18.3 s vs 14.2 s with this fix).
+    starts, which slows the solver down: docs/performance.md).
     Returns whether anything was changed (only on glibc, only when the variable is set)."""
     if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
         return False

@@ -90,7 +90,7 @@ def _physical(gmsh, dim: int, tags, name: str):
     gmsh.model.addPhysicalGroup(dim, list(tags), name=name)
 
 
-def _curves_at(gmsh, xmin, ymin, xmax, ymax, eps=1e-7):
+def curves_at(gmsh, xmin, ymin, xmax, ymax, eps=1e-7):
     return [t for _, t in gmsh.model.getEntitiesInBoundingBox(xmin - eps, ymin - eps, -eps,
                                                               xmax + eps, ymax + eps, eps, dim=1)]
 
@@ -123,8 +123,8 @@ def bimetal_strip(size_factor: float = 1.0) -> list[Check]:
         occ.synchronize()
         _physical(gmsh, 2, [e for _, e in gmsh.model.getEntitiesInBoundingBox(-1, -1e-6, -1, 1e9, t_si + 1e-6, 1, 2)], "si")
         _physical(gmsh, 2, [e for _, e in gmsh.model.getEntitiesInBoundingBox(-1, t_si - 1e-6, -1, 1e9, 1e9, 1, 2)], "cu")
-        _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, t_si + t_cu), "symmetry")
-        _physical(gmsh, 1, _curves_at(gmsh, 0, 0, half_length, 0), "bottom")
+        _physical(gmsh, 1, curves_at(gmsh, 0, 0, 0, t_si + t_cu), "symmetry")
+        _physical(gmsh, 1, curves_at(gmsh, 0, 0, half_length, 0), "bottom")
         origin = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-1e-7, -1e-7, -1e-7, 1e-7, 1e-7, 1e-7, 0)]
         _physical(gmsh, 0, origin, "origin")
 
@@ -210,10 +210,10 @@ def _quarter_disk(gmsh):
     large = [e for _, e in gmsh.model.getEntities(2) if e not in small]
     _physical(gmsh, 2, small, "post")
     _physical(gmsh, 2, large, "polymer")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, SLEEVE_RADIUS), "symmetry_x")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0), "symmetry_y")
-    interface = [t for t in _curves_at(gmsh, 0, 0, POST_RADIUS, POST_RADIUS)
-                 if t not in _curves_at(gmsh, 0, 0, 0, SLEEVE_RADIUS) + _curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0)]
+    _physical(gmsh, 1, curves_at(gmsh, 0, 0, 0, SLEEVE_RADIUS), "symmetry_x")
+    _physical(gmsh, 1, curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0), "symmetry_y")
+    interface = [t for t in curves_at(gmsh, 0, 0, POST_RADIUS, POST_RADIUS)
+                 if t not in curves_at(gmsh, 0, 0, 0, SLEEVE_RADIUS) + curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0)]
     _physical(gmsh, 1, interface, "post/polymer")
 
 
@@ -226,9 +226,9 @@ def _axisymmetric_cylinder(gmsh):
     occ.synchronize()
     _physical(gmsh, 2, [post], "post")
     _physical(gmsh, 2, [sleeve], "polymer")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0), "bottom")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, height, SLEEVE_RADIUS, height), "top")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, height), "axis")
+    _physical(gmsh, 1, curves_at(gmsh, 0, 0, SLEEVE_RADIUS, 0), "bottom")
+    _physical(gmsh, 1, curves_at(gmsh, 0, height, SLEEVE_RADIUS, height), "top")
+    _physical(gmsh, 1, curves_at(gmsh, 0, 0, 0, height), "axis")
 
 
 def composite_cylinder(mode: str, size_factor: float = 1.0, return_solution: bool = False):
@@ -303,8 +303,8 @@ def cantilever(length_over_width: float, size_factor: float = 1.0) -> tuple[floa
         post = occ.addRectangle(0, 0, 0, width, length)
         occ.synchronize()
         _physical(gmsh, 2, [post], "post")
-        _physical(gmsh, 1, _curves_at(gmsh, 0, 0, width, 0), "bottom")
-        _physical(gmsh, 1, _curves_at(gmsh, 0, length, width, length), "top")
+        _physical(gmsh, 1, curves_at(gmsh, 0, 0, width, 0), "bottom")
+        _physical(gmsh, 1, curves_at(gmsh, 0, length, width, length), "top")
 
     mesh = gmsh_model(build, width / 6 * size_factor, "cantilever")
     traction = 1.0  # MPa shear on the tip face, force per unit thickness F = traction * width
@@ -364,9 +364,9 @@ def post_on_die(gmsh):
     _physical(gmsh, 2, surfaces_in(-1, -1, -1, 61, 20 + 1e-6, 1), "die")
     _physical(gmsh, 2, surfaces_in(10 - 1e-6, 20 - 1e-6, -1, 61, 35 + 1e-6, 1), "polymer")
     _physical(gmsh, 2, surfaces_in(-1, 20 - 1e-6, -1, 10 + 1e-6, 45 + 1e-6, 1), "post")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 60, 0), "bottom")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 0, 45), "axis")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 20, 10, 20), "die/post")
+    _physical(gmsh, 1, curves_at(gmsh, 0, 0, 60, 0), "bottom")
+    _physical(gmsh, 1, curves_at(gmsh, 0, 0, 0, 45), "axis")
+    _physical(gmsh, 1, curves_at(gmsh, 0, 20, 10, 20), "die/post")
 
 
 # probes inside the regions, at least 3 um from any corner or material boundary
@@ -423,8 +423,8 @@ def solder_joint(gmsh):
     occ.synchronize()
     for name, tag in tags.items():
         _physical(gmsh, 2, [tag], name)
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 0, 60, 0), "bottom")
-    _physical(gmsh, 1, _curves_at(gmsh, 0, 25, 20, 25), "pad/solder")
+    _physical(gmsh, 1, curves_at(gmsh, 0, 0, 60, 0), "bottom")
+    _physical(gmsh, 1, curves_at(gmsh, 0, 25, 20, 25), "pad/solder")
 
 
 def solder_joint_problem(size: float = 2.0) -> Model:

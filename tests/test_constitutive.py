@@ -1,4 +1,4 @@
-"""Constitutive updates at quadrature points (issue 6): closed-form uniaxial responses, energy
+"""Constitutive updates at quadrature points: closed-form uniaxial responses, energy
 bookkeeping, consistent tangents and vectorisation."""
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ def block_model():
         occ.synchronize()
         gmsh.model.addPhysicalGroup(2, [block], name="solder")
         for name, box in (("left", (0, 0, 0, 10)), ("right", (20, 0, 20, 10)), ("bottom", (0, 0, 20, 0))):
-            gmsh.model.addPhysicalGroup(1, v._curves_at(gmsh, *box), name=name)
+            gmsh.model.addPhysicalGroup(1, v.curves_at(gmsh, *box), name=name)
     return v.gmsh_model(build, 2.5, "block")
 
 

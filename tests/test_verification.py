@@ -1,4 +1,4 @@
-"""Closed-form verification of the thermoelastic solver (tolerances from issue 3)."""
+"""Closed-form verification of the thermoelastic solver."""
 import numpy as np
 import pytest
 
