@@ -25,11 +25,11 @@ def _load(target: str):
     except ModuleNotFoundError as exc:
         if exc.name != module:
             raise
-        return None   # structure not written yet
+        return None   # a registered module that is not there
 
 
 class _Structures(dict):
-    """Name -> builder class, loaded on first access; structures not yet written are absent."""
+    """Name -> builder class, loaded on first access; a registered module that is missing is absent."""
 
     def _fill(self):
         if not dict.__len__(self):
@@ -77,7 +77,7 @@ STRUCTURES = _Structures()
 def builder(name: str, settings=()):
     """Builder instance for the CLI name ``name`` from ``NAME=VALUE`` strings."""
     from fea.errors import InputError
-    from .common import from_settings
+    from .parameters import from_settings
     if name not in STRUCTURES:
         raise InputError(f"structure {name} is unknown; valid: {', '.join(STRUCTURES)}")
     return from_settings(STRUCTURES[name], settings)

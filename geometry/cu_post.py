@@ -16,10 +16,10 @@ Levels:
 """
 from __future__ import annotations
 
-
-from .common import (is_cell, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe,
-                     ball_between, disk_slab_area, fmt, mesh_model, out_of_range, param, zero_or_at_least, parameters,
-                     rect, slice_supports, structure)
+from .meshing import MeshSizes, ModelSpec, Probe, mesh_model
+from .parameters import format_value, is_cell, out_of_range, param, structure, zero_or_at_least
+from .parts import SLICE_ANALYSIS, SLICE_NOTE, Drawing, joint_row, lands_and_board, model_spec, solder_ball, supports
+from .shapes import Outline, ball_between, rect
 
 _POLYMERS = {"polyimide": "polyimide", "silicone": "silicone", "bcb": "bcb"}
 
@@ -63,7 +63,7 @@ class CuPost:
         zero_or_at_least("post_projection", self.post_projection, 2.0, 75.0, "a sub-2 um step is not resolved")
         if self.post_width > self.pitch - 10:
             raise out_of_range("post_width", self.post_width, 10.0, self.pitch - 10,
-                               f"posts closer than 10 um at pitch = {fmt(self.pitch)}")
+                               f"posts closer than 10 um at pitch = {format_value(self.pitch)}")
         if self.via_profile != "straight" and self.via_narrowing * self.post_width < 5.0:
             raise out_of_range("via_narrowing", self.via_narrowing, 5.0 / self.post_width, 1.0,
                                "the narrowest post section must be at least 5 um")
@@ -92,82 +92,89 @@ class CuPost:
 
     def spec(self, level: str = "cell") -> ModelSpec:
         cell = is_cell(level)
+        t_sub = self.substrate_thickness
+        y2 = self.passivation_thickness + self.post_height + self.post_projection
+        centres, width = joint_row(cell, self.pitch, self.joint_count)
+        drawing = self._wafer_and_posts(centres, width, cell)
+        edge = "axis" if cell else "symmetry"
+        boundaries, bcs, points = supports(cell, edge, -t_sub)
+        top = y2 + (self.bump_height if self.solder_bump else 0)
+        if self.solder_bump and not cell:
+            y_land = y2 + self.bump_height
+            boundaries.append(lands_and_board(drawing, centres, y_land, self.post_width / 2, self.land_thickness,
+                                              width + self.pitch / 2, self.board_thickness, 5))
+            top = y_land + self.land_thickness
+        materials = {"substrate": "si", "passivation": "sin", "pad": "al", "polymer": _POLYMERS[self.polymer_material],
+                     "post": self.post_material, "solder": self.solder_material, "board": "fr4", "land": "cu"}
+        return model_spec(self, level, "axisymmetric" if cell else SLICE_ANALYSIS, drawing, materials,
+                          boundaries=boundaries, bcs=bcs, points=points, probes=self._probes(centres[-1]),
+                          sizes=self._mesh_sizes(cell), curved={"solder"}, zoom=self._zoom(cell, centres[-1], top),
+                          notes=() if cell else (SLICE_NOTE,))
+
+    def _wafer_and_posts(self, centres, width: float, cell: bool) -> Drawing:
+        """Wafer, passivation and polymer body; on every axis the Al stud, the post and its bump."""
         t_sub, t_pas = self.substrate_thickness, self.passivation_thickness
         y0, y1 = t_pas, t_pas + self.post_height
         y2 = y1 + self.post_projection
         r = self.post_width / 2
-        r_base = r * (self.via_narrowing if self.via_profile == "tapered" else 1.0)
-        centres = [0.0] if cell else [(i + 0.5) * self.pitch for i in range(self.joint_count)]
-        width = self.pitch / 2 if cell else self.joint_count * self.pitch
+        r_base = self._base_radius()
         k = 0.5 if cell else 1.0   # share of each post in the model
-        layers = [Layer("substrate", rect(0, -t_sub, width, 0), 5),
-                  Layer("passivation", rect(0, 0, width, y0), 5),
-                  Layer("polymer", rect(0, y0, width, y1), 4)]
-        areas = {"substrate": width * t_sub, "passivation": width * t_pas - len(centres) * 2 * k * r_base * t_pas,
-                 "pad": len(centres) * 2 * k * r_base * t_pas, "post": 0.0, "polymer": width * self.post_height}
-        board = self.solder_bump and not cell
-        y_land = y2 + self.bump_height
+        drawing = Drawing()
+        drawing.add("substrate", rect(0, -t_sub, width, 0), 5)
+        drawing.add("passivation", rect(0, 0, width, y0), 5)
+        drawing.add("polymer", rect(0, y0, width, y1), 4)
+        drawing.areas.update(substrate=width * t_sub,
+                             passivation=width * t_pas - len(centres) * 2 * k * r_base * t_pas,
+                             pad=len(centres) * 2 * k * r_base * t_pas, post=0.0, polymer=width * self.post_height)
         for xc in centres:
-            post = self._post(xc, cell, y0, y1, y2)
-            layers.append(Layer("post", post, 6))
-            areas["post"] += post.area()
-            below = self._post(xc, cell, y0, y1, y1).area()
-            areas["polymer"] -= below
-            layers.append(Layer("pad", rect(xc - (0 if cell else r_base), 0, xc + r_base, y0), 6))
+            drawing.paint("post", self._post(xc, cell, y0, y1, y2), 6)
+            drawing.areas["polymer"] -= self._post(xc, cell, y0, y1, y1).area()
+            drawing.add("pad", rect(xc - (0 if cell else r_base), 0, xc + r_base, y0), 6)
             if self.solder_bump:
-                if board:
-                    (cx, cy), rad = ball_between(xc, y2, r, y_land, r)
-                    shape = Intersect(Disk(cx, cy, rad), rect(xc - rad - 1, y2, xc + rad + 1, y_land))
-                    area = disk_slab_area(cx, rad, y2, y_land, cy)
-                else:
-                    h = self.bump_height
-                    rad = (r * r + h * h) / (2 * h)
-                    cy = y2 + h - rad
-                    shape = Intersect(Disk(xc, cy, rad), rect(xc - (0 if cell else rad + 1), y2, xc + rad + 1, y2 + h))
-                    area = disk_slab_area(xc, rad, y2, y2 + h, cy) * k
-                layers.append(Layer("solder", shape, 3))
-                areas["solder"] = areas.get("solder", 0.0) + area
-        boundaries = [Boundary("axis" if cell else "symmetry", "x", 0.0), Boundary("bottom", "y", -t_sub)]
-        materials = {"substrate": "si", "passivation": "sin", "pad": "al", "polymer": _POLYMERS[self.polymer_material],
-                     "post": self.post_material, "solder": self.solder_material, "board": "fr4", "land": "cu"}
-        top = y2 + (self.bump_height if self.solder_bump else 0)
-        if board:
-            t_l, t_b = self.land_thickness, self.board_thickness
-            bw = width + self.pitch / 2
-            for xc in centres:
-                layers.append(Layer("land", rect(xc - r, y_land, xc + r, y_land + t_l), 5))
-            layers.append(Layer("board", rect(0, y_land + t_l, bw, y_land + t_l + t_b), 5))
-            areas.update(land=len(centres) * 2 * r * t_l, board=bw * t_b)
-            boundaries.append(Boundary("top", "y", y_land + t_l + t_b))
-            top = y_land + t_l
-        edge0 = "axis" if cell else "symmetry"
-        bcs, points = ({"group": edge0, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
-        if not cell:   # the slice warps: symmetry in x, one anchor point in y
-            bcs, points = slice_supports(-t_sub, edge0)
-        xo = centres[-1]
+                bump, area = self._bump(xc, cell, y2)
+                drawing.paint("solder", bump, 3, area)
+        return drawing
+
+    def _bump(self, xc: float, cell: bool, y2: float):
+        """The bump on the post top y2: a free spherical cap (cell) or soldered to the board land
+        (assembly). Returns the shape and its area in the model."""
+        r, h = self.post_width / 2, self.bump_height
+        if cell:
+            rad = (r * r + h * h) / (2 * h)
+            cy = y2 + h - rad
+        else:
+            (_, cy), rad = ball_between(xc, y2, r, y2 + h, r)
+        return solder_ball(xc, cy, rad, y2, y2 + h, half=cell)
+
+    def _base_radius(self) -> float:
+        return self.post_width / 2 * (self.via_narrowing if self.via_profile == "tapered" else 1.0)
+
+    def _probes(self, xo: float) -> list[Probe]:
+        """Probes at the outermost post (axis ``xo``)."""
+        t_pas = self.passivation_thickness
+        y0, y1 = t_pas, t_pas + self.post_height
+        r, r_base = self.post_width / 2, self._base_radius()
         probes = [Probe("post_base_corner_polymer", (xo + r_base + 0.5, y0 + 0.5), "polymer"),
                   Probe("post_top_corner_polymer", (xo + r + 0.5, y1 - 0.5), "polymer"),
                   Probe("post_base_centre", (xo + 0.5, y0 + 0.5), "post"),
                   Probe("passivation_at_post_edge", (xo + r_base + 0.5, t_pas / 2), "passivation"),
                   Probe("substrate_under_post_edge", (xo + r_base, -0.5), "substrate")]
         if self.solder_bump:
-            probes.append(Probe("solder_post_edge", (xo + 0.9 * r, y2 + 0.5), "solder"))
-        zoom = ((0.0, 2.0 * r + 10, -0.1 * self.post_height, top + 10) if cell else
-                (max(0.0, xo - self.pitch / 2), xo + self.pitch / 2 + 0.5 * r, -0.2 * self.post_height, top + 20))
+            probes.append(Probe("solder_post_edge", (xo + 0.9 * r, y1 + self.post_projection + 0.5), "solder"))
+        return probes
+
+    def _zoom(self, cell: bool, xo: float, top: float):
+        r = self.post_width / 2
+        if cell:
+            return (0.0, 2.0 * r + 10, -0.1 * self.post_height, top + 10)
+        return (max(0.0, xo - self.pitch / 2), xo + self.pitch / 2 + 0.5 * r, -0.2 * self.post_height, top + 20)
+
+    def _mesh_sizes(self, cell: bool) -> MeshSizes:
+        t_pas = self.passivation_thickness
         hp = min(self.post_height, self.post_width)
-        sizes = MeshSizes(far=max(self.pitch, self.post_height) / (4 if cell else 3),
-                          interface=hp / (12 if cell else 6), corner=min(t_pas, 1.0) * (1 if cell else 2),
-                          region={"passivation": max(t_pas, 0.5) * (1 if cell else 2), "pad": max(t_pas, 0.5),
-                                  "post": hp / (8 if cell else 5), "solder": self.post_width / 8,
-                                  "land": self.land_thickness / 2},
-                          growth=0.3 if cell else 0.5)
-        used = {l.region for l in layers}
-        return ModelSpec(structure=self.cli_name, level=level,
-                         analysis="axisymmetric" if cell else "generalized_plane_strain",
-                         layers=tuple(layers), boundaries=tuple(boundaries),
-                         materials={k_: v for k_, v in materials.items() if k_ in used}, bcs=bcs,
-                         probes=tuple(probes), sizes=sizes, closed_form_areas=areas,
-                         curved_regions=frozenset({"solder"}), zoom=zoom,
-                         parameters={f.name: getattr(self, f.name) for f in parameters(self)},
-                         notes=("generalized plane strain: the slice is thin compared with the package",)
-                         if not cell else (), points=points)
+        return MeshSizes(far=max(self.pitch, self.post_height) / (4 if cell else 3),
+                         interface=hp / (12 if cell else 6), corner=min(t_pas, 1.0) * (1 if cell else 2),
+                         region={"passivation": max(t_pas, 0.5) * (1 if cell else 2), "pad": max(t_pas, 0.5),
+                                 "post": hp / (8 if cell else 5), "solder": self.post_width / 8,
+                                 "land": self.land_thickness / 2},
+                         growth=0.3 if cell else 0.5)

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import math
 
+from .meshing import MeshSizes, ModelSpec, Probe, mesh_model
+from .parameters import format_value, is_cell, out_of_range, param, structure
+from .parts import (SLICE_ANALYSIS, SLICE_NOTE, Drawing, check_ball_seat, lands_and_board, model_spec,
+                    solder_ball, supports)
+from .shapes import Outline, film, offset_path, rect
 
-from .common import (is_cell, board_with_lands, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe, disk_slab_area,
-                     film, fmt, mesh_model, offset_path, out_of_range, param, parameters, rect, slice_supports,
-                     structure)
-
-_ANALYSIS = "generalized_plane_strain"   # a slice of a package, thin compared with the package
 _GAP = 5.0   # C: bare pad between the RDL end and the oxide of the scribe side (lithography gap), um
 
 
@@ -131,22 +131,20 @@ class EdgeRecessRdl:
         return a, rb, math.sqrt(rb * rb - a * a)
 
     def validate(self) -> None:
-        e, H, p = self._edges(), self._band(), self.pitch
-        rb, r_land = self.ball_diameter / 2, self.land_diameter / 2
-        t_r = self.rdl_thickness
-        if self.ball_diameter > p - 20:
-            raise out_of_range("ball_diameter", self.ball_diameter, 100.0, p - 20, f"balls closer than 20 um at pitch = {fmt(p)}")
-        if self.land_diameter > p - 40:
-            raise out_of_range("land_diameter", self.land_diameter, 40.0, p - 40, f"lands closer than 40 um at pitch = {fmt(p)}")
-        if self.opening_diameter > self.land_diameter - 20:
-            raise out_of_range("opening_diameter", self.opening_diameter, 30.0, self.land_diameter - 20,
-                               "the solder mask must overlap the land edge by 10 um")
-        if self.opening_diameter / 2 > 0.95 * rb:
-            raise out_of_range("opening_diameter", self.opening_diameter, 30.0, 1.9 * rb,
-                               "the ball must be wider than the opening it wets")
+        self._check_joint()
+        self._check_recess()
+        self._check_layout()
+
+    def _check_joint(self) -> None:
+        """Ball, land, mask opening and Ni layer."""
+        check_ball_seat(self, "land", "solder mask")
         if self.solder_mask_thickness < self.ni_thickness + 2:
             raise out_of_range("solder_mask_thickness", self.solder_mask_thickness, self.ni_thickness + 2, 60.0,
                                "the Ni layer must stay 2 um below the solder mask top")
+
+    def _check_recess(self) -> None:
+        """Pad, recess, barrier and the films in them."""
+        H, t_r = self._band(), self.rdl_thickness
         if self.pad_thickness > self.passivation_thickness - 0.5:
             raise out_of_range("pad_thickness", self.pad_thickness, 0.5, max(0.5, self.passivation_thickness - 0.5),
                                "the pad sits in the passivation")
@@ -157,7 +155,8 @@ class EdgeRecessRdl:
             top = self.barrier_width - 2 * self._run()
             if top < 10:
                 raise out_of_range("barrier_width", self.barrier_width, 2 * self._run() + 10, 400.0,
-                                   f"the barrier top must keep 10 um at sidewall_angle = {fmt(self.sidewall_angle)}")
+                                   "the barrier top must keep 10 um at sidewall_angle = "
+                                   f"{format_value(self.sidewall_angle)}")
             if self.scribe_width < H + 10:
                 raise out_of_range("scribe_width", self.scribe_width, H + 10, 400.0,
                                    "the scribe recess must hold the oxide and solder mask")
@@ -184,6 +183,11 @@ class EdgeRecessRdl:
         if self.variant == "C" and self.recess_width < 2 * H + 10:
             raise out_of_range("recess_width", self.recess_width, 2 * H + 10, 400.0,
                                "the conducting recess must hold the films of both walls")
+
+    def _check_layout(self) -> None:
+        """The balls, the one-pitch cell and the cavity in the package."""
+        e, H, p = self._edges(), self._band(), self.pitch
+        r_land = self.land_diameter / 2
         if self.ball_edge_distance < r_land + H + 10:
             raise out_of_range("ball_edge_distance", self.ball_edge_distance, r_land + H + 10, 5000.0,
                                "the ball land must end before the recess edge")
@@ -194,7 +198,7 @@ class EdgeRecessRdl:
         n_fit = int(math.floor((e["ball"] - r_land - 10) / p + 1e-9)) + 1
         if self.joint_count > n_fit:
             raise out_of_range("joint_count", self.joint_count, 1, n_fit,
-                               f"balls at pitch {fmt(p)} in a {fmt(self.chip_width)} um package")
+                               f"balls at pitch {format_value(p)} in a {format_value(self.chip_width)} um package")
         hi = e["R"] - x0_cell - 20
         if self.support_width > hi:
             raise out_of_range("support_width", self.support_width, 20.0, hi,
@@ -208,109 +212,116 @@ class EdgeRecessRdl:
 
     def spec(self, level: str = "cell") -> ModelSpec:
         cell = is_cell(level)
-        e, H, p = self._edges(), self._band(), self.pitch
-        t_si, t_iso, t_r = self.silicon_thickness, self.isolation_thickness, self.rdl_thickness
-        t_pas, t_pad = self.passivation_thickness, self.pad_thickness
+        p, x_c = self.pitch, self._edges()["ball"]
         a, rb, d = self._seat()
-        r_land = self.land_diameter / 2
-        x_c = e["ball"]
         centres = [x_c] if cell else [x_c - (self.joint_count - 1 - i) * p for i in range(self.joint_count)]
-        x0, xR = (x_c - p / 2 if cell else 0.0), e["R"]
+        x0 = x_c - p / 2 if cell else 0.0
+        drawing = Drawing()
+        y_bottom = self._body(drawing, x0)
+        self._films(drawing, x0, centres)
+        y_seat = self.silicon_thickness + self._band()
+        y_land = y_seat + 2 * d
+        for xc in centres:
+            ball, area = solder_ball(xc, y_seat + d, rb, y_seat, None if cell else y_land)
+            drawing.paint("solder", ball, 1, area)
+        boundaries, bcs, points = supports(cell, "symmetry", y_bottom, x0)
+        notes = [SLICE_NOTE, "the cavity under the chip is empty (no gas pressure)",
+                 "only the outermost ball's RDL lies in the section; inner balls sit on their lands"]
+        if cell:
+            notes.append("cell: window from half a pitch inside the outermost ball; its left edge is held as a "
+                         "symmetry line")
+        else:   # the board runs past the package edge
+            boundaries.append(lands_and_board(drawing, centres, y_land, a, self.land_thickness,
+                                              self._edges()["R"] + p / 2, self.board_thickness, 6))
+        materials = {"chip": "si", "passivation": "sio2", "pad": "al", "support": self.support_material,
+                     "carrier": self.carrier_material, "oxide": "sio2", "rdl": "al", "solder_mask": "solder_mask",
+                     "finish": "ni", "solder": self.solder_material, "land": "cu", "board": "fr4"}
+        return model_spec(self, level, SLICE_ANALYSIS, drawing, materials, boundaries=boundaries, bcs=bcs,
+                          points=points, probes=self._probes(cell, x0, y_seat, y_land), sizes=self._mesh_sizes(cell),
+                          curved={"solder"}, zoom=self._zoom(), notes=notes)
+
+    def _body(self, drawing: Drawing, x0: float) -> float:
+        """Si chip (and C's barrier), passivation with the pad, support body and carrier; returns
+        the model's bottom."""
+        e, t_si, t_pas = self._edges(), self.silicon_thickness, self.passivation_thickness
+        xR = e["R"]
         y_rb = -t_pas - self.recess_overetch   # B: recess bottom
         y_sup = -t_pas - self.support_thickness
-        y_bottom = y_sup - self.carrier_thickness
-
-        layers: list[Layer] = []
-        areas: dict[str, float] = {}
-
-        def paint(region, shape, priority):
-            layers.append(Layer(region, shape, priority))
-            areas[region] = areas.get(region, 0.0) + shape.area()
-            return shape.area()
-
-        # Si chip (and C's barrier), passivation with the pad, support body, carrier
-        paint("chip", Outline(((x0, 0.0), (e["eb"], 0.0), (e["et"], t_si), (x0, t_si))), 6)
+        drawing.paint("chip", Outline(((x0, 0.0), (e["eb"], 0.0), (e["et"], t_si), (x0, t_si))), 6)
         if self.variant == "C":
-            paint("chip", Outline(((e["b0b"], 0.0), (e["b1b"], 0.0), (e["b1t"], t_si), (e["b0t"], t_si))), 6)
+            drawing.paint("chip", Outline(((e["b0b"], 0.0), (e["b1b"], 0.0), (e["b1t"], t_si), (e["b0t"], t_si))), 6)
         x_pas1 = e["p1"] if self.variant == "B" else xR
-        pad = paint("pad", rect(e["eb"] - self.pad_under_chip, -t_pad, e["p1"], 0.0), 7)
-        paint("passivation", rect(x0, -t_pas, x_pas1, 0.0), 5)
-        areas["passivation"] -= pad
+        pad = drawing.paint("pad", rect(e["eb"] - self.pad_under_chip, -self.pad_thickness, e["p1"], 0.0), 7)
+        drawing.paint("passivation", rect(x0, -t_pas, x_pas1, 0.0), 5)
+        drawing.areas["passivation"] -= pad
         if self.variant == "B":   # the deep recess notches the support body
             sup = Outline(((e["cav"], y_sup), (xR, y_sup), (xR, y_rb), (e["p1"], y_rb), (e["p1"], -t_pas),
                            (e["cav"], -t_pas)))
         else:
             sup = rect(e["cav"], y_sup, xR, -t_pas)
-        paint("support", sup, 5)
-        paint("carrier", rect(x0, y_bottom, xR, y_sup), 5)
+        drawing.paint("support", sup, 5)
+        y_bottom = y_sup - self.carrier_thickness
+        drawing.paint("carrier", rect(x0, y_bottom, xR, y_sup), 5)
+        return y_bottom
 
-        # the surface the films follow, walking +x from the cell edge to the scribe line
+    def _surface(self, x0: float):
+        """The surface the films follow, walking +x from the cell edge to the scribe line, and
+        the paths the isolation oxide covers. Returns (surface, oxide paths)."""
+        e, t_si = self._edges(), self.silicon_thickness
+        xR = e["R"]
         top = [(x0, t_si), (e["et"], t_si), (e["eb"], 0.0)]
         if self.variant == "A":
-            base = top + [(xR, 0.0)]
-            iso_paths = [top + [(e["eb"] + self.isolation_overlap, 0.0)]]
-        elif self.variant == "B":
-            base = top + [(e["p1"], 0.0), (e["p1"], y_rb), (xR, y_rb)]
-            iso_paths = [top + [(e["p1"], 0.0)]]
-        else:
-            barrier = [(e["b0b"], 0.0), (e["b0t"], t_si), (e["b1t"], t_si), (e["b1b"], 0.0), (xR, 0.0)]
-            base = top + barrier
-            iso_paths = [top + [(e["eb"] + self.isolation_overlap, 0.0)], [(e["p1"] + _GAP, 0.0)] + barrier]
-        mask = paint("solder_mask", film(base, H), 2)
+            return top + [(xR, 0.0)], [top + [(e["eb"] + self.isolation_overlap, 0.0)]]
+        if self.variant == "B":
+            y_rb = -self.passivation_thickness - self.recess_overetch
+            return top + [(e["p1"], 0.0), (e["p1"], y_rb), (xR, y_rb)], [top + [(e["p1"], 0.0)]]
+        barrier = [(e["b0b"], 0.0), (e["b0t"], t_si), (e["b1t"], t_si), (e["b1b"], 0.0), (xR, 0.0)]
+        return top + barrier, [top + [(e["eb"] + self.isolation_overlap, 0.0)], [(e["p1"] + _GAP, 0.0)] + barrier]
+
+    def _rdl_path(self, x_c: float, iso_top) -> list:
+        """The RDL's bottom: from the land under the outermost ball along the oxide top
+        ``iso_top``, down the recess wall onto the pad (B: down the pad sidewall into the recess)."""
+        e, t_iso = self._edges(), self.isolation_thickness
+        x_end = iso_top[-1][0]
+        path = [(x_c - self.land_diameter / 2, self.silicon_thickness + t_iso)] + iso_top[1:-1]
+        if self.variant == "B":
+            y_rb = -self.passivation_thickness - self.recess_overetch
+            return path + [(e["p1"], t_iso), (e["p1"], y_rb), (e["p1"] + self.rdl_bottom_length, y_rb)]
+        return path + [(x_end, t_iso), (x_end, 0.0), (e["p1"], 0.0)]
+
+    def _films(self, drawing: Drawing, x0: float, centres) -> None:
+        """Solder-mask band, oxide, RDL with the ball lands, and in every mask opening the Ni
+        layer on the land with solder above it; the mask keeps what the others leave."""
+        t_si, t_iso, t_r = self.silicon_thickness, self.isolation_thickness, self.rdl_thickness
+        a, r_land = self.opening_diameter / 2, self.land_diameter / 2
+        base, iso_paths = self._surface(x0)
+        mask = drawing.paint("solder_mask", film(base, self._band()), 2)
         inner = 0.0
         for path in iso_paths:
-            inner += paint("oxide", film(path, t_iso), 6)
-        # RDL: land under the outermost ball, along the oxide, down the recess wall onto the pad
+            inner += drawing.paint("oxide", film(path, t_iso), 6)
         iso_top = offset_path(iso_paths[0], (), t_iso)[0]
-        x_end = iso_top[-1][0]
-        rdl_path = [(x_c - r_land, t_si + t_iso)] + iso_top[1:-1]
-        if self.variant == "B":
-            rdl_path += [(e["p1"], t_iso), (e["p1"], y_rb), (e["p1"] + self.rdl_bottom_length, y_rb)]
-        else:
-            rdl_path += [(x_end, t_iso), (x_end, 0.0), (e["p1"], 0.0)]
-        rdl = film(rdl_path, t_r)
-        inner += paint("rdl", rdl, 7)
+        inner += drawing.paint("rdl", film(self._rdl_path(centres[-1], iso_top), t_r), 7)
         y_land_top = t_si + t_iso + t_r
-        y_seat = t_si + H
+        y_seat = t_si + self._band()
         for xc in centres[:-1]:
-            inner += paint("rdl", rect(xc - r_land, t_si + t_iso, xc + r_land, y_land_top), 7)
-        for xc in centres:   # the mask opening: Ni on the land, solder above it
-            inner += paint("finish", rect(xc - a, y_land_top, xc + a, y_land_top + self.ni_thickness), 8)
-            inner += paint("solder", rect(xc - a, y_land_top + self.ni_thickness, xc + a, y_seat), 8)
-        areas["solder_mask"] = mask - inner
-
-        y_land = y_seat + 2 * d
+            inner += drawing.paint("rdl", rect(xc - r_land, t_si + t_iso, xc + r_land, y_land_top), 7)
         for xc in centres:
-            y_cut = y_seat + d + rb + 1 if cell else y_land
-            ball = Intersect(Disk(xc, y_seat + d, rb), rect(xc - rb - 1, y_seat, xc + rb + 1, y_cut))
-            layers.append(Layer("solder", ball, 1))
-            areas["solder"] += disk_slab_area(xc, rb, y_seat, min(y_cut, y_seat + d + rb), y_seat + d)
+            inner += drawing.paint("finish", rect(xc - a, y_land_top, xc + a, y_land_top + self.ni_thickness), 8)
+            inner += drawing.paint("solder", rect(xc - a, y_land_top + self.ni_thickness, xc + a, y_seat), 8)
+        drawing.areas["solder_mask"] = mask - inner
 
-        materials = {"chip": "si", "passivation": "sio2", "pad": "al", "support": self.support_material,
-                     "carrier": self.carrier_material, "oxide": "sio2", "rdl": "al", "solder_mask": "solder_mask",
-                     "finish": "ni", "solder": self.solder_material, "land": "cu", "board": "fr4"}
-        boundaries = [Boundary("symmetry", "x", x0), Boundary("bottom", "y", y_bottom)]
-        notes = ["generalized plane strain: the slice is thin compared with the package",
-                 "the cavity under the chip is empty (no gas pressure)",
-                 "only the outermost ball's RDL lies in the section; inner balls sit on their lands"]
-        if cell:
-            notes.append("cell: window from half a pitch inside the outermost ball; its left edge is held as a symmetry line")
-            bcs, points = ({"group": "symmetry", "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
-        else:
-            t_l = self.land_thickness
-            # the board runs past the package edge
-            board, board_areas, board_top = board_with_lands(centres, a, y_land, t_l, xR + p / 2,
-                                                       self.board_thickness, 6)
-            layers += board
-            areas.update(board_areas)
-            boundaries.append(board_top)
-            bcs, points = slice_supports(y_bottom)   # the slice warps freely
+    def _probes(self, cell: bool, x0: float, y_seat: float, y_land: float) -> list[Probe]:
+        """Probes in the films' corners at the recess (midpoints of their corner mitres sit inside
+        the films), at the critical joint and at the pad end."""
+        e, t_r, t_pad = self._edges(), self.rdl_thickness, self.pad_thickness
+        x_c, a = e["ball"], self.opening_diameter / 2
 
-        # probes: midpoints of the films' corner mitres sit inside the films at the recess corners
         def mid(p_, q_):
             return ((p_[0] + q_[0]) / 2, (p_[1] + q_[1]) / 2)
 
-        iso0 = iso_paths[0]
+        iso0 = self._surface(x0)[1][0]
+        iso_top = offset_path(iso0, (), self.isolation_thickness)[0]
+        rdl_path = self._rdl_path(x_c, iso_top)
         rdl_top = offset_path(rdl_path, (), t_r)[0]
         probes = [Probe("oxide_recess_top_corner", mid(iso0[1], iso_top[1]), "oxide"),
                   Probe("oxide_recess_bottom_corner", mid(iso0[2], iso_top[2]), "oxide"),
@@ -325,25 +336,27 @@ class EdgeRecessRdl:
             probes.append(Probe("passivation_at_pad_end", (e["p1"] + 0.5, -t_pad / 2), "passivation"))
         if not cell:
             probes.append(Probe("solder_land_neck", (x_c + a - 2.0, y_land - 1.0), "solder"))
+        return probes
 
-        # detail: the recess bottom, where the films turn onto the pad
-        y_low = (y_rb if self.variant == "B" else -t_pas) - 10
-        zx1 = min(xR, max(e["p1"], e["b0t"] if self.variant == "C" else e["p1"]) + 30)
-        zoom = (e["eb"] - 40, zx1, y_low, max(40.0, 0.5 * (zx1 - e["eb"] + 40) + y_low))
+    def _zoom(self):
+        """Detail window: the recess bottom, where the films turn onto the pad."""
+        e = self._edges()
+        y_low = (-self.passivation_thickness - self.recess_overetch if self.variant == "B"
+                 else -self.passivation_thickness) - 10
+        zx1 = min(e["R"], max(e["p1"], e["b0t"] if self.variant == "C" else e["p1"]) + 30)
+        return (e["eb"] - 40, zx1, y_low, max(40.0, 0.5 * (zx1 - e["eb"] + 40) + y_low))
+
+    def _mesh_sizes(self, cell: bool) -> MeshSizes:
+        """Thin films get about one element through their thickness, but not below 0.8 um: films
+        run across the whole slice and a finer floor multiplies the element count."""
+        t_iso, t_r = self.isolation_thickness, self.rdl_thickness
+        t_pas, t_pad = self.passivation_thickness, self.pad_thickness
         coarse = 1.0 if cell else 1.5
         films = min(t_iso, t_r, t_pad, t_pas - t_pad if self.variant != "B" else t_pad)
-        # thin films get about one element through their thickness, but not below 0.8 um: films
-        # run across the whole slice and a finer floor multiplies the element count
         region_sizes = {"oxide": max(t_iso * 1.5, 0.8) * coarse, "rdl": max(t_r / 1.5, 0.8) * coarse,
                         "pad": max(t_pad, 0.8) * coarse, "passivation": max(t_pas, 0.8) * coarse,
                         "solder_mask": self.solder_mask_thickness / 3 * coarse, "finish": self.ni_thickness / 1.5,
-                        "support": self.support_thickness / 4, "solder": rb / 8, "land": self.land_thickness / 2}
-        sizes = MeshSizes(far=(p / 5 if cell else p / 2.5), interface=max(films * 1.5, 0.8) * coarse,
-                          corner=max(films * 0.6, 0.4) * coarse, region=region_sizes, growth=0.3 if cell else 0.5)
-        used = {l.region for l in layers}
-        return ModelSpec(structure=self.cli_name, level=level, analysis=_ANALYSIS, layers=tuple(layers),
-                         boundaries=tuple(boundaries), materials={r: m for r, m in materials.items() if r in used},
-                         bcs=bcs, probes=tuple(probes), sizes=sizes, closed_form_areas=areas,
-                         curved_regions=frozenset({"solder"}), zoom=zoom,
-                         parameters={f.name: getattr(self, f.name) for f in parameters(self)},
-                         notes=tuple(notes), points=points)
+                        "support": self.support_thickness / 4, "solder": self.ball_diameter / 2 / 8,
+                        "land": self.land_thickness / 2}
+        return MeshSizes(far=(self.pitch / 5 if cell else self.pitch / 2.5), interface=max(films * 1.5, 0.8) * coarse,
+                         corner=max(films * 0.6, 0.4) * coarse, region=region_sizes, growth=0.3 if cell else 0.5)

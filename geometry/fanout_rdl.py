@@ -24,13 +24,15 @@ Levels:
 """
 from __future__ import annotations
 
+import functools
 import math
 
+from .meshing import MeshSizes, ModelSpec, Probe, mesh_model
+from .parameters import format_value, is_cell, out_of_range, param, structure
+from .parts import (SLICE_ANALYSIS, SLICE_NOTE, Drawing, check_ball_seat, lands_and_board, model_spec,
+                    solder_ball, supports)
+from .shapes import rect
 
-from .common import (is_cell, board_with_lands, Boundary, Disk, Intersect, Layer, MeshSizes, ModelSpec, Probe, disk_slab_area, fmt,
-                     mesh_model, out_of_range, param, parameters, rect, slice_supports, structure)
-
-_ANALYSIS = "generalized_plane_strain"   # a slice of a package, thin compared with the package
 
 
 @structure("fanout-rdl")
@@ -121,7 +123,7 @@ class FanoutRdl:
 
     def validate(self) -> None:
         a_c, a_p, p = self.chip_width / 2, self.package_width / 2, self.pitch
-        rb, r_o = self.ball_diameter / 2, self.opening_diameter / 2
+        rb = self.ball_diameter / 2
         T, t_r = self.insulator_thickness, self.rdl_thickness
         if self.chip_width > self.package_width - 100:
             raise out_of_range("chip_width", self.chip_width, 200.0, self.package_width - 100,
@@ -131,16 +133,7 @@ class FanoutRdl:
         if self.finish and t_r + self.finish_thickness > T - 2:
             raise out_of_range("finish_thickness", self.finish_thickness, 0.5, max(0.5, T - 2 - t_r),
                                "the finish must stay 2 um below the top of the opening")
-        if self.ball_diameter > p - 20:
-            raise out_of_range("ball_diameter", self.ball_diameter, 250.0, p - 20, f"balls closer than 20 um at pitch = {fmt(p)}")
-        if self.pad_diameter > p - 40:
-            raise out_of_range("pad_diameter", self.pad_diameter, 60.0, p - 40, f"pads closer than 40 um at pitch = {fmt(p)}")
-        if self.opening_diameter > self.pad_diameter - 20:
-            raise out_of_range("opening_diameter", self.opening_diameter, 40.0, self.pad_diameter - 20,
-                               "the insulating layer must overlap the pad edge by 10 um")
-        if r_o > 0.95 * rb:
-            raise out_of_range("opening_diameter", self.opening_diameter, 40.0, 1.9 * rb,
-                               "the ball must be wider than the opening it wets")
+        check_ball_seat(self, "pad", "insulating layer")
         if self.bump_edge_distance < self.bump_width / 2 + 10 or self.bump_edge_distance > a_c - self.bump_width / 2:
             raise out_of_range("bump_edge_distance", self.bump_edge_distance, self.bump_width / 2 + 10,
                                max(self.bump_width / 2 + 10, a_c - self.bump_width / 2), "the bump must sit on the chip")
@@ -163,54 +156,82 @@ class FanoutRdl:
         inward, outward = self._ball_range()
         if self.joint_count > inward + outward + 1:
             raise out_of_range("joint_count", self.joint_count, 1, inward + outward + 1,
-                               f"balls at pitch {fmt(p)} in a {fmt(self.package_width)} um package")
+                               f"balls at pitch {format_value(p)} in a {format_value(self.package_width)} um package")
 
     def build(self, level: str = "cell", mesh_size_factor: float = 1.0):
         return mesh_model(self.spec(level), mesh_size_factor)
 
     def spec(self, level: str = "cell") -> ModelSpec:
         cell = is_cell(level)
-        p, L = self.pitch, self.rdl_levels
-        a_c, a_p = self.chip_width / 2, self.package_width / 2
-        T, t_r = self.insulator_thickness, self.rdl_thickness
-        t_b, t_chip = self.bump_height, self.chip_thickness
-        r_pad, w_b = self.pad_diameter / 2, self.bump_width
+        p, L, T = self.pitch, self.rdl_levels, self.insulator_thickness
+        a_p = self.package_width / 2
         a, rb, d = self._seat()
-        x_c, x_b = self._x_ball(), self._x_bump()
+        x_c = self._x_ball()
         centres = [x_c] if cell else self._centres()
         x0, x1 = (x_c - p / 2, x_c + p / 2) if cell else (0.0, a_p)
+        drawing = Drawing()
+        y_bottom = self._package(drawing, x0, x1)
+        top = self._rdl_levels(drawing, x0, x1, centres)
+        # balls: free (cell) or soldered to a land on the board (assembly)
+        y_seat = L * T
+        y_land = y_seat + 2 * d
+        for xc in centres:
+            ball, area = solder_ball(xc, y_seat + d, rb, y_seat, None if cell else y_land)
+            drawing.paint("solder", ball, 1, area)
+        boundaries, bcs, points = supports(cell, "symmetry", y_bottom, x0)
+        notes = [SLICE_NOTE, "finish = Ni/Au modelled as Ni (Au is < 2 um)",
+                 "only the critical RDL trace (bump to ball) lies in the section; other balls sit on stacked pads"]
+        y_top_model = y_seat + d + rb
+        if cell:
+            notes.append("cell: one-pitch window of the package slice; its left edge is held as a symmetry line")
+        else:   # the board runs past the package edge
+            boundaries.append(lands_and_board(drawing, centres, y_land, a, self.land_thickness, a_p + p / 2,
+                                              self.board_thickness, 6))
+            y_top_model = y_land + self.land_thickness
+        materials = {"chip": "si", "bump": "cu", "mold": self.mold_material, "glue": self.glue_material,
+                     "carrier": self.carrier_material, "rdl": "cu", "insulator": self.insulator_material,
+                     "solder_mask": "solder_mask", "finish": "ni", "solder": self.solder_material,
+                     "land": "cu", "board": "fr4"}
+        return model_spec(self, level, SLICE_ANALYSIS, drawing, materials, boundaries=boundaries, bcs=bcs,
+                          points=points, probes=self._probes(cell, top, y_seat, y_land), sizes=self._mesh_sizes(cell),
+                          curved={"solder"}, zoom=self._zoom(x0, x1, y_top_model), notes=notes)
 
-        layers: list[Layer] = []
-        areas: dict[str, float] = {}
+    @staticmethod
+    def _paint_rect(drawing: Drawing, x0: float, x1: float, region: str, xa: float, ya: float, xb: float,
+                    yb: float, priority: int) -> float:
+        """A rectangle clipped to the model's x range [x0, x1]; returns its area, counted for ``region``."""
+        xa, xb = max(xa, x0), min(xb, x1)
+        if xb - xa <= 1e-9:
+            return 0.0
+        return drawing.paint(region, rect(xa, ya, xb, yb), priority, (xb - xa) * (yb - ya))
 
-        def paint(region, xa, ya, xb, yb, priority, count=True):
-            """A rectangle clipped to the model's x range [x0, x1]; its area counts for ``region``."""
-            xa, xb = max(xa, x0), min(xb, x1)
-            if xb - xa <= 1e-9:
-                return 0.0
-            layers.append(Layer(region, rect(xa, ya, xb, yb), priority))
-            area = (xb - xa) * (yb - ya)
-            if count:
-                areas[region] = areas.get(region, 0.0) + area
-            return area
+    def _package(self, drawing: Drawing, x0: float, x1: float) -> float:
+        """Chip and bump under the polished plane y = 0, molding around them, glue and carrier
+        below; returns the model's bottom."""
+        a_c, a_p = self.chip_width / 2, self.package_width / 2
+        t_b, w_b, x_b = self.bump_height, self.bump_width, self._x_bump()
+        y_back = -t_b - self.chip_thickness
+        chip = self._paint_rect(drawing, x0, x1, "chip", 0.0, y_back, a_c, -t_b, 6)
+        bump = self._paint_rect(drawing, x0, x1, "bump", x_b - w_b / 2, -t_b, x_b + w_b / 2, 0.0, 6)
+        self._paint_rect(drawing, x0, x1, "mold", 0.0, y_back, a_p, 0.0, 2)
+        drawing.areas["mold"] -= chip + bump
+        if not self.carrier:
+            return y_back
+        t_g, t_c = self.glue_thickness, self.carrier_thickness
+        self._paint_rect(drawing, x0, x1, "glue", 0.0, y_back - t_g, a_p, y_back, 5)
+        self._paint_rect(drawing, x0, x1, "carrier", 0.0, y_back - t_g - t_c, a_p, y_back - t_g, 5)
+        return y_back - t_g - t_c
 
-        # chip and bump under the polished plane y = 0, molding around them
-        y_back = -t_b - t_chip
-        chip = paint("chip", 0.0, y_back, a_c, -t_b, 6)
-        bump = paint("bump", x_b - w_b / 2, -t_b, x_b + w_b / 2, 0.0, 6)
-        paint("mold", 0.0, y_back, a_p, 0.0, 2)
-        areas["mold"] -= chip + bump
-        y_bottom = y_back
-        if self.carrier:
-            t_g, t_c = self.glue_thickness, self.carrier_thickness
-            paint("glue", 0.0, y_back - t_g, a_p, y_back, 5)
-            paint("carrier", 0.0, y_back - t_g - t_c, a_p, y_back - t_g, 5)
-            y_bottom = y_back - t_g - t_c
-
-        # RDL levels: level k on y_k, insulating layer k over it; the top layer holds the openings
+    def _rdl_levels(self, drawing: Drawing, x0: float, x1: float, centres) -> str:
+        """RDL level k on y = k T under insulating layer k; the top layer holds the openings with
+        the finish and the solder that fills them. Returns the top layer's region."""
+        L, T, t_r = self.rdl_levels, self.insulator_thickness, self.rdl_thickness
+        a_p, r_pad, w_b = self.package_width / 2, self.pad_diameter / 2, self.bump_width
+        x_c, x_b = self._x_ball(), self._x_bump()
+        a, _, _ = self._seat()
+        paint = functools.partial(self._paint_rect, drawing, x0, x1)
         r_via = r_pad / 2
         top = "insulator" if L == 1 else "solder_mask"
-        y_seat = L * T
         for k in range(L):
             y_k = k * T
             region = top if k == L - 1 else "insulator"
@@ -224,76 +245,51 @@ class FanoutRdl:
                     metal += paint("rdl", xc - r_pad, y_k, xc + r_pad, y_k + t_r, 7)
                 if k + 1 < L:              # filled via up to the next level
                     metal += paint("rdl", xc - r_via, y_k + t_r, xc + r_via, y_k + T, 7)
-            areas[region] -= metal
+            drawing.areas[region] -= metal
         opening = 0.0
         y_fin = (L - 1) * T + t_r
+        y_fin_top = y_fin + self.finish_thickness if self.finish else y_fin
         for xc in centres:
             if self.finish:
-                opening += paint("finish", xc - a, y_fin, xc + a, y_fin + self.finish_thickness, 8)
-                y_fin_top = y_fin + self.finish_thickness
-            else:
-                y_fin_top = y_fin
-            opening += paint("solder", xc - a, y_fin_top, xc + a, y_seat, 8)
-        areas[top] -= opening
+                opening += paint("finish", xc - a, y_fin, xc + a, y_fin_top, 8)
+            opening += paint("solder", xc - a, y_fin_top, xc + a, L * T, 8)
+        drawing.areas[top] -= opening
+        return top
 
-        # balls: free (cell) or soldered to a land on the board (assembly)
-        y_land = y_seat + 2 * d
-        for xc in centres:
-            y_cut = y_seat + d + rb + 1 if cell else y_land
-            ball = Intersect(Disk(xc, y_seat + d, rb), rect(xc - rb - 1, y_seat, xc + rb + 1, y_cut))
-            layers.append(Layer("solder", ball, 1))
-            areas["solder"] += disk_slab_area(xc, rb, y_seat, min(y_cut, y_seat + d + rb), y_seat + d)
-
-        materials = {"chip": "si", "bump": "cu", "mold": self.mold_material, "glue": self.glue_material,
-                     "carrier": self.carrier_material, "rdl": "cu", "insulator": self.insulator_material,
-                     "solder_mask": "solder_mask", "finish": "ni", "solder": self.solder_material,
-                     "land": "cu", "board": "fr4"}
-        boundaries = [Boundary("symmetry", "x", x0), Boundary("bottom", "y", y_bottom)]
-        notes = ["generalized plane strain: the slice is thin compared with the package",
-                 "finish = Ni/Au modelled as Ni (Au is < 2 um)",
-                 "only the critical RDL trace (bump to ball) lies in the section; other balls sit on stacked pads"]
-        y_top_model = y_seat + d + rb
-        if cell:
-            notes.append("cell: one-pitch window of the package slice; its left edge is held as a symmetry line")
-            bcs, points = ({"group": "symmetry", "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
-        else:
-            t_l = self.land_thickness
-            # the board runs past the package edge
-            board, board_areas, board_top = board_with_lands(centres, a, y_land, t_l, a_p + p / 2,
-                                                       self.board_thickness, 6)
-            layers += board
-            areas.update(board_areas)
-            boundaries.append(board_top)
-            bcs, points = slice_supports(y_bottom)   # the slice warps freely
-            y_top_model = y_land + t_l
-
+    def _probes(self, cell: bool, top: str, y_seat: float, y_land: float) -> list[Probe]:
+        """Probes at the chip corner, the bump, the critical joint and where the trace crosses the chip edge."""
+        a_c, t_b, t_r, T = self.chip_width / 2, self.bump_height, self.rdl_thickness, self.insulator_thickness
+        x_c, x_b = self._x_ball(), self._x_bump()
+        a, _, _ = self._seat()
         probes = [Probe("mold_at_chip_corner", (a_c + 0.5, -t_b + 0.5), "mold"),
                   Probe("chip_corner", (a_c - 0.5, -t_b - 0.5), "chip"),
-                  Probe("rdl_at_bump_edge", (x_b + w_b / 2, t_r / 2), "rdl"),
+                  Probe("rdl_at_bump_edge", (x_b + self.bump_width / 2, t_r / 2), "rdl"),
                   Probe("solder_pad_neck", (x_c + a - 2.0, y_seat + 1.0), "solder"),
                   Probe("opening_corner_" + top, (x_c + a + 1.0, y_seat - 1.0), top)]
         if self.ball_location == "fanout":
             probes.append(Probe("rdl_over_chip_edge", (a_c, t_r / 2), "rdl"))
         else:
-            probes.append(Probe("insulator_over_chip_edge", (a_c, t_r + 0.5 * (T - t_r)), top if L == 1 else "insulator"))
+            probes.append(Probe("insulator_over_chip_edge", (a_c, t_r + 0.5 * (T - t_r)),
+                                top if self.rdl_levels == 1 else "insulator"))
         if not cell:
             probes.append(Probe("solder_land_neck", (x_c + a - 2.0, y_land - 1.0), "solder"))
+        return probes
 
-        # detail: the chip edge, the trace and the critical joint
-        zx0 = max(x0, min(a_c, x_b - w_b / 2, x_c - rb) - 60)
+    def _zoom(self, x0: float, x1: float, y_top_model: float):
+        """Detail window: the chip edge, the trace and the critical joint."""
+        a_c, rb = self.chip_width / 2, self.ball_diameter / 2
+        x_c = self._x_ball()
+        zx0 = max(x0, min(a_c, self._x_bump() - self.bump_width / 2, x_c - rb) - 60)
         zx1 = min(x1, max(a_c, x_c + rb) + 60)
-        zoom = (zx0, zx1, -t_b - 0.25 * (zx1 - zx0), y_top_model + 20)
+        return (zx0, zx1, -self.bump_height - 0.25 * (zx1 - zx0), y_top_model + 20)
+
+    def _mesh_sizes(self, cell: bool) -> MeshSizes:
+        T, t_r, t_b = self.insulator_thickness, self.rdl_thickness, self.bump_height
         coarse = 1.0 if cell else 1.6
         step = min(t_r, t_b, T - t_r)
         region_sizes = {"rdl": t_r / 2, "insulator": T / 3 * coarse, "solder_mask": T / 3 * coarse,
-                        "bump": min(t_b, w_b) / 3, "finish": self.finish_thickness / 1.5,
-                        "glue": max(self.glue_thickness / 2, 1.0) * coarse, "solder": rb / 8, "land": self.land_thickness / 2}
-        sizes = MeshSizes(far=(p / 5 if cell else p / 2.5), interface=min(step / 1.5, 8.0) * coarse,
-                          corner=min(1.5, step / 4) * coarse, region=region_sizes, growth=0.3 if cell else 0.5)
-        used = {l.region for l in layers}
-        return ModelSpec(structure=self.cli_name, level=level, analysis=_ANALYSIS, layers=tuple(layers),
-                         boundaries=tuple(boundaries), materials={r: m for r, m in materials.items() if r in used},
-                         bcs=bcs, probes=tuple(probes), sizes=sizes, closed_form_areas=areas,
-                         curved_regions=frozenset({"solder"}), zoom=zoom,
-                         parameters={f.name: getattr(self, f.name) for f in parameters(self)},
-                         notes=tuple(notes), points=points)
+                        "bump": min(t_b, self.bump_width) / 3, "finish": self.finish_thickness / 1.5,
+                        "glue": max(self.glue_thickness / 2, 1.0) * coarse, "solder": self.ball_diameter / 2 / 8,
+                        "land": self.land_thickness / 2}
+        return MeshSizes(far=(self.pitch / 5 if cell else self.pitch / 2.5), interface=min(step / 1.5, 8.0) * coarse,
+                         corner=min(1.5, step / 4) * coarse, region=region_sizes, growth=0.3 if cell else 0.5)

@@ -19,8 +19,10 @@ import math
 
 from fea.errors import InputError
 
-from .common import (is_cell, Boundary, Layer, MeshSizes, ModelSpec, Outline, Probe, VOID, fmt, mesh_model,
-                     out_of_range, param, zero_or_at_least, parameters, rect, slice_supports, structure)
+from .meshing import MeshSizes, ModelSpec, Probe, mesh_model
+from .parameters import format_value, is_cell, out_of_range, param, structure, zero_or_at_least
+from .parts import SLICE_ANALYSIS, SLICE_NOTE, Drawing, joint_row, lands_and_board, model_spec, supports
+from .shapes import VOID, Outline, rect
 
 
 @structure("molded-joint")
@@ -93,7 +95,8 @@ class MoldedJoint:
                                "the wetting solder needs a real layer on the pad sidewall")
         if a < 20.0:
             raise out_of_range("joint_width", self.joint_width, 2 * (bulge + 20), 320.0,
-                               f"the joint must keep a 40 um contact at sidewall_angle = {fmt(self.sidewall_angle)}")
+                               "the joint must keep a 40 um contact at sidewall_angle = "
+                               f"{format_value(self.sidewall_angle)}")
         if self.solder_wets_pad_sidewalls and self.molding_touches_pad_sidewalls:
             raise InputError("molding_touches_pad_sidewalls = true is impossible with "
                              "solder_wets_pad_sidewalls = true (the solder covers them)")
@@ -156,71 +159,70 @@ class MoldedJoint:
         cell = is_cell(level)
         if not cell and not self.second_substrate:
             raise InputError("second_substrate = false: the assembly slice needs the second substrate")
-        t_sub, t_pad, t_land = self.substrate_thickness, self.pad_thickness, self.land_thickness
-        yb, H = self._y_base(), self.joint_height
-        y_top = yb + H
-        a, rp = self._contact(), self._pad_half()
-        centres = [0.0] if cell else [(i + 0.5) * self.pitch for i in range(self.joint_count)]
-        width = self.pitch / 2 if cell else self.joint_count * self.pitch
-        k = 0.5 if cell else 1.0
-        n = len(centres)
+        H = self.joint_height
+        y_top = self._y_base() + H
+        a = self._contact()
+        centres, width = joint_row(cell, self.pitch, self.joint_count)
         h_mold = self.molding_height_ratio * y_top
-        layers = [Layer("substrate", rect(0, -t_sub, width, 0), 5),
-                  Layer("mold", rect(0, 0, width, h_mold), 0)]
-        areas = {"substrate": width * t_sub, "pad": n * 2 * k * rp * t_pad}
+        drawing = self._joints(centres, width, cell, h_mold)
+        boundaries, bcs, points = supports(cell, "axis" if cell else "symmetry", -self.substrate_thickness)
+        top = y_top
+        if self.second_substrate:
+            boundaries.append(lands_and_board(drawing, centres, y_top, a + self.pad_edge_offset, self.land_thickness,
+                                              width, self.second_substrate_thickness, 5, half=cell,
+                                              board="second_substrate", land_priority=6))
+            top = y_top + self.land_thickness
+        materials = {"substrate": "si", "pad": "cu", "solder": self.solder_material, "mold": self.mold_material,
+                     "land": "cu", "second_substrate": "bt"}
+        xo = centres[-1]
+        if cell:
+            zoom = (max(0.0, a - 60), min(width, a + 60), -30.0, h_mold + 40)
+        else:
+            zoom = (max(0.0, xo - self.pitch / 2), xo + self.pitch / 2, -0.15 * H, top + 0.15 * H)
+        sizes = MeshSizes(far=(self.pitch / 5 if cell else self.pitch / 3.5), interface=8.0 if cell else 12.0,
+                          corner=2.0 if cell else 3.0,
+                          region={"pad": self.pad_thickness / 2, "land": self.land_thickness / 2,
+                                  "solder": self.joint_width / 16},
+                          growth=0.3 if cell else 0.45)
+        return model_spec(self, level, "axisymmetric" if cell else SLICE_ANALYSIS, drawing, materials,
+                          boundaries=boundaries, bcs=bcs, points=points, probes=self._probes(xo, h_mold),
+                          sizes=sizes, curved={"solder", "mold"}, zoom=zoom, notes=() if cell else (SLICE_NOTE,))
+
+    def _joints(self, centres, width: float, cell: bool, h_mold: float) -> Drawing:
+        """Substrate and molding; on every axis the pad, the joint, the air gap around the pad
+        (molding off the pad sidewalls) and the concave meniscus."""
+        t_sub, t_pad = self.substrate_thickness, self.pad_thickness
+        rp = self._pad_half()
+        k = 0.5 if cell else 1.0
+        drawing = Drawing()
+        drawing.add("substrate", rect(0, -t_sub, width, 0), 5)
+        drawing.add("mold", rect(0, 0, width, h_mold), 0)
+        drawing.areas.update(substrate=width * t_sub, pad=len(centres) * 2 * k * rp * t_pad)
         m = self.meniscus_height
         for xc in centres:
-            lo = xc if cell else xc - rp
-            layers.append(Layer("pad", rect(lo, 0, xc + rp, t_pad), 6))
-            layers.append(Layer("solder", self._solder(xc, cell), 3))
+            drawing.add("pad", rect(xc if cell else xc - rp, 0, xc + rp, t_pad), 6)
+            drawing.add("solder", self._solder(xc, cell), 3)
             if not self.molding_touches_pad_sidewalls and not self.solder_wets_pad_sidewalls:
-                layers.append(Layer(VOID, rect(xc + rp, 0, xc + rp + self.gap_width, t_pad), 2))
+                drawing.add(VOID, rect(xc + rp, 0, xc + rp + self.gap_width, t_pad), 2)
                 if not cell:
-                    layers.append(Layer(VOID, rect(xc - rp - self.gap_width, 0, xc - rp, t_pad), 2))
+                    drawing.add(VOID, rect(xc - rp - self.gap_width, 0, xc - rp, t_pad), 2)
             if self.concave_molding_top:
-                # concave meniscus: an arc meeting the flat molding top at about 27 deg (not
-                # tangent, which would force slivers) and running into the joint wall
+                # an arc meeting the flat molding top at about 27 deg (a tangent one would force
+                # slivers) and running into the joint wall
                 xs = self._wall_x(h_mold + 0.3 * m) + 0.45 * m      # arc foot, from the joint axis
                 rad = math.hypot(0.5 * m, m)
                 x_in = xs + 0.5 * m - rad                           # arc end, inside the solder
                 for s in ([1] if cell else [1, -1]):
                     pts = ((xc, h_mold), (xc + s * xs, h_mold), (xc + s * x_in, h_mold + m), (xc, h_mold + m))
-                    layers.append(Layer("mold", Outline(pts, ((1, (xc + s * (xs + 0.5 * m), h_mold + m)),)), 0))
-        materials = {"substrate": "si", "pad": "cu", "solder": self.solder_material, "mold": self.mold_material,
-                     "land": "cu", "second_substrate": "bt"}
-        boundaries = [Boundary("axis" if cell else "symmetry", "x", 0.0), Boundary("bottom", "y", -t_sub)]
-        top = y_top
-        if self.second_substrate:
-            t2 = self.second_substrate_thickness
-            rl = a + self.pad_edge_offset
-            for xc in centres:
-                layers.append(Layer("land", rect(xc if cell else xc - rl, y_top, xc + rl, y_top + t_land), 6))
-            layers.append(Layer("second_substrate", rect(0, y_top + t_land, width, y_top + t_land + t2), 5))
-            areas.update(land=n * 2 * k * rl * t_land, second_substrate=width * t2)
-            boundaries.append(Boundary("top", "y", y_top + t_land + t2))
-            top = y_top + t_land
-        bcs, points = ({"group": boundaries[0].name, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
-        if not cell:   # the slice warps: symmetry in x, one anchor point in y
-            bcs, points = slice_supports(-t_sub, boundaries[0].name)
-        xo = centres[-1]
-        probes = [Probe("solder_pad_edge", (xo + a - 2.0, yb + 1.0), "solder"),
-                  Probe("solder_land_edge", (xo + a - 2.0, y_top - 1.0), "solder") if self.second_substrate
-                  else Probe("solder_centre", (xo + 0.5, yb + H / 2), "solder"),
-                  Probe("pad_corner_substrate", (xo + rp, -0.5), "substrate"),
-                  Probe("solder_at_mold_top", (xo + self._wall_x(h_mold) - 2.0, h_mold), "solder"),
-                  Probe("mold_at_joint", (xo + self._wall_x(h_mold / 2) + 2.0, h_mold / 2), "mold")]
-        zoom = (max(0.0, a - 60), min(width, a + 60), -30.0, h_mold + 40) if cell else (max(0.0, xo - self.pitch / 2), xo + self.pitch / 2, -0.15 * H, top + 0.15 * H)
-        sizes = MeshSizes(far=(self.pitch / 5 if cell else self.pitch / 3.5), interface=8.0 if cell else 12.0,
-                          corner=2.0 if cell else 3.0,
-                          region={"pad": t_pad / 2, "land": t_land / 2, "solder": self.joint_width / 16},
-                          growth=0.3 if cell else 0.45)
-        used = {l.region for l in layers}
-        return ModelSpec(structure=self.cli_name, level=level,
-                         analysis="axisymmetric" if cell else "generalized_plane_strain",
-                         layers=tuple(layers), boundaries=tuple(boundaries),
-                         materials={r: v for r, v in materials.items() if r in used}, bcs=bcs,
-                         probes=tuple(probes), sizes=sizes, closed_form_areas=areas,
-                         curved_regions=frozenset({"solder", "mold"}), zoom=zoom,
-                         parameters={f.name: getattr(self, f.name) for f in parameters(self)},
-                         notes=("generalized plane strain: the slice is thin compared with the package",)
-                         if not cell else (), points=points)
+                    drawing.add("mold", Outline(pts, ((1, (xc + s * (xs + 0.5 * m), h_mold + m)),)), 0)
+        return drawing
+
+    def _probes(self, xo: float, h_mold: float) -> list[Probe]:
+        """Probes at the outermost joint (axis ``xo``)."""
+        yb, H, a = self._y_base(), self.joint_height, self._contact()
+        return [Probe("solder_pad_edge", (xo + a - 2.0, yb + 1.0), "solder"),
+                Probe("solder_land_edge", (xo + a - 2.0, yb + H - 1.0), "solder") if self.second_substrate
+                else Probe("solder_centre", (xo + 0.5, yb + H / 2), "solder"),
+                Probe("pad_corner_substrate", (xo + self._pad_half(), -0.5), "substrate"),
+                Probe("solder_at_mold_top", (xo + self._wall_x(h_mold) - 2.0, h_mold), "solder"),
+                Probe("mold_at_joint", (xo + self._wall_x(h_mold / 2) + 2.0, h_mold / 2), "mold")]

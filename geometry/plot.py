@@ -26,17 +26,18 @@ def plot_mesh(model, path: str | Path) -> None:
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    from .common import read_msh
+    from fea.mesh import element_nodes, read_msh
 
     mesh = read_msh(model.msh)
-    xy = mesh.points
+    xy = mesh.mesh.doflocs.T
+    nodes = element_nodes(mesh.mesh)
     order = [0, 3, 1, 4, 2, 5]   # corner, mid, corner, ... so curved edges are drawn through mid-nodes
     fig, axes = plt.subplots(1, 2 if model.zoom else 1, figsize=(14 if model.zoom else 8, 6),
                              squeeze=False)
     handles = []
     for ax in axes[0]:
-        for k, (region, tri) in enumerate(mesh.triangles.items()):
-            polys = xy[tri[:, order]]
+        for k, (region, elements) in enumerate(mesh.regions.items()):
+            polys = xy[nodes[order][:, elements].T]
             ax.add_collection(PolyCollection(polys, facecolors=colour(region, k), edgecolors="k",
                                              linewidths=0.08))
             if ax is axes[0][0]:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 
-from .common import (is_cell, Boundary, Cut, Disk, Intersect, Layer, MeshSizes, ModelSpec, Outline, Probe,
-                     disk_slab_area, film, fmt, mesh_model, offset_path, out_of_range, param, rect,
-                     slice_supports, structure)
 from fea.errors import InputError
 
-_ANALYSIS_SLICE = "generalized_plane_strain"   # a slice of a package is not infinitely long
+from .meshing import MeshSizes, ModelSpec, Probe, mesh_model
+from .parameters import format_value, is_cell, out_of_range, param, structure
+from .parts import SLICE_ANALYSIS, SLICE_NOTE, Drawing, joint_row, lands_and_board, model_spec, solder_ball, supports
+from .shapes import Cut, Outline, film, offset_path, rect
+
 
 
 @structure("ppi-recess")
@@ -97,12 +98,13 @@ class PpiRecess:
     def validate(self) -> None:
         d1 = self.recess_depth
         if 0 < d1 < 1.6:
-            raise InputError(f"recess_depth_ratio = {fmt(self.recess_depth_ratio)} gives D1 = {fmt(d1)} um, "
+            raise InputError(f"recess_depth_ratio = {format_value(self.recess_depth_ratio)} gives "
+                             f"D1 = {format_value(d1)} um, "
                              f"below the 1.6 um minimum of [0014]; allowed 0 or "
-                             f"[{fmt(1.6 / self.polymer_thickness)}, 0.8] for polymer_thickness = "
-                             f"{fmt(self.polymer_thickness)}")
+                             f"[{format_value(1.6 / self.polymer_thickness)}, 0.8] for polymer_thickness = "
+                             f"{format_value(self.polymer_thickness)}")
         if self.prior_art_ubm and d1 > 0:
-            raise InputError(f"recess_depth_ratio = {fmt(self.recess_depth_ratio)} must be 0 with "
+            raise InputError(f"recess_depth_ratio = {format_value(self.recess_depth_ratio)} must be 0 with "
                              "prior_art_ubm = true (the baseline pad is flat)")
         if self.pad_diameter > 0.95 * self.ball_diameter:
             raise out_of_range("pad_diameter", self.pad_diameter, 40.0, 0.95 * self.ball_diameter,
@@ -214,23 +216,52 @@ class PpiRecess:
 
     def spec(self, level: str = "cell") -> ModelSpec:
         cell = is_cell(level)
-        t_sub, t_pas, t1 = self.substrate_thickness, self.passivation_thickness, self.polymer_thickness
-        y_pol0 = t_pas
-        y_top = t_pas + t1
-        if cell:
-            centres = [0.0]
-            width = self.pitch / 2
-        else:
-            centres = [(i + 0.5) * self.pitch for i in range(self.joint_count)]
-            width = self.joint_count * self.pitch
-        half = cell
-
-        layers = [Layer("substrate", rect(0, -t_sub, width, 0), 5),
-                  Layer("passivation", rect(0, 0, width, y_pol0), 5)]
-        areas = {"substrate": width * t_sub, "passivation": width * t_pas}
-        curved = set()
+        centres, width = joint_row(cell, self.pitch, self.joint_count)
+        y_top = self.passivation_thickness + self.polymer_thickness
+        y_seat = y_top + self._stack_above_polymer()   # plane the ball is cut at
         a, rb, d = self._ball_geometry()
-        # polymer: one outline whose top follows all pad profiles
+        drawing, curved = self._die_and_polymer(centres, width, cell)
+        drawing.areas.update(ppi=0.0, solder=0.0)
+        if self.finish and not self.prior_art_ubm:
+            drawing.areas["finish"] = 0.0
+        if self.prior_art_ubm:
+            drawing.areas.update(second_polymer=0.0, ubm=0.0)
+        for xc in centres:
+            self._joint(drawing, curved, xc, cell, y_seat)
+        y_ball_top = y_seat + d + rb   # top of the solder: the free ball's top or the land plane
+        if self.molding:
+            drawing.add("mold", rect(0, y_top, width, y_top + self._mold_height()), 0)
+            drawing.areas["mold"] = None   # bounded by the curved ball: checked through the total
+            curved.add("mold")
+        analysis = "axisymmetric" if cell and self.recess_count == 1 else SLICE_ANALYSIS
+        boundaries, bcs, points = supports(cell, "axis" if analysis == "axisymmetric" else "symmetry",
+                                           -self.substrate_thickness)
+        if not cell:
+            y_ball_top = y_seat + 2 * d
+            boundaries.append(lands_and_board(drawing, centres, y_ball_top, a, self.land_thickness,
+                                              width + self.pitch / 2, self.board_thickness, 5,
+                                              board_first=True))
+        materials = {"substrate": "si", "passivation": "sin", "polymer": self.polymer_material,
+                     "ppi": "cu", "finish": "ni", "solder": self.solder_material, "mold": "lmc",
+                     "second_polymer": self.polymer_material, "ubm": "cu", "board": "fr4", "land": "cu"}
+        notes = ["passivation = SiO2 + SiN stack modelled as one SiN region",
+                 "finish = ENEPIG modelled as Ni (Pd and Au are < 0.2 um)"]
+        if analysis != "axisymmetric":
+            notes.append(SLICE_NOTE)
+        return model_spec(self, level, analysis, drawing, materials, boundaries=boundaries, bcs=bcs,
+                          points=points, probes=self._probes(centres[-1], y_seat),
+                          sizes=self._mesh_sizes(cell, centres, y_ball_top), curved=curved | {"solder", "mold"},
+                          zoom=self._zoom(cell, centres[-1], y_seat, y_ball_top), notes=notes,
+                          areas={k: v for k, v in drawing.areas.items() if v is not None})
+
+    def _die_and_polymer(self, centres, width: float, half: bool) -> tuple[Drawing, set[str]]:
+        """Substrate, passivation and the polymer whose top follows every pad profile."""
+        t_sub, t_pas = self.substrate_thickness, self.passivation_thickness
+        y_top = t_pas + self.polymer_thickness
+        drawing = Drawing()
+        drawing.add("substrate", rect(0, -t_sub, width, 0), 5)
+        drawing.add("passivation", rect(0, 0, width, t_pas), 5)
+        drawing.areas.update(substrate=width * t_sub, passivation=width * t_pas)
         top_pts, top_arcs = [], []
         for xc in centres:
             p, arcs_ = self._pad_profile(xc, half, y_top)
@@ -241,144 +272,102 @@ class PpiRecess:
         if top_pts[0][0] > 0:
             top_pts.insert(0, (0.0, y_top))
             top_arcs = [(i + 1, c) for i, c in top_arcs]
-        # outline: (0, y_pol0) -> (width, y_pol0) -> top profile reversed
+        # outline: (0, t_pas) -> (width, t_pas) -> top profile reversed
         n = len(top_pts)
-        pol = Outline(((0.0, y_pol0), (width, y_pol0)) + tuple(reversed(top_pts)),
-                      tuple((2 + (n - 2 - i), c) for i, c in top_arcs))
-        layers.append(Layer("polymer", pol, 5))
-        areas["polymer"] = pol.area()
-        if top_arcs:
-            curved.add("polymer")
+        polymer = Outline(((0.0, t_pas), (width, t_pas)) + tuple(reversed(top_pts)),
+                          tuple((2 + (n - 2 - i), c) for i, c in top_arcs))
+        drawing.paint("polymer", polymer, 5)
+        return drawing, ({"polymer"} if top_arcs else set())
 
-        y_seat = y_top + self._stack_above_polymer()   # plane the ball is cut at
-        areas.update(ppi=0.0, solder=0.0)
+    def _joint(self, drawing: Drawing, curved: set[str], xc: float, half: bool, y_seat: float) -> None:
+        """The films on one pad (PPI, finish or the baseline's second polymer and UBM) and the
+        solder: the truncated ball plus whatever is left of the seat below the cut plane."""
+        y_top = self.passivation_thickness + self.polymer_thickness
+        a, rb, d = self._ball_geometry()
+        p, arcs_ = self._pad_profile(xc, half, y_top)
+        drawing.paint("ppi", film(p, self.ppi_thickness, arcs_), 6)
+        coat_pts, coat_arcs = offset_path(p, arcs_, self.ppi_thickness)
         if self.finish and not self.prior_art_ubm:
-            areas["finish"] = 0.0
+            drawing.paint("finish", film(coat_pts, self.finish_thickness, coat_arcs), 7)
+            coat_pts, coat_arcs = offset_path(coat_pts, coat_arcs, self.finish_thickness)
+        if arcs_:
+            curved.update({"ppi", "finish", "solder"})
         if self.prior_art_ubm:
-            areas.update(second_polymer=0.0, ubm=0.0)
-        for xc in centres:
-            p, arcs_ = self._pad_profile(xc, half, y_top)
-            ppi = film(p, self.ppi_thickness, arcs_)
-            layers.append(Layer("ppi", ppi, 6))
-            areas["ppi"] += ppi.area()
-            coat_pts, coat_arcs = offset_path(p, arcs_, self.ppi_thickness)
-            if self.finish and not self.prior_art_ubm:
-                fin = film(coat_pts, self.finish_thickness, coat_arcs)
-                layers.append(Layer("finish", fin, 7))
-                areas["finish"] += fin.area()
-                coat_pts, coat_arcs = offset_path(coat_pts, coat_arcs, self.finish_thickness)
-            if arcs_:
-                curved.update({"ppi", "finish", "solder"})
-            if self.prior_art_ubm:
-                coat_pts, coat_arcs = self._ubm_layers(xc, half, y_top, layers, areas)
-            # solder: the truncated ball plus whatever is left of the seat below the cut plane
-            x_lo = xc if half else xc - rb
-            ball = Intersect(Disk(xc, y_seat + d, rb), rect(x_lo, y_seat, xc + rb, y_seat + d + rb + 1))
-            layers.append(Layer("solder", ball, 1))
-            ball_area = disk_slab_area(xc, rb, y_seat, y_seat + d + rb, y_seat + d)
-            if not cell:
-                ball = Intersect(Disk(xc, y_seat + d, rb), rect(x_lo, y_seat, xc + rb, y_seat + 2 * d))
-                layers[-1] = Layer("solder", ball, 1)
-                ball_area = disk_slab_area(xc, rb, y_seat, y_seat + 2 * d, y_seat + d)
-            areas["solder"] += ball_area / (2 if half else 1)
-            y_low = min(y for _, y in coat_pts)
-            if y_low < y_seat - 1e-9:
-                x0 = xc if half else xc - a
-                layers.append(Layer("solder", rect(x0, y_low - 1.0, xc + a, y_seat), 1))
-                seat = Outline(tuple(coat_pts) + ((coat_pts[0][0], y_seat),) if half else tuple(coat_pts),
-                               tuple(coat_arcs))
-                areas["solder"] += seat.area()
+            coat_pts, coat_arcs = self._ubm_layers(drawing, xc, half, y_top)
+        ball, area = solder_ball(xc, y_seat + d, rb, y_seat, None if half else y_seat + 2 * d,
+                                 half=half, margin=0.0)
+        drawing.paint("solder", ball, 1, area)
+        y_low = min(y for _, y in coat_pts)
+        if y_low < y_seat - 1e-9:
+            drawing.add("solder", rect(xc if half else xc - a, y_low - 1.0, xc + a, y_seat), 1)
+            seat = Outline(tuple(coat_pts) + ((coat_pts[0][0], y_seat),) if half else tuple(coat_pts),
+                           tuple(coat_arcs))
+            drawing.areas["solder"] += seat.area()
 
-        y_ball_top = y_seat + d + rb
-        if self.molding:
-            h = y_top + self._mold_height()
-            layers.append(Layer("mold", rect(0, y_top, width, h), 0))
-            areas["mold"] = None   # bounded by the curved ball: checked through the total
-            curved.add("mold")
-        analysis = "axisymmetric" if cell and self.recess_count == 1 else _ANALYSIS_SLICE
-        edge0 = "axis" if analysis == "axisymmetric" else "symmetry"
-        boundaries = [Boundary(edge0, "x", 0.0), Boundary("bottom", "y", -t_sub)]
-        materials = {"substrate": "si", "passivation": "sin", "polymer": self.polymer_material,
-                     "ppi": "cu", "finish": "ni", "solder": self.solder_material, "mold": "lmc",
-                     "second_polymer": self.polymer_material, "ubm": "cu"}
-        notes = ["passivation = SiO2 + SiN stack modelled as one SiN region",
-                 "finish = ENEPIG modelled as Ni (Pd and Au are < 0.2 um)"]
-        if not cell:
-            y_land = y_seat + 2 * d
-            t_l, t_b = self.land_thickness, self.board_thickness
-            board_w = width + self.pitch / 2
-            layers.append(Layer("board", rect(0, y_land + t_l, board_w, y_land + t_l + t_b), 5))
-            areas["board"] = board_w * t_b
-            for xc in centres:
-                layers.append(Layer("land", rect(xc - a, y_land, xc + a, y_land + t_l), 5))
-            areas["land"] = len(centres) * 2 * a * t_l
-            boundaries.append(Boundary("top", "y", y_land + t_l + t_b))
-            materials.update(board="fr4", land="cu")
-            y_ball_top = y_land
-        if analysis != "axisymmetric":
-            notes.append("generalized plane strain: the slice is thin compared with the package")
-        bcs, points = ({"group": edge0, "fix": ["x"]}, {"group": "bottom", "fix": ["y"]}), ()
-        if not cell:   # the slice warps: symmetry in x, one anchor point in y
-            bcs, points = slice_supports(-t_sub, edge0)
-        xo = centres[-1]
+    def _probes(self, xo: float, y_seat: float) -> list[Probe]:
+        """Probes at the outermost joint (axis ``xo``)."""
+        a, _, d = self._ball_geometry()
+        t_pas, t1 = self.passivation_thickness, self.polymer_thickness
+        y_top = t_pas + t1
         r_pad = self.pad_diameter / 2
-        rt = self.recess_width / 2
         probes = [Probe("pad_edge_polymer", (xo + r_pad + 1.0, y_top - 0.5), "polymer"),
                   Probe("solder_pad_edge", (xo + a - 3.0, y_seat + 1.0), "solder"),
                   Probe("solder_centre", (xo + 0.5, y_seat + d), "solder"),
                   Probe("passivation_under_pad", (xo + r_pad, t_pas / 2), "passivation"),
                   Probe("substrate_under_pad_edge", (xo + r_pad, -1.0), "substrate")]
         if self.recess_depth > 0:
-            x_edge = xo + (self.recess_count - 1) / 2 * (self.recess_width + self.recess_spacing) + rt
-            x_mid = xo + (0.0 if self.recess_count % 2 else (self.recess_width + self.recess_spacing) / 2)
+            pitch = self.recess_width + self.recess_spacing
+            x_edge = xo + (self.recess_count - 1) / 2 * pitch + self.recess_width / 2
+            x_mid = xo + (0.0 if self.recess_count % 2 else pitch / 2)
             below = min(0.5, (t1 - self.recess_depth) / 2)
             probes += [Probe("recess_corner_polymer", (x_edge + 1.0, y_top - 0.5), "polymer"),
                        Probe("polymer_under_recess", (x_mid + 0.5, y_top - self.recess_depth - below), "polymer")]
-        zoom_w = 1.15 * rb
-        zoom = (max(0.0, xo - zoom_w), xo + zoom_w, -0.1 * rb, y_ball_top + 0.1 * rb) if not cell else \
-               (0.0, 1.2 * r_pad, y_top - 2.5 * t1, y_seat + 0.35 * rb)
-        # the assembly slice runs thin films across the whole die. Cell: 3 elements through the
-        # polymer, the recess step resolved. Assembly (< 20k elements): films with about one
-        # element through their thickness, 3.5 um along the solder/pad and solder/land interfaces
-        # (the joints' fatigue sites), 6 um along the others, 2 um at interface corners; outside
-        # a box around every pad (x within a + 30 um of the joint axis) nothing is finer than 8 um.
+        return probes
+
+    def _zoom(self, cell: bool, xo: float, y_seat: float, y_ball_top: float):
+        """Detail window: the recessed pad (cell) or the outermost joint (assembly)."""
+        rb = self.ball_diameter / 2
+        if cell:
+            y_top = self.passivation_thickness + self.polymer_thickness
+            return (0.0, 1.2 * (self.pad_diameter / 2), y_top - 2.5 * self.polymer_thickness, y_seat + 0.35 * rb)
+        return (max(0.0, xo - 1.15 * rb), xo + 1.15 * rb, -0.1 * rb, y_ball_top + 0.1 * rb)
+
+    def _mesh_sizes(self, cell: bool, centres, y_ball_top: float) -> MeshSizes:
+        """Cell: 3 elements through the polymer, the recess step resolved. Assembly (thin films
+        across the whole die, kept under about 20k elements): films with about one element
+        through their thickness, finer along the solder/pad and solder/land interfaces (the
+        joints' fatigue sites) than along the others, 2 um at interface corners; outside a box
+        around every pad (x within a + 30 um of the joint axis) nothing is finer than 8 um."""
+        t_pas, t1 = self.passivation_thickness, self.polymer_thickness
+        a, rb, _ = self._ball_geometry()
         step = self.recess_depth if self.recess_depth > 0 else t1
         if cell:
             region_sizes = {"passivation": max(t_pas, 0.4), "polymer": t1 / 3,
                             "ppi": self.ppi_thickness / 2, "finish": self.finish_thickness / 1.5,
                             "ubm": self.ubm_thickness / 2, "second_polymer": self.second_polymer_thickness / 3,
                             "solder": rb / 8}
-            sizes = MeshSizes(far=rb / 3, interface=min(t1 / 3, 3.0, step / 1.5),
-                              corner=min(t_pas, 1.0, step / 3), region=region_sizes, growth=0.3)
-        else:
-            region_sizes = {"passivation": max(t_pas, 0.4) * 3, "polymer": t1, "ppi": self.ppi_thickness,
-                            "finish": self.finish_thickness, "ubm": self.ubm_thickness,
-                            "second_polymer": self.second_polymer_thickness,
-                            "land": self.land_thickness / 2, "solder": rb / 8}
-            fine = min(t1 / 3 * 2, 6.0, step / 1.5 * 2)
-            joint_interfaces = {"finish/solder": fine, "land/solder": fine, "solder/ubm": fine, "ppi/solder": fine}
-            focus = tuple((xc - a - 30.0, xc + a + 30.0, -t_sub - 1.0, y_ball_top + self.board_thickness + 100.0)
-                          for xc in centres)
-            sizes = MeshSizes(far=self.pitch / 3, interface=6.0, corner=2.0, region=region_sizes, growth=0.5,
-                              interfaces=joint_interfaces, focus=focus, floor=8.0, focus_margin=20.0)
-        used = {l.region for l in layers}
-        return ModelSpec(structure=self.cli_name, level=level, analysis=analysis, layers=tuple(layers),
-                         boundaries=tuple(boundaries),
-                         materials={r: m for r, m in materials.items() if r in used},
-                         bcs=bcs, probes=tuple(probes), sizes=sizes,
-                         closed_form_areas={k: v for k, v in areas.items() if v is not None},
-                         curved_regions=frozenset(curved | {"solder", "mold"}), zoom=zoom,
-                         parameters=_params(self), notes=tuple(notes), points=points)
+            return MeshSizes(far=rb / 3, interface=min(t1 / 3, 3.0, step / 1.5),
+                             corner=min(t_pas, 1.0, step / 3), region=region_sizes, growth=0.3)
+        region_sizes = {"passivation": max(t_pas, 0.4) * 3, "polymer": t1, "ppi": self.ppi_thickness,
+                        "finish": self.finish_thickness, "ubm": self.ubm_thickness,
+                        "second_polymer": self.second_polymer_thickness,
+                        "land": self.land_thickness / 2, "solder": rb / 8}
+        fine = min(t1 / 3 * 2, 6.0, step / 1.5 * 2)
+        joint_interfaces = {"finish/solder": fine, "land/solder": fine, "solder/ubm": fine, "ppi/solder": fine}
+        focus = tuple((xc - a - 30.0, xc + a + 30.0, -self.substrate_thickness - 1.0,
+                       y_ball_top + self.board_thickness + 100.0) for xc in centres)
+        return MeshSizes(far=self.pitch / 3, interface=6.0, corner=2.0, region=region_sizes, growth=0.5,
+                         interfaces=joint_interfaces, focus=focus, floor=8.0, focus_margin=20.0)
 
-    def _ubm_layers(self, xc, half, y_top, layers, areas):
-        """Prior-art baseline: second polymer over the flat PPI, opening, conformal UBM."""
+    def _ubm_layers(self, drawing: Drawing, xc: float, half: bool, y_top: float):
+        """Prior-art baseline: second polymer over the flat PPI, opening, conformal UBM. Returns
+        the UBM's top surface (points, arcs)."""
         t2, t_ubm = self.second_polymer_thickness, self.ubm_thickness
         y_ppi = y_top + self.ppi_thickness
         y2 = y_ppi + t2
         r_open = self.ubm_opening_diameter / 2
         run = t2 / math.tan(math.radians(self.recess_sidewall_angle))
-        a, _, _ = self._ball_geometry()
-        r_ubm = a
+        r_ubm, _, _ = self._ball_geometry()
         xs = (lambda v: xc + v)
         if half:
             prof = [(xc, y_ppi), (xs(r_open - run), y_ppi), (xs(r_open), y2), (xs(r_ubm), y2)]
@@ -391,16 +380,9 @@ class PpiRecess:
         hole = [(xc if half else xs(-r_open + run), y_ppi), (xs(r_open - run), y_ppi), (xs(r_open), y2)] + \
                ([(xc, y2)] if half else [(xs(-r_open), y2)])
         slab = rect(x0, y_top, x1, y2)
-        layers.append(Layer("second_polymer", Cut(slab, Outline(tuple(hole))), 4))
+        drawing.add("second_polymer", Cut(slab, Outline(tuple(hole))), 4)
         r_pad = self.pad_diameter / 2
         ppi_in_slab = (r_pad if half else 2 * r_pad) * self.ppi_thickness
-        areas["second_polymer"] += (x1 - x0) * (y2 - y_top) - Outline(tuple(hole)).area() - ppi_in_slab
-        ubm = film(prof, t_ubm)
-        layers.append(Layer("ubm", ubm, 7))
-        areas["ubm"] += ubm.area()
+        drawing.areas["second_polymer"] += (x1 - x0) * (y2 - y_top) - Outline(tuple(hole)).area() - ppi_in_slab
+        drawing.paint("ubm", film(prof, t_ubm), 7)
         return offset_path(prof, (), t_ubm)
-
-
-def _params(obj) -> dict:
-    from .common import parameters
-    return {f.name: getattr(obj, f.name) for f in parameters(obj)}

@@ -280,7 +280,7 @@ def run_study_command(args) -> int:
 def parse_vary(structure: str, vary: list[str], fixed: list[str]) -> tuple[dict, list[tuple[str, list]]]:
     """Typed fixed values and (name, values) axes from NAME=V1,V2 strings, checked against the builder."""
     from geometry import STRUCTURES
-    from geometry.common import check_value, parameters, parse_value
+    from geometry.parameters import check_value, parameters, parse_value
 
     if structure not in STRUCTURES:
         raise InputError(f"structure {structure} is unknown; valid: {', '.join(STRUCTURES)}")
