@@ -16,7 +16,9 @@ Levels:
 """
 from __future__ import annotations
 
-from .meshing import MeshSizes, ModelSpec, Probe, mesh_model
+from fea.model import Model, Probe
+
+from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure, zero_or_at_least
 from .parts import SLICE_ANALYSIS, SLICE_NOTE, Drawing, joint_row, lands_and_board, model_spec, solder_ball, supports
 from .shapes import Outline, ball_between, rect
@@ -71,8 +73,9 @@ class CuPost:
             raise out_of_range("bump_height", self.bump_height, 5.0, 1.5 * self.post_width,
                                "a bump taller than 1.5 post widths does not stay on the post")
 
-    def build(self, level: str = "cell", mesh_size_factor: float = 1.0):
-        return mesh_model(self.spec(level), mesh_size_factor)
+    def build(self, level: str = "cell", mesh_size_factor: float = 1.0, library=None) -> Model:
+        """The meshed model (materials from ``library``, default the built-in one)."""
+        return mesh_model(self.spec(level), mesh_size_factor, library)
 
     def _post(self, xc: float, half: bool, y0: float, y1: float, y2: float) -> Outline:
         """Post outline (x = xc centre line), from its base y0 through the polymer top y1 to its top y2."""

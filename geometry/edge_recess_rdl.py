@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import math
 
-from .meshing import MeshSizes, ModelSpec, Probe, mesh_model
+from fea.model import Model, Probe
+
+from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure
 from .parts import (SLICE_ANALYSIS, SLICE_NOTE, Drawing, check_ball_seat, lands_and_board, model_spec,
                     solder_ball, supports)
@@ -207,8 +209,9 @@ class EdgeRecessRdl:
             raise out_of_range("support_width", self.support_width, e["R"] - e["p1"] + 10, max(e["R"] - e["p1"] + 10, hi),
                                "the deep recess must end in the support body")
 
-    def build(self, level: str = "cell", mesh_size_factor: float = 1.0):
-        return mesh_model(self.spec(level), mesh_size_factor)
+    def build(self, level: str = "cell", mesh_size_factor: float = 1.0, library=None) -> Model:
+        """The meshed model (materials from ``library``, default the built-in one)."""
+        return mesh_model(self.spec(level), mesh_size_factor, library)
 
     def spec(self, level: str = "cell") -> ModelSpec:
         cell = is_cell(level)

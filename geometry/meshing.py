@@ -1,4 +1,4 @@
-"""Meshing a builder's :class:`ModelSpec` with gmsh/OpenCASCADE into a :class:`BuiltModel`.
+"""Meshing a builder's :class:`ModelSpec` with gmsh/OpenCASCADE into a `fea.model.Model`.
 
 Painting. The spec's layers are painted in priority order (see :mod:`geometry.shapes`); after
 OpenCASCADE's ``fragment`` every piece of the plane belongs to exactly one region.
@@ -18,15 +18,15 @@ far-field size; one ``mesh_size_factor`` scales all of them.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from fea.errors import InputError
+from fea.mesh import read_msh
+from fea.model import Model, Probe
 
 from .parameters import format_value
 from .shapes import VOID, Boundary, Cut, Disk, Intersect, Layer, Outline, Point, Shape, Union
@@ -57,14 +57,6 @@ class MeshSizes:
 
 
 @dataclass(frozen=True)
-class Probe:
-    """A point of interest, inside ``region`` (kept slightly off singular corners)."""
-    name: str
-    at: Point
-    region: str
-
-
-@dataclass(frozen=True)
 class NamedPoint:
     """A physical point (dim-0 group) at a vertex of the geometry, e.g. the ``anchor`` support."""
     name: str
@@ -73,7 +65,7 @@ class NamedPoint:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Everything a builder decides; :func:`mesh_model` turns it into a :class:`BuiltModel`."""
+    """Everything a builder decides; :func:`mesh_model` turns it into a model."""
     structure: str
     level: str
     analysis: str
@@ -96,79 +88,23 @@ class ModelSpec:
 DEFAULT_TEMPERATURE = {"stress_free": 125.0, "field": -40.0}
 
 
-@dataclass
-class BuiltModel:
-    """A meshed model as plain data. ``msh`` is the MSH 4.1 file content."""
+@dataclass(frozen=True)
+class Geometry:
+    """What a builder knows about its model beyond the model itself (`fea.model.Model.geometry`):
+    which structure and parameters, the interfaces and named boundaries it made, the closed-form
+    areas of its regions (for checks), the detail window of the plots and the mesh quality."""
     structure: str
     level: str
-    analysis: str
-    msh: bytes
-    regions: tuple[str, ...]
+    parameters: dict
     interfaces: tuple[str, ...]
     boundaries: tuple[str, ...]
-    materials: dict[str, str]
-    bcs: tuple[dict, ...]
-    probes: tuple[Probe, ...]
-    temperature: dict
+    points: tuple[str, ...]             # names of the physical points
     closed_form_areas: dict[str, float]
     curved_regions: frozenset[str]
-    zoom: tuple[float, float, float, float] | None
+    zoom: tuple[float, float, float, float] | None   # x0, x1, y0, y1 of the detail panel
     n_elements: int
-    min_quality: float
-    parameters: dict
+    min_quality: float                  # smallest minSICN element quality
     notes: tuple[str, ...] = ()
-    points: tuple[str, ...] = ()   # names of the physical points
-
-    def toml(self) -> str:
-        return model_toml(self)
-
-    def write(self, out_dir: str | os.PathLike, picture: bool = True) -> Path:
-        """Write model.msh, model.toml and mesh.png into ``out_dir`` atomically: everything is
-        written to a temporary sibling directory first; on error nothing is left behind."""
-        out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            (tmp / "model.msh").write_bytes(self.msh)
-            (tmp / "model.toml").write_text(self.toml())
-            if picture:
-                from .plot import plot_mesh
-                plot_mesh(self, tmp / "mesh.png")
-            out.mkdir(exist_ok=True)
-            for name in ("model.msh", "model.toml", "mesh.png"):
-                if (tmp / name).exists():
-                    os.replace(tmp / name, out / name)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return out
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(float(v)) if isinstance(v, float) else str(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise TypeError(v)
-
-
-def model_toml(m: BuiltModel) -> str:
-    lines = [f"# pkgrel model: {m.structure} ({m.level}) written by `pkgrel mesh`",
-             "# parameters: " + ", ".join(f"{k}={format_value(v)}" for k, v in m.parameters.items())]
-    lines += [f"# {n}" for n in m.notes]
-    lines += ['mesh = "model.msh"', f"analysis = {_toml_value(m.analysis)}", "", "[materials]"]
-    lines += [f"{_toml_value(r)} = {_toml_value(mat)}" for r, mat in m.materials.items()]
-    lines += ["", "[temperature]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in m.temperature.items()]
-    for bc in m.bcs:
-        lines += ["", "[[bc]]"] + [f"{k} = {_toml_value(v)}" for k, v in bc.items()]
-    for p in m.probes:
-        lines += ["", "[[probe]]", f"name = {_toml_value(p.name)}",
-                  f"at = [{p.at[0]:.6g}, {p.at[1]:.6g}]", f"region = {_toml_value(p.region)}"]
-    return "\n".join(lines) + "\n"
 
 
 class _Gmsh:
@@ -225,8 +161,9 @@ def _occ(gmsh, shape: Shape) -> list[tuple[int, int]]:
     raise TypeError(f"unknown shape {shape!r}")
 
 
-def mesh_model(spec: ModelSpec, mesh_size_factor: float = 1.0) -> BuiltModel:
-    """Mesh ``spec`` with gmsh/OpenCASCADE and return the :class:`BuiltModel`.
+def mesh_model(spec: ModelSpec, mesh_size_factor: float = 1.0, library=None) -> Model:
+    """Mesh ``spec`` with gmsh/OpenCASCADE and return the model, its materials taken from
+    ``library`` (default: the built-in materials library) and its builder facts in ``geometry``.
 
     gmsh failures become one-line RuntimeErrors naming the structure (they mean a builder bug:
     invalid parameter sets are refused by ``validate`` before meshing)."""
@@ -234,15 +171,30 @@ def mesh_model(spec: ModelSpec, mesh_size_factor: float = 1.0) -> BuiltModel:
         raise InputError(f"mesh_size_factor = {format_value(mesh_size_factor)} is outside [0.1, 10]")
     try:
         with _Gmsh() as gmsh:
-            return _mesh(gmsh, spec, mesh_size_factor)
+            geometry, msh = _mesh(gmsh, spec, mesh_size_factor)
     except InputError:
         raise
     except Exception as exc:  # gmsh raises plain Exception with its last error message
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RuntimeError(f"meshing {spec.structure} ({spec.level}) failed: {first}") from exc
+    return _model(spec, geometry, read_msh(msh), library)
 
 
-def _mesh(gmsh, spec: ModelSpec, factor: float) -> BuiltModel:
+def _model(spec: ModelSpec, geometry: Geometry, mesh, library) -> Model:
+    """The spec's materials, supports, temperatures and probes on the mesh."""
+    if library is None:
+        import materials
+        library = materials.default_library()
+    fixed = tuple((bc["group"], component) for bc in spec.bcs
+                  for component in ([bc["fix"]] if isinstance(bc["fix"], str) else bc["fix"]))
+    temperature = spec.temperature
+    return Model(mesh, spec.analysis, {r: library.get(spec.materials[r]) for r in mesh.regions if r in spec.materials},
+                 temperature=float(temperature.get("field", 25.0)),
+                 stress_free_temperature=temperature.get("stress_free"), fixed=fixed,
+                 probes=tuple(spec.probes), geometry=geometry)
+
+
+def _mesh(gmsh, spec: ModelSpec, factor: float) -> tuple[Geometry, bytes]:
     region_of = _partition(gmsh, _paint(gmsh, spec.layers))
     surfaces: dict[str, list[int]] = {}
     for t, r in sorted(region_of.items()):
@@ -261,14 +213,13 @@ def _mesh(gmsh, spec: ModelSpec, factor: float) -> BuiltModel:
     missing = set(spec.materials) - set(surfaces)
     if missing:
         raise RuntimeError(f"regions {sorted(missing)} have materials but were not built")
-    return BuiltModel(
-        structure=spec.structure, level=spec.level, analysis=spec.analysis, msh=msh,
-        regions=tuple(surfaces), interfaces=tuple(sorted(interfaces)), boundaries=tuple(sorted(named)),
-        materials={r: spec.materials[r] for r in surfaces if r in spec.materials},
-        bcs=spec.bcs, probes=spec.probes, temperature=dict(spec.temperature),
-        closed_form_areas=dict(spec.closed_form_areas), curved_regions=spec.curved_regions,
-        zoom=spec.zoom, n_elements=n_elements, min_quality=min_quality,
-        parameters=dict(spec.parameters), notes=spec.notes, points=tuple(p.name for p in spec.points))
+    geometry = Geometry(
+        structure=spec.structure, level=spec.level, parameters=dict(spec.parameters),
+        interfaces=tuple(sorted(interfaces)), boundaries=tuple(sorted(named)),
+        points=tuple(p.name for p in spec.points), closed_form_areas=dict(spec.closed_form_areas),
+        curved_regions=spec.curved_regions, zoom=spec.zoom, n_elements=n_elements,
+        min_quality=min_quality, notes=spec.notes)
+    return geometry, msh
 
 
 def _paint(gmsh, layers: tuple[Layer, ...]) -> dict[str, list[tuple[int, int]]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from fea.model import Probe
+
 from .meshing import MeshSizes, ModelSpec, NamedPoint, Probe
 from .parameters import format_value, out_of_range, parameter_values, parameters
 from .shapes import Boundary, Disk, Intersect, Layer, Shape, disk_slab_area, rect

@@ -1,8 +1,6 @@
 """mesh.png: regions coloured by role, mesh edges drawn thin, and a panel zoomed on the joint."""
 from __future__ import annotations
 
-from pathlib import Path
-
 # one colour per role, so every structure's picture reads the same way
 ROLE_COLOURS = {
     "substrate": "#9e9e9e", "second_substrate": "#bdbdbd", "board": "#7cb342", "carrier": "#a1887f",
@@ -19,20 +17,22 @@ def colour(region: str, k: int = 0) -> str:
     return ROLE_COLOURS.get(region, _FALLBACK[k % len(_FALLBACK)])
 
 
-def plot_mesh(model, path: str | Path) -> None:
+def plot_mesh(model, path) -> None:
+    """Draw a built model (`fea.model.Model` with its builder's ``geometry``) to ``path`` (a
+    file name or a binary file object), PNG."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    from fea.mesh import element_nodes, read_msh
+    from fea.mesh import element_nodes
 
-    mesh = read_msh(model.msh)
+    mesh, info = model.mesh, model.geometry
     xy = mesh.mesh.doflocs.T
     nodes = element_nodes(mesh.mesh)
     order = [0, 3, 1, 4, 2, 5]   # corner, mid, corner, ... so curved edges are drawn through mid-nodes
-    fig, axes = plt.subplots(1, 2 if model.zoom else 1, figsize=(14 if model.zoom else 8, 6),
+    fig, axes = plt.subplots(1, 2 if info.zoom else 1, figsize=(14 if info.zoom else 8, 6),
                              squeeze=False)
     handles = []
     for ax in axes[0]:
@@ -42,7 +42,7 @@ def plot_mesh(model, path: str | Path) -> None:
                                              linewidths=0.08))
             if ax is axes[0][0]:
                 handles.append(Patch(facecolor=colour(region, k), edgecolor="k",
-                                     label=f"{region} ({model.materials.get(region, '?')})"))
+                                     label=f"{region} ({model.materials[region].name})"))
         ax.set_aspect("equal")
         ax.set_xlabel("r [um]" if model.analysis == "axisymmetric" else "x [um]")
         ax.set_ylabel("z [um]" if model.analysis == "axisymmetric" else "y [um]")
@@ -50,15 +50,15 @@ def plot_mesh(model, path: str | Path) -> None:
     pad = 0.02 * (hi - lo)
     axes[0][0].set_xlim(lo[0] - pad[0], hi[0] + pad[0])
     axes[0][0].set_ylim(lo[1] - pad[1], hi[1] + pad[1])
-    axes[0][0].set_title(f"{model.structure} ({model.level}, {model.analysis}): "
-                         f"{model.n_elements} quadratic triangles")
-    if model.zoom:
-        x0, x1, y0, y1 = model.zoom
+    axes[0][0].set_title(f"{info.structure} ({info.level}, {model.analysis}): "
+                         f"{mesh.n_elements} quadratic triangles")
+    if info.zoom:
+        x0, x1, y0, y1 = info.zoom
         axes[0][1].set_xlim(x0, x1)
         axes[0][1].set_ylim(y0, y1)
         axes[0][1].set_title("detail")
         axes[0][0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="red", lw=1))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=9)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=130, format="png")
     plt.close(fig)

@@ -22,8 +22,9 @@ from __future__ import annotations
 import math
 
 from fea.errors import InputError
+from fea.model import Model, Probe
 
-from .meshing import MeshSizes, ModelSpec, Probe, mesh_model
+from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure
 from .parts import SLICE_ANALYSIS, SLICE_NOTE, Drawing, joint_row, lands_and_board, model_spec, solder_ball, supports
 from .shapes import Cut, Outline, film, offset_path, rect
@@ -211,8 +212,9 @@ class PpiRecess:
         pts.append((xc + r_pad, y_top))
         return pts, arcs
 
-    def build(self, level: str = "cell", mesh_size_factor: float = 1.0):
-        return mesh_model(self.spec(level), mesh_size_factor)
+    def build(self, level: str = "cell", mesh_size_factor: float = 1.0, library=None) -> Model:
+        """The meshed model (materials from ``library``, default the built-in one)."""
+        return mesh_model(self.spec(level), mesh_size_factor, library)
 
     def spec(self, level: str = "cell") -> ModelSpec:
         cell = is_cell(level)

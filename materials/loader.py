@@ -6,6 +6,7 @@ allowed range. Values are converted to project units (MPa, 1/K, degC, um, s) on 
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import tomllib
 from dataclasses import dataclass, replace
@@ -403,6 +404,13 @@ def load_file(path: Path, library: Library | None = None) -> tuple[Material, dic
             over["aliases"] = []   # a new name does not take over the base's aliases
         raw = _merge(base_raw, over)
     return build_material(raw, ctx, origin=str(path)), raw
+
+
+@functools.lru_cache(maxsize=1)
+def default_library() -> Library:
+    """The built-in library, read once per process (do not modify it: `load_library` gives a
+    library of your own)."""
+    return load_library()
 
 
 def load_library(extra_files=()) -> Library:

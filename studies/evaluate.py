@@ -106,7 +106,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
 
     start = time.perf_counter()
     model = point.builder().build(point.level, point.mesh_size_factor)
-    built = model.geometry
+    zoom = model.geometry.zoom
     if point.load is not None:
         model.load = dict(point.load)
     names = {region: material.name for region, material in model.materials.items()}
@@ -118,15 +118,15 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     solution, stresses, state = plotted_state(model, analysis)
     metrics = {}
     metrics.update(cycle_metrics(analysis))
-    metrics.update(stress_metrics(model, solution, stresses, built.zoom, joint.get("x_range")))
-    curves = interface_curves(stresses, built.zoom)
+    metrics.update(stress_metrics(model, solution, stresses, zoom, joint.get("x_range")))
+    curves = interface_curves(stresses, zoom)
     for name, c in curves.items():
         metrics[f"interface.{name}.peel_max"] = float(np.max(c["peel"]))
         metrics[f"interface.{name}.peel_min"] = float(np.min(c["peel"]))
         metrics[f"interface.{name}.peel_mean"] = float(np.mean(c["peel"]))
         metrics[f"interface.{name}.shear_absmax"] = float(np.max(np.abs(c["shear"])))
     nodal = plotted_fields(model, analysis, stresses, state)
-    files["fields.npz"] = zoomed_fields(model, solution, stresses.element_nodes, nodal, built.zoom)
+    files["fields.npz"] = zoomed_fields(model, solution, stresses.element_nodes, nodal, zoom)
     files["result.vtu"] = state_vtu(model, solution, stresses.element_nodes, nodal)
     summary = analysis.summary
     record = {
@@ -138,7 +138,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
         "elements": summary["elements"],
         "dofs": summary["dofs"],
         "materials": names,
-        "zoom": list(built.zoom) if built.zoom else None,
+        "zoom": list(zoom) if zoom else None,
         "critical_joint": {k: v for k, v in joint.items() if k != "layers"},
         "state": state["description"],
         "metrics": {k: float(v) for k, v in metrics.items() if np.isfinite(v)},

@@ -124,36 +124,36 @@ def curve_nodes(mesh, curve: str) -> np.ndarray:
 def check_model(cls, kw, level):
     obj = cls(**kw)
     model = obj.build(level)
-    mesh = read_msh(model.msh)
+    mesh, info = model.mesh, model.geometry
     # every region has a material and is a physical surface; required roles are there
-    assert set(mesh.regions) == set(model.regions) == set(model.materials)
-    assert EXPECTED_REGIONS[cls] <= set(model.regions)
+    assert set(mesh.regions) == set(model.materials)
+    assert EXPECTED_REGIONS[cls] <= set(mesh.regions)
     # interfaces: named a/b in alphabetical order, one physical curve each, between existing regions
-    for name in model.interfaces:
+    for name in info.interfaces:
         a, b = name.split("/")
-        assert a < b and a in model.regions and b in model.regions
+        assert a < b and a in mesh.regions and b in mesh.regions
         assert name in mesh.curves
     # boundaries a model needs
     first = "axis" if model.analysis == "axisymmetric" else "symmetry"
-    assert {first, "bottom"} <= set(model.boundaries) <= set(mesh.curves)
-    assert all(bc["group"] in mesh.curves or bc["group"] in mesh.points for bc in model.bcs)
+    assert {first, "bottom"} <= set(info.boundaries) <= set(mesh.curves)
+    assert all(group in mesh.curves or group in mesh.points for group, _ in model.fixed)
     if level == "assembly":
-        assert "top" in model.boundaries or (cls is CuPost and not obj.solder_bump)
+        assert "top" in info.boundaries or (cls is CuPost and not obj.solder_bump)
         assert model.analysis == "generalized_plane_strain"
         # free to warp: symmetry fixed in x, y held at one point, the bottom corner on the symmetry line
-        assert [(bc["group"], bc["fix"]) for bc in model.bcs] == [("symmetry", ["x"]), ("anchor", ["y"])]
-        assert model.points == ("anchor",) and len(mesh.points["anchor"]) == 1
+        assert tuple(model.fixed) == (("symmetry", "x"), ("anchor", "y"))
+        assert info.points == ("anchor",) and len(mesh.points["anchor"]) == 1
         x_a, y_a = coordinates(mesh)[mesh.points["anchor"][0]]
         assert x_a == pytest.approx(0.0, abs=1e-9) and y_a == pytest.approx(coordinates(mesh)[:, 1].min())
     else:
-        assert not mesh.points and all(bc["group"] in mesh.curves for bc in model.bcs)
+        assert not mesh.points and all(group in mesh.curves for group, _ in model.fixed)
     # areas: exact for straight-sided regions, P2 geometry error only for curved ones
     areas = mesh.region_areas()
-    for region, expected in model.closed_form_areas.items():
-        tol = 1e-4 if region in model.curved_regions else 1e-6
+    for region, expected in info.closed_form_areas.items():
+        tol = 1e-4 if region in info.curved_regions else 1e-6
         assert areas[region] == pytest.approx(expected, rel=tol), region
     # quality floor: gmsh's minSICN on the curved elements and our own nodal Jacobian check
-    assert model.min_quality > 0.1
+    assert info.min_quality > 0.1
     assert mesh.jacobian_ratio() > 0.2
     # probes sit inside the region they name
     for p in model.probes:
@@ -166,7 +166,7 @@ def check_model(cls, kw, level):
 @pytest.mark.parametrize("cls,kw", JOINT_CELL_VARIANTS, ids=_ids(JOINT_CELL_VARIANTS))
 def test_cell_variant_meshes_with_groups_areas_quality(cls, kw):
     model, _ = check_model(cls, kw, "cell")
-    assert 300 < model.n_elements < 12000
+    assert 300 < model.mesh.n_elements < 12000
 
 
 @pytest.mark.parametrize("cls,kw", JOINT_ASSEMBLY_VARIANTS, ids=_ids(JOINT_ASSEMBLY_VARIANTS))
@@ -178,14 +178,14 @@ def test_assembly_variant_meshes_with_groups_areas_quality(cls, kw):
     xs = coordinates(mesh)[region_nodes(mesh, joint)[:, 0], 0]
     bands = {int(x // cls(**kw).pitch) for x in xs}
     assert bands == set(range(n))
-    assert model.n_elements < 30000
+    assert model.mesh.n_elements < 30000
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cls,kw", JOINT_SLOW_ASSEMBLY_VARIANTS, ids=_ids(JOINT_SLOW_ASSEMBLY_VARIANTS))
 def test_full_assembly_variants(cls, kw):
     model, _ = check_model(cls, kw, "assembly")
-    assert model.n_elements < 35000
+    assert model.mesh.n_elements < 35000
 
 
 def test_recess_depth_changes_polymer_area_by_the_recess_volume():
@@ -196,20 +196,20 @@ def test_recess_depth_changes_polymer_area_by_the_recess_volume():
 
 
 def test_mesh_size_factor_refines():
-    coarse = PpiRecess().build(mesh_size_factor=1.5).n_elements
-    fine = PpiRecess().build(mesh_size_factor=0.75).n_elements
+    coarse = PpiRecess().build(mesh_size_factor=1.5).mesh.n_elements
+    fine = PpiRecess().build(mesh_size_factor=0.75).mesh.n_elements
     assert fine > 1.8 * coarse
 
 
 def test_reading_a_mesh_prints_nothing(capsys):
     # sweeps read one mesh per point: a reader that prints would fill their output
-    read_msh(PpiRecess().build(mesh_size_factor=2.0).msh)
+    PpiRecess().build(mesh_size_factor=2.0).mesh
     assert capsys.readouterr().out == ""
 
 
 def test_molding_gap_keeps_mold_off_pad_sidewalls():
-    touching = read_msh(MoldedJoint().build().msh)
-    gap = read_msh(MoldedJoint(molding_touches_pad_sidewalls=False).build().msh)
+    touching = MoldedJoint().build().mesh
+    gap = MoldedJoint(molding_touches_pad_sidewalls=False).build().mesh
 
     def vertical_mold_pad(m):
         seg = coordinates(m)[curve_ends(m, "mold/pad")]
@@ -221,7 +221,7 @@ def test_molding_gap_keeps_mold_off_pad_sidewalls():
 
 def test_wetting_solder_covers_pad_sidewalls():
     m = MoldedJoint(solder_wets_pad_sidewalls=True, molding_touches_pad_sidewalls=False).build()
-    assert "mold/pad" not in m.interfaces and "pad/solder" in m.interfaces
+    assert "mold/pad" not in m.geometry.interfaces and "pad/solder" in m.geometry.interfaces
 
 
 @pytest.mark.parametrize("cls,kw,name", [
@@ -348,7 +348,7 @@ def test_solder_meets_the_land_at_a_real_contact_angle_without_slivers(cls, kw):
     inside the solder, never tangentially), the solder elements around the contact well shaped,
     and the solder one piece per joint."""
     model = cls(**kw).build("assembly")
-    mesh = read_msh(model.msh)
+    mesh = model.mesh
     points = coordinates(mesh)
     solder = region_nodes(mesh, "solder")
     assert _solder_pieces(solder) == kw["joint_count"]
@@ -372,31 +372,31 @@ def test_solder_meets_the_land_at_a_real_contact_angle_without_slivers(cls, kw):
 def test_rdl_cell_variant_meshes_with_groups_areas_quality(cls, kw):
     model, _ = check_model(cls, kw, "cell")
     assert model.analysis == "generalized_plane_strain"
-    assert 300 < model.n_elements < 40000
+    assert 300 < model.mesh.n_elements < 40000
 
 
 @pytest.mark.parametrize("cls,kw", RDL_ASSEMBLY_VARIANTS, ids=_ids(RDL_ASSEMBLY_VARIANTS))
 def test_rdl_assembly_variant_meshes_with_groups_areas_quality(cls, kw):
     model, mesh = check_model(cls, kw, "assembly")
-    assert {"board", "land"} <= set(model.regions)
+    assert {"board", "land"} <= set(model.mesh.regions)
     # one ball per pitch: the land elements fall into joint_count separate x bands
     xs = np.sort(coordinates(mesh)[np.unique(region_nodes(mesh, "land")), 0])
     assert 1 + np.sum(np.diff(xs) > 20.0) == kw["joint_count"]
-    assert model.n_elements < 40000
+    assert model.mesh.n_elements < 40000
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cls,kw", RDL_SLOW_ASSEMBLY_VARIANTS, ids=_ids(RDL_SLOW_ASSEMBLY_VARIANTS))
 def test_rdl_full_assembly_variants(cls, kw):
     model, _ = check_model(cls, kw, "assembly")
-    assert model.n_elements < 45000
+    assert model.mesh.n_elements < 45000
 
 
 def test_fanout_trace_crosses_the_chip_edge_only_for_a_fanout_ball():
     out = FanoutRdl()
     inside = FanoutRdl(ball_location="chip", ball_edge_distance=200.0)
     a_c, t_r = out.chip_width / 2, out.rdl_thickness
-    m_out, m_in = read_msh(out.build().msh), read_msh(inside.build().msh)
+    m_out, m_in = out.build().mesh, inside.build().mesh
     assert m_out.region_at((a_c, t_r / 2)) == "rdl"
     assert m_in.region_at((a_c, t_r / 2)) == "insulator"
     # the fan-out ball sits over the molding, the fan-in ball over the chip
@@ -407,21 +407,21 @@ def test_fanout_trace_crosses_the_chip_edge_only_for_a_fanout_ball():
 def test_fanout_rdl_levels_stack_under_the_ball(levels):
     f = FanoutRdl(rdl_levels=levels)
     model = f.build()
-    mesh = read_msh(model.msh)
+    mesh = model.mesh
     y_rdl = coordinates(mesh)[np.unique(region_nodes(mesh, "rdl")), 1]
     assert y_rdl.max() == pytest.approx((levels - 1) * f.insulator_thickness + f.rdl_thickness)
-    assert ("solder_mask" in model.regions) == (levels > 1)
-    assert "insulator" in model.regions   # the only layer (1 level) or the ones under the solder mask
+    assert ("solder_mask" in model.mesh.regions) == (levels > 1)
+    assert "insulator" in model.mesh.regions   # the only layer (1 level) or the ones under the solder mask
 
 
 def test_fanout_without_carrier_has_no_glue_and_bottom_at_the_chip_back():
     f = FanoutRdl(carrier=False)
     model = f.build()
-    mesh = read_msh(model.msh)
-    assert not {"glue", "carrier"} & set(model.regions)
+    mesh = model.mesh
+    assert not {"glue", "carrier"} & set(model.mesh.regions)
     bottom = coordinates(mesh)[curve_nodes(mesh, "bottom"), 1]
     assert np.allclose(bottom, -(f.bump_height + f.chip_thickness))
-    assert "chip/mold" in model.interfaces and "bump/rdl" in model.interfaces
+    assert "chip/mold" in model.geometry.interfaces and "bump/rdl" in model.geometry.interfaces
 
 
 def _length(mesh, name, vertical):
@@ -433,7 +433,7 @@ def _length(mesh, name, vertical):
 
 def test_edge_variant_a_rdl_on_pad_top_b_on_pad_sidewall():
     a, b = EdgeRecessRdl(), EdgeRecessRdl(variant="B")
-    ma, mb = read_msh(a.build().msh), read_msh(b.build().msh)
+    ma, mb = a.build().mesh, b.build().mesh
     flat, total = _length(ma, "pad/rdl", vertical=False)
     assert flat == pytest.approx(total) == pytest.approx(a.pad_exposed - a.isolation_overlap)
     upright, total = _length(mb, "pad/rdl", vertical=True)
@@ -444,19 +444,19 @@ def test_edge_variant_a_rdl_on_pad_top_b_on_pad_sidewall():
 def test_edge_variant_c_barrier_and_oxide_in_scribe_recess():
     c = EdgeRecessRdl(variant="C")
     model = c.build()
-    mesh = read_msh(model.msh)
+    mesh = model.mesh
     e = c._edges()
     # the Si barrier stands between the conducting and the scribe recess, under its oxide
     assert mesh.region_at(((e["b0b"] + e["b1b"]) / 2, c.silicon_thickness / 2)) == "chip"
     assert mesh.region_at(((e["b0b"] + e["eb"]) / 2, c.silicon_thickness / 2)) is None   # open recess
     flat, _ = _length(mesh, "oxide/passivation", vertical=False)
     assert flat > c.scribe_width - 1.0
-    assert "oxide/passivation" not in EdgeRecessRdl().build().interfaces
+    assert "oxide/passivation" not in EdgeRecessRdl().build().geometry.interfaces
 
 
 def test_edge_cavity_is_empty_under_the_chip():
     f = EdgeRecessRdl()
-    mesh = read_msh(f.build().msh)
+    mesh = f.build().mesh
     e = f._edges()
     y_mid = -f.passivation_thickness - f.support_thickness / 2
     assert mesh.region_at((e["cav"] - 10, y_mid)) is None
@@ -532,9 +532,7 @@ SMALL_ASSEMBLIES = [(PpiRecess, {"joint_count": 1}), (CuPost, {"joint_count": 2}
 @pytest.mark.parametrize("cls,kw", SMALL_ASSEMBLIES, ids=_ids(SMALL_ASSEMBLIES))
 def test_assembly_solves_and_warps_freely(tmp_path, cls, kw):
     from fea.thermoelastic import solve
-    from studies.model_file import read_model
-    cls(**kw).build("assembly").write(tmp_path, picture=False)
-    sol = solve(read_model(tmp_path / "model.toml"))
+    sol = solve(cls(**kw).build("assembly"))
     xy = sol.basis.doflocs[:, 1::2]
     uy = sol.u[1::2]
     bottom = np.isclose(xy[1], xy[1].min())
@@ -624,8 +622,8 @@ def _valid_sets_mesh_invalid_sets_refused(cls, max_examples: int, refusal_is_cle
             assert refusal_is_clean(cls, kw, str(exc)), str(exc)
             return
         model = obj.build("cell", mesh_size_factor=1.5)
-        assert model.min_quality > 0.1
-        assert set(model.materials) == set(model.regions)
+        assert model.geometry.min_quality > 0.1
+        assert set(model.materials) == set(model.mesh.regions)
         built.append(kw)
 
     run()

@@ -44,7 +44,7 @@ def test_a_thermoelastic_model_with_inline_materials_and_a_field_round_trips(tmp
     text = re.sub(r'^"solder" = .*$', '"solder" = { base = "sac305", E = 45000.0, creep = { law = "norton", '
                   'A = 1e-12, n = 5.0 } }', text, flags=re.M)
     text = re.sub(r"^field = .*$", 'field = "-40.0 + 1e-3 * x"', text, flags=re.M)
-    text += '\n[[traction]]\ngroup = "top"\nvalue = [0.0, -1.5]\n'
+    text += '\n[[traction]]\ngroup = "bottom"\nvalue = [0.0, -1.5]\n'
     (tmp_path / "a" / "model.toml").write_text(text)
     first = read_model(tmp_path / "a" / "model.toml")
     assert first.materials["solder"].law().__class__.__name__ == "NortonCreep"
