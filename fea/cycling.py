@@ -264,9 +264,9 @@ class Solver:
         states = []
         for region, part in zip(self.linear, self.linear_slices):
             n = region.volume.size
-            E, nu, eth = self._material_at(region, T)
+            E, nu, eth = self._material_at(region, T, 1)     # uniform temperature: one value each
             eps_mech = eps[:, part].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
-            states.append(region.law.update(eps_mech, region.state, T, T, 1.0, E, nu)[2])
+            states.append(region.law.update(eps_mech, region.state, T, T, 1.0, E[0], nu[0])[2])
         return states
 
     def _refresh_linear_states(self, u, T: float) -> None:
