@@ -135,21 +135,24 @@ def read_msh(source: str | os.PathLike | bytes) -> Mesh:
     bytes of a file (what a builder produces). The mesh keeps those bytes for writing it back."""
     import meshio
 
+    def parse(path: Path, name: str):
+        try:
+            return meshio.read(path, file_format="gmsh")
+        except Exception as exc:  # meshio raises many types for malformed files
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"mesh file '{name}' could not be read as gmsh .msh: {first}") from None
+
     if isinstance(source, bytes):
         content, name = source, "<memory>"
+        with tempfile.TemporaryDirectory() as tmp:   # meshio reads files only
+            (Path(tmp) / "mesh.msh").write_bytes(content)
+            raw = parse(Path(tmp) / "mesh.msh", name)
     else:
         path = Path(source)
         if not path.is_file():
             raise InputError(f"mesh file '{path}' does not exist")
         content, name = path.read_bytes(), str(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "mesh.msh"
-        copy.write_bytes(content)
-        try:
-            raw = meshio.read(copy, file_format="gmsh")
-        except Exception as exc:  # meshio raises many types for malformed files
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputError(f"mesh file '{name}' could not be read as gmsh .msh: {first}") from None
+        raw = parse(path, name)
     mesh = from_meshio(raw, source=name)
     mesh.msh = content
     return mesh

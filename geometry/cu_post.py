@@ -119,7 +119,6 @@ class CuPost:
         t_sub, t_pas = self.substrate_thickness, self.passivation_thickness
         y0, y1 = t_pas, t_pas + self.post_height
         y2 = y1 + self.post_projection
-        r = self.post_width / 2
         r_base = self._base_radius()
         k = 0.5 if cell else 1.0   # share of each post in the model
         drawing = Drawing()

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from fea.model import Probe
 
-from .meshing import MeshSizes, ModelSpec, NamedPoint, Probe
+from .meshing import MeshSizes, ModelSpec, NamedPoint
 from .parameters import format_value, out_of_range, parameter_values, parameters
 from .shapes import Boundary, Disk, Intersect, Layer, Shape, disk_slab_area, rect
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from fea.constitutive import Anand
 
+from .laws import law_of
 from .models import Creep, Fatigue, Plasticity
 from .quantity import Expansion, Quantity
 
@@ -59,7 +60,6 @@ class Material:
 
     def law(self, kind: str | None = None, analysis: str | None = None):
         """The constitutive law of this material (`materials.laws.law_of`)."""
-        from .laws import law_of
         return law_of(self, kind, analysis)
 
     def models(self) -> list[str]:

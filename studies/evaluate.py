@@ -325,9 +325,9 @@ def interface_curves(stresses, zoom) -> dict:
     if zoom is None:
         return {}
     x0, x1, y0, y1 = zoom
-    model = stresses.solution.model.mesh
+    mesh = stresses.solution.model.mesh
     curves = {}
-    for name in model.curves:
+    for name in mesh.curves:
         if "/" not in name:
             continue
         try:

@@ -1,4 +1,5 @@
-"""Model files (TOML): read, validate, solve and write ``summary.json`` + ``result.vtu``.
+"""Model files (TOML + gmsh .msh): `read_model` reads and validates one into a `fea.model.Model`,
+`write_model` writes a model back (solving is `studies.analysis`).
 
 ```toml
 mesh = "part.msh"              # relative to the model file

@@ -2,7 +2,6 @@
 bookkeeping, consistent tangents and vectorisation."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
