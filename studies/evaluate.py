@@ -28,6 +28,7 @@ coldest snapshot of the last cycle.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -59,6 +60,9 @@ class Point:
     mesh_size_factor: float = 1.0
     load: dict | None = None          # [load] table, e.g. {"profile": "G", "cycles": 3}; None: thermoelastic
     label: str = ""
+    # material files on top of the library, as (file name, TOML text) pairs: plain data, so a
+    # worker on another machine needs no shared file system (--materials, calibration, scatter)
+    materials: tuple = ()
 
     def builder(self):
         from geometry import STRUCTURES
@@ -73,9 +77,43 @@ class Point:
 
     def identity(self) -> dict:
         """Everything that determines the result except the code: resolved parameters included."""
-        return {"structure": self.structure, "parameters": dataclasses.asdict(self.builder()),
-                "level": self.level, "mesh_size_factor": float(self.mesh_size_factor),
-                "load": self.load}
+        identity = {"structure": self.structure, "parameters": dataclasses.asdict(self.builder()),
+                    "level": self.level, "mesh_size_factor": float(self.mesh_size_factor),
+                    "load": self.load}
+        if self.materials:
+            identity["materials"] = [list(pair) for pair in self.materials]
+        return identity
+
+    def library(self):
+        """The materials library of this point: the built-in one plus ``materials``."""
+        return library_with(tuple(tuple(pair) for pair in self.materials))
+
+
+def material_files(paths) -> tuple:
+    """``--materials`` files as the (file name, text) pairs a Point carries."""
+    pairs = []
+    for path in paths:
+        path = Path(path)
+        try:
+            pairs.append((path.name, path.read_text()))
+        except OSError as exc:
+            raise InputError(f"--materials {path}: cannot be read ({exc.strerror})") from None
+    return tuple(pairs)
+
+
+@functools.lru_cache(maxsize=8)
+def library_with(files: tuple):
+    import materials
+    if not files:
+        return materials.default_library()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for k, (name, text) in enumerate(files):
+            path = Path(tmp) / f"{k:02d}" / Path(name).name
+            path.parent.mkdir()
+            path.write_text(text)
+            paths.append(path)
+        return materials.load_library(paths)
 
 
 def code_fingerprint() -> str:
@@ -105,7 +143,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     from studies.model_file import read_layers
 
     start = time.perf_counter()
-    model = point.builder().build(point.level, point.mesh_size_factor)
+    model = point.builder().build(point.level, point.mesh_size_factor, library=point.library())
     zoom = model.geometry.zoom
     if point.load is not None:
         model.load = dict(point.load)
