@@ -191,10 +191,16 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
 
 
 def outer_joint_x_range(mesh) -> tuple[float, float] | None:
-    """x-extent of the outermost solder joint: the solder elements' x-intervals merged into
-    joints (joints never overlap in x), the one furthest from the centre (x = 0)."""
+    """x-extent of the outermost solder joint (the one furthest from the centre, x = 0)."""
+    joints = solder_joints(mesh)
+    return joints[-1] if joints else None
+
+
+def solder_joints(mesh) -> list[tuple[float, float]]:
+    """x-extents of the solder joints from the centre outwards: the solder elements' x-intervals
+    merged into joints (joints never overlap in x)."""
     if "solder" not in mesh.regions:
-        return None
+        return []
     x = mesh.mesh.p[0, mesh.mesh.t[:, mesh.regions["solder"]]]
     lo, hi = x.min(axis=0), x.max(axis=0)
     order = np.argsort(lo)
@@ -204,7 +210,7 @@ def outer_joint_x_range(mesh) -> tuple[float, float] | None:
             joints[-1][1] = max(joints[-1][1], hi[k])
         else:
             joints.append([lo[k], hi[k]])
-    return float(joints[-1][0]), float(joints[-1][1])
+    return [(float(a), float(b)) for a, b in joints]
 
 
 def critical_joint(mesh, material_names: dict) -> dict:
@@ -240,8 +246,13 @@ def critical_joint(mesh, material_names: dict) -> dict:
         layers.append({"name": "land_layer", "region": "solder", "interface": land,
                        "thickness": round(thickness, 3), "x_range": x_range})
     layers.append({"name": "joint", "region": "solder", "interface": pad, "thickness": 1000.0, "x_range": x_range})
+    joints = solder_joints(mesh)
     return {"pad_interface": pad, "land_interface": land if land != pad else None,
-            "layer_thickness_um": round(thickness, 3), "x_range": [x0, x1], "layers": layers}
+            "layer_thickness_um": round(thickness, 3), "x_range": [x0, x1], "layers": layers,
+            # distance of the outer joint's centre from the neutral point (x = 0: the slices are
+            # symmetric about the package centre) and the joints in the slice
+            "dnp_um": round(0.5 * (x0 + x1), 3), "joint_count": len(joints),
+            "joint_height_um": round(height, 3)}
 
 
 def mesh_picture(model) -> bytes:
