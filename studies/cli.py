@@ -13,11 +13,11 @@ from fea.errors import InputError, SolverError
 def build_parser() -> argparse.ArgumentParser:
     from materials import commands as material_commands
 
-    from . import commands, sweep
+    from . import calibrate, commands, sweep
 
     parser = argparse.ArgumentParser(prog="pkgrel", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (commands, material_commands, sweep):
+    for module in (commands, material_commands, sweep, calibrate):
         module.register(sub)
     return parser
 
