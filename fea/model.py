@@ -17,10 +17,13 @@ from .mesh import Mesh
 
 @dataclass(frozen=True)
 class Probe:
-    """A named point (um) where stresses are read; ``region`` picks the side of a material boundary."""
+    """A named point (um) where stresses are read; ``region`` picks the side of a material boundary.
+    ``radius`` (um): the disk its stresses are averaged over (default: the studies' own), smaller
+    than the thinnest layer at the probe."""
     name: str
     at: tuple[float, float]
     region: str | None = None
+    radius: float | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Layer:
     # (x0, x1) um: keep only the interface facets and quadrature points in this band (one joint
     # of an assembly, where every joint's interface carries the same name)
     x_range: tuple[float, float] | None = None
+    # um: height of the joint the layer lies in; a joint lower than two layers cannot hold the
+    # layer its life law was fitted with, and its lives are marked outside calibration
+    joint_height: float | None = None
 
     def facets(self, mesh: Mesh) -> np.ndarray:
         facets = mesh.require_curve(self.interface, f"[[layer]] '{self.name}'")

@@ -315,7 +315,8 @@ class PpiRecess:
         probes = [Probe("pad_edge_polymer", (xo + r_pad + 1.0, y_top - 0.5), "polymer"),
                   Probe("solder_pad_edge", (xo + a - 3.0, y_seat + 1.0), "solder"),
                   Probe("solder_centre", (xo + 0.5, y_seat + d), "solder"),
-                  Probe("passivation_under_pad", (xo + r_pad, t_pas / 2), "passivation"),
+                  # a disk inside the 1 um passivation, not the default 5 um
+                  Probe("passivation_under_pad", (xo + r_pad, t_pas / 2), "passivation", 0.4),
                   Probe("substrate_under_pad_edge", (xo + r_pad, -1.0), "substrate")]
         if self.recess_depth > 0:
             pitch = self.recess_width + self.recess_spacing

@@ -17,9 +17,19 @@ Metric keys in ``record["metrics"]`` (stresses in MPa, lengths in um, energies i
 * ``region.REGION.*``: the whole-region figures of summary.json.
 * ``outer_joint.von_mises_max|von_mises_mean|max_principal_max``: solder of the outermost joint.
 * ``probe.NAME.COMPONENT`` (smoothed stress at a builder probe), ``probe_avg.NAME.max_principal|
-  von_mises|min_principal`` (volume average over the probe's region within ``AVERAGE_RADIUS``),
-  ``probe.NAME.ux|uy`` (displacement).
-* ``interface.A/B.peel_max|peel_min|peel_mean|shear_absmax`` along interface A/B inside the window.
+  von_mises|min_principal`` (volume average over the probe's region within the probe's ``radius``,
+  default ``AVERAGE_RADIUS``; ``probe_avg.NAME.radius_um`` is that radius), ``probe.NAME.ux|uy``
+  (displacement).
+* ``interface.A/B.*`` along interface A/B inside the window: ``peel_force`` (integral of the peel
+  traction along the interface, MPa um = N/m per unit length of the section), ``peel_tensile_force``
+  (of its tensile part only: what pulls the interface open), ``peel_mean`` (arc-length mean), and
+  the nodal extremes ``peel_max|peel_min|shear_absmax``.
+
+Nodal maxima (``*_max``, ``*_min``, ``shear_absmax``) at re-entrant corners and triple junctions grow
+with mesh refinement: they are kept for information, never for ranking. Rank by averages over a
+stated size (``probe_avg.*``, ``zone.*_mean``) or by the interface resultants. (A mean peel over a
+fixed length from the peel peak was tried and dropped: the peak jumps between the two ends of an
+interface as the mesh changes, so that mean moved by 10-40 % between meshes x1 and x0.7.)
 * ``warpage_um``: range of the vertical displacement along the ``bottom`` boundary (die back side).
 
 Stresses are taken at the plotted state: the temperature field of a thermoelastic model, or the
@@ -41,7 +51,10 @@ import numpy as np
 
 from fea.errors import InputError
 
-#: radius (um) of the disk over which probe stresses are averaged (singular corners need it)
+#: default radius (um) of the disk over which probe stresses are averaged: a re-entrant corner is
+#: singular, so a nodal value there grows with refinement while a disk average converges. A probe in
+#: a thinner layer states its own, smaller radius (``Probe.radius``); ``probe_avg.NAME.radius_um``
+#: records the one used.
 AVERAGE_RADIUS = 5.0
 #: Darveaux layer thickness: 25.4 um (1 mil, Darveaux 2000) but at most this share of the joint height
 LAYER_THICKNESS_UM = 25.4
@@ -159,10 +172,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     metrics.update(stress_metrics(model, solution, stresses, zoom, joint.get("x_range")))
     curves = interface_curves(stresses, zoom)
     for name, c in curves.items():
-        metrics[f"interface.{name}.peel_max"] = float(np.max(c["peel"]))
-        metrics[f"interface.{name}.peel_min"] = float(np.min(c["peel"]))
-        metrics[f"interface.{name}.peel_mean"] = float(np.mean(c["peel"]))
-        metrics[f"interface.{name}.shear_absmax"] = float(np.max(np.abs(c["shear"])))
+        metrics.update({f"interface.{name}.{k}": v for k, v in interface_metrics(c).items()})
     nodal = plotted_fields(model, analysis, stresses, state)
     files["fields.npz"] = zoomed_fields(model, solution, stresses.element_nodes, nodal, zoom)
     files["result.vtu"] = state_vtu(model, solution, stresses.element_nodes, nodal)
@@ -180,7 +190,8 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
         "critical_joint": {k: v for k, v in joint.items() if k != "layers"},
         "state": state["description"],
         "metrics": {k: float(v) for k, v in metrics.items() if np.isfinite(v)},
-        "interfaces": {name: {k: np.round(v, 5).tolist() for k, v in c.items()} for name, c in curves.items()},
+        "interfaces": {name: {k: np.round(v, 5).tolist() for k, v in c.items() if k != "weight"}
+                       for name, c in curves.items()},
         "hysteresis": hysteresis(analysis),
         "cycles": summary.get("cycles", []),
         "fatigue": summary.get("fatigue", {}),
@@ -355,12 +366,11 @@ def stress_metrics(model, solution, stresses, zoom, joint_x_range=None) -> dict:
             out[f"probe.{probe.name}.{k}"] = float(v[0])
         u = interpolate_element_nodes(solution, u_nodes, at, probe.region)
         out[f"probe.{probe.name}.ux"], out[f"probe.{probe.name}.uy"] = float(u[0, 0]), float(u[1, 0])
-        elements = mesh.regions[probe.region] if probe.region else np.arange(mesh.n_elements)
-        near = np.hypot(xq[0, elements] - at[0], xq[1, elements] - at[1]) <= AVERAGE_RADIUS
-        if near.any():
-            w = weight[elements][near]
-            for name in ("max_principal", "von_mises", "min_principal"):
-                out[f"probe_avg.{probe.name}.{name}"] = float((inv_q[name][elements][near] * w).sum() / w.sum())
+        radius = getattr(probe, "radius", None) or AVERAGE_RADIUS
+        averages = disk_average(mesh, xq, weight, inv_q, probe.at, radius, probe.region)
+        out.update({f"probe_avg.{probe.name}.{name}": v for name, v in averages.items()})
+        if averages:
+            out[f"probe_avg.{probe.name}.radius_um"] = float(radius)
     if "bottom" in mesh.curves:
         facets = mesh.curves["bottom"]
         nodes = np.unique(mesh.mesh.facets[:, facets])
@@ -369,8 +379,24 @@ def stress_metrics(model, solution, stresses, zoom, joint_x_range=None) -> dict:
     return out
 
 
+def disk_average(mesh, xq, weight, quadrature_fields: dict, at, radius: float, region=None) -> dict:
+    """Volume averages of ``max_principal``, ``von_mises`` and ``min_principal`` over the quadrature
+    points of ``region`` (all regions if None) within ``radius`` um of ``at``: a corner measure that
+    converges under refinement where the nodal value there does not. Empty if no point is inside.
+    xq: (2, nel, nq) quadrature points; weight: (nel, nq) volume weights."""
+    elements = mesh.regions[region] if region else np.arange(mesh.n_elements)
+    near = np.hypot(xq[0, elements] - at[0], xq[1, elements] - at[1]) <= radius
+    if not near.any():
+        return {}
+    w = weight[elements][near]
+    return {name: float((quadrature_fields[name][elements][near] * w).sum() / w.sum())
+            for name in ("max_principal", "von_mises", "min_principal")}
+
+
 def interface_curves(stresses, zoom) -> dict:
-    """Peel and shear traction along every interface, the part inside the detail window."""
+    """Peel and shear traction along every interface, the facets whose middle node lies inside the
+    detail window. ``weight``: each node's share of the arc length (Simpson's rule on each P2 facet),
+    so that sum(weight * f) integrates f along the interface."""
     if zoom is None:
         return {}
     x0, x1, y0, y1 = zoom
@@ -383,12 +409,35 @@ def interface_curves(stresses, zoom) -> dict:
             t = stresses.traction(name)
         except InputError:
             continue
-        inside = (t["x"] >= x0) & (t["x"] <= x1) & (t["y"] >= y0) & (t["y"] <= y1)
-        if inside.sum() < 3:
+        # traction() lists the nodes facet by facet: (end, middle, end)
+        x, y = t["x"].reshape(-1, 3), t["y"].reshape(-1, 3)
+        inside = (x[:, 1] >= x0) & (x[:, 1] <= x1) & (y[:, 1] >= y0) & (y[:, 1] <= y1)
+        if not inside.any():
             continue
-        curves[name] = {"x": t["x"][inside], "y": t["y"][inside], "s": t["s"][inside] - t["s"][inside].min(),
-                        "peel": t["normal"][inside], "shear": t["shear"][inside]}
+        keep = np.repeat(inside, 3)
+        curves[name] = {"x": t["x"][keep], "y": t["y"][keep], "s": t["s"][keep] - t["s"][keep].min(),
+                        "peel": t["normal"][keep], "shear": t["shear"][keep],
+                        "weight": simpson_weights(x[inside], y[inside])}
     return curves
+
+
+def simpson_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Arc-length quadrature weights of the (end, middle, end) nodes of P2 facets, (nf, 3) -> (3 nf,):
+    Simpson's rule, L/6, 4L/6, L/6, with L the two chords' length (the facets are straight)."""
+    length = np.hypot(np.diff(x, axis=1), np.diff(y, axis=1)).sum(axis=1)
+    return (length[:, None] * np.array([1.0, 4.0, 1.0]) / 6.0).ravel()
+
+
+def interface_metrics(curve: dict) -> dict:
+    """Mesh-independent measures of the peel along one interface segment (resultants and means over
+    stated lengths) and, for information only, its nodal extremes, which grow with refinement at a
+    singular corner."""
+    peel, shear, w = curve["peel"], curve["shear"], curve["weight"]
+    return {"peel_force": float(np.sum(w * peel)),
+            "peel_tensile_force": float(np.sum(w * np.maximum(peel, 0.0))),
+            "peel_mean": float(np.sum(w * peel) / np.sum(w)),
+            "peel_max": float(np.max(peel)), "peel_min": float(np.min(peel)),
+            "shear_absmax": float(np.max(np.abs(shear)))}
 
 
 def hysteresis(analysis) -> dict:
