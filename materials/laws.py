@@ -106,7 +106,8 @@ def law_of(material, kind: str | None = None, analysis: str | None = None):
         "garofalo": (("garofalo", "creep"),
                      lambda: creep and creep.garofalo),
         "norton": (("norton", "creep"), lambda: creep and creep.norton),
-        "plastic": (("plastic",), lambda: material.plasticity and J2Plasticity.from_plasticity(material.plasticity)),
+        "plastic": (("plastic",), lambda: material.plasticity and J2Plasticity.from_plasticity(
+            material.plasticity, material.plasticity.kinematic_share)),
     }
     law = None
     if kind != "elastic":

@@ -64,6 +64,10 @@ def _unit_exponent(x: float) -> str | None:
     return None if 0 < x <= 1 else "is outside (0, 1]"
 
 
+def _fraction(x: float) -> str | None:
+    return None if 0 <= x <= 1 else "is outside [0, 1]"
+
+
 def _any(x: float) -> str | None:
     return None
 
@@ -81,7 +85,9 @@ SECTIONS: dict[str, dict[str, Spec]] = {
     "expansion": {"alpha": Spec("cte", _cte, table=True)},
     "glass_transition": {"Tg": Spec("degC"), "width": Spec("K", _positive, required=False)},
     "plasticity": {"yield_stress": Spec("stress", _positive, table=True),
-                   "hardening_modulus": Spec("stress", _non_negative, table=True)},
+                   "hardening_modulus": Spec("stress", _non_negative, table=True),
+                   # share of the hardening that is kinematic (the rest isotropic); default 0
+                   "kinematic_fraction": Spec("-", _fraction, required=False)},
     "creep.norton": {"A": Spec("1/(s*MPa^n)", _positive), "n": Spec("-", _positive),
                      "Q": Spec("J/mol", _non_negative)},
     "creep.garofalo": {"C1": Spec("1/s", _positive), "C2": Spec("1/MPa", _positive),
@@ -237,7 +243,8 @@ def _optional_models(raw: dict, ctx: _Ctx) -> dict:
     out: dict = {}
     if "plasticity" in raw:
         qs = _section(raw["plasticity"], "plasticity", ctx)
-        out["plasticity"] = Plasticity(qs["yield_stress"], qs["hardening_modulus"], _sources(qs))
+        out["plasticity"] = Plasticity(qs["yield_stress"], qs["hardening_modulus"], _sources(qs),
+                                       qs.get("kinematic_fraction"))
     for group, members in GROUPS.items():
         if group not in raw:
             continue

@@ -14,16 +14,27 @@ from .quantity import Quantity
 
 @dataclass(frozen=True)
 class Plasticity:
-    """Rate-independent von Mises plasticity with isotropic bilinear hardening:
-    sigma_y(T) + H(T) * eps_p, where H is the plastic tangent modulus (MPa)."""
+    """Rate-independent von Mises plasticity with bilinear hardening: the uniaxial plastic modulus
+    H(T) (MPa) is split into an isotropic part (1 - f) H, which grows the yield stress
+    sigma_y(T) + (1 - f) H p with the accumulated plastic strain p, and a linear kinematic part
+    f H, which moves the yield surface (back stress f H eps_p uniaxially, the Bauschinger
+    effect). f = kinematic_fraction; without one the hardening is all isotropic."""
 
     yield_stress: Quantity
     hardening_modulus: Quantity
     source: str
+    kinematic_fraction: Quantity | None = None
+
+    @property
+    def kinematic_share(self) -> float:
+        return self.kinematic_fraction.value if self.kinematic_fraction is not None else 0.0
 
     def to_dict(self) -> dict:
-        return {"yield_stress": self.yield_stress.to_dict(),
-                "hardening_modulus": self.hardening_modulus.to_dict(), "source": self.source}
+        out = {"yield_stress": self.yield_stress.to_dict(),
+               "hardening_modulus": self.hardening_modulus.to_dict(), "source": self.source}
+        if self.kinematic_fraction is not None:
+            out["kinematic_fraction"] = self.kinematic_fraction.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
