@@ -38,7 +38,7 @@ METRICS = (
     Metric("critical.dW", "solder dW, worse interface of the outer joint", "MPa/cycle"),
     Metric("pad_layer.dW", "solder dW at the die-side pad", "MPa/cycle"),
     Metric("land_layer.dW", "solder dW at the board-side land", "MPa/cycle"),
-    Metric("joint.d_eps_in", "equivalent inelastic strain range, outer joint", "-", "lower", ".3g"),
+    Metric("joint.eps_in_range", "equivalent inelastic strain range, outer joint", "-", "lower", ".3g"),
     Metric("outer_joint.von_mises_mean", "solder von Mises mean at -40 degC, outer joint", "MPa"),
     Metric("warpage_um", "die warpage at -40 degC (slice)", "um", "none", ".3g"),
 )

@@ -21,9 +21,11 @@ The variants are ranked by the maximum principal stress of the Al RDL at its wor
 (tension opens cracks in the metal line). The line's von Mises stress is no ranking measure: at
 -40 degC it sits at aluminium's yield stress at both corners in every variant; the line's
 equivalent plastic strain range per cycle (a whole-line average) is reported instead. Metal-line
-and oxide stresses are 5 um volume averages at the recess top corner (where the films
-turn from the chip top down the sidewall) and the bottom corner (where they turn onto the pad):
-the corners are re-entrant, so peak values would grow with refinement.
+and oxide stresses are volume averages over a 0.5 um disk (the builder's ``FILM_PROBE_RADIUS``,
+below the thinnest film of the study, the 1 um RDL; a 5 um disk would average the whole film) at
+the recess top corner (where the films turn from the chip top down the sidewall) and the bottom
+corner (where they turn onto the pad): the corners are re-entrant, so peak values would grow with
+refinement, while these averages move by under 3 % between meshes x1 and x0.7.
 
     python -m studies.edge_recess_rdl [--quick] [--workers N] [--out DIR]
 """
@@ -39,14 +41,15 @@ TOP, BOTTOM = ("probe_avg.rdl_recess_top_corner.max_principal",
                "probe_avg.rdl_recess_bottom_corner.max_principal")
 OXIDE = ("probe_avg.oxide_recess_top_corner.max_principal", "probe_avg.oxide_recess_bottom_corner.max_principal")
 CORNER = "rdl.corner_max_principal"
+STRAIN = "rdl.eps_in_range"
 
 METRICS = (
-    Metric(CORNER, "Al RDL S1 at the worse recess corner (5 um mean)", "MPa"),
-    Metric(TOP, "Al RDL S1 at the recess top corner (5 um mean)", "MPa"),
-    Metric(BOTTOM, "Al RDL S1 at the recess bottom corner (5 um mean)", "MPa"),
-    Metric("rdl.d_eps_in", "Al RDL equivalent plastic strain range per cycle (whole line)", "-", "lower", ".3g"),
-    Metric(OXIDE[0], "oxide S1 at the recess top corner (5 um mean)", "MPa"),
-    Metric(OXIDE[1], "oxide S1 at the recess bottom corner (5 um mean)", "MPa"),
+    Metric(CORNER, "Al RDL S1 at the worse recess corner (0.5 um mean)", "MPa"),
+    Metric(TOP, "Al RDL S1 at the recess top corner (0.5 um mean)", "MPa"),
+    Metric(BOTTOM, "Al RDL S1 at the recess bottom corner (0.5 um mean)", "MPa"),
+    Metric(STRAIN, "Al RDL equivalent plastic strain range per cycle (whole line)", "-", "lower", ".3g"),
+    Metric(OXIDE[0], "oxide S1 at the recess top corner (0.5 um mean)", "MPa"),
+    Metric(OXIDE[1], "oxide S1 at the recess bottom corner (0.5 um mean)", "MPa"),
     Metric("critical.life", "solder fatigue life, outermost ball (energy law)", "cycles", "higher", ".3g"),
     Metric("critical.dW", "solder dW, worse interface of the outermost ball", "MPa/cycle"),
 )
@@ -89,9 +92,9 @@ def answer(records: dict) -> str:
     if metal:
         parts = ", ".join(f"{short(label)} {m(label, TOP):.3g}/{m(label, BOTTOM):.3g}" for _, label in metal
                           if m(label, TOP) is not None and m(label, BOTTOM) is not None)
-        strain = ", ".join(f"{short(label)} {m(label, 'rdl.d_eps_in'):.2g}" for _, label in metal
-                           if m(label, "rdl.d_eps_in") is not None)
-        lines.append(f"Al RDL max principal stress at the recess top/bottom corners (5 um mean, MPa): {parts}, so "
+        strain = ", ".join(f"{short(label)} {m(label, STRAIN):.2g}" for _, label in metal
+                           if m(label, STRAIN) is not None)
+        lines.append(f"Al RDL max principal stress at the recess top/bottom corners (0.5 um mean, MPa): {parts}, so "
                      f"{short(metal[0][1])} loads the metal line least"
                      + (f" (plastic strain range per cycle {strain})." if strain else "."))
     oxide = [(max(v for v in (m(label, k) for k in OXIDE) if v is not None), label) for label in records
