@@ -71,6 +71,7 @@ def write_report(run, path: Path) -> None:
                 hysteresis_section(run, out),
                 geometry_section(run, out),
                 convergence_section(run, out),
+                scatter_section(run, out),
                 materials_section(run),
                 metadata_section(run)]
     title = esc(run.study.title)
@@ -592,32 +593,67 @@ def relative_change(value, reference) -> float | None:
     return (value - reference) / abs(reference)
 
 
+#: a study metric that moves more than this between the two finest meshes is flagged: it measures
+#: the mesh (a nodal peak at a singular corner) at least as much as the design
+CONVERGENCE_TOLERANCE = 0.05
+FLAG = "\u26a0"
+
+
+def finest_change(records: list[dict], key: str) -> float | None:
+    """Relative change of a metric from the second-finest to the finest solved mesh (records coarse to
+    fine); None without two values."""
+    values = [metric_value(r, key) for r in records if r.get("status") == "ok"]
+    values = [v for v in values if v is not None]
+    return relative_change(values[-2], values[-1]) if len(values) >= 2 else None
+
+
+def unconverged_metrics(run) -> dict:
+    """Metric key -> change between the two finest meshes, for the metrics that move more than
+    CONVERGENCE_TOLERANCE."""
+    records, _ = convergence_rows(run)
+    changes = {m.key: finest_change(records, m.key) for m in run.study.metrics}
+    return {k: c for k, c in changes.items() if c is not None and abs(c) > CONVERGENCE_TOLERANCE}
+
+
 def convergence_section(run, out: Figures) -> str:
+    """Every study metric at every mesh of the baseline's series, the change between the two finest
+    meshes, and a flag (and a sentence; a loud warning if it ranks the variants) on metrics that
+    move more than CONVERGENCE_TOLERANCE."""
     if not run.convergence:
         return ""
     metrics = run.study.metrics
     records, finest = convergence_rows(run)
-    header = ["mesh size factor", "elements", "dofs"] + [esc(metric_header(m)) + "<br>(change to finest)"
-                                                         for m in metrics]
+    flagged = unconverged_metrics(run)
+    header = ["metric"] + [f"mesh x{esc(fmt(r.get('mesh_size_factor'), 'g'))}<br>{esc(r.get('elements', '?'))} "
+                           "elements" for r in records] + ["change, two finest meshes", ""]
     rows, classes = [], []
-    for record in records:
-        row = [esc(fmt(record.get("mesh_size_factor"), "g")), esc(record.get("elements", "")),
-               esc(record.get("dofs", ""))]
-        if record.get("status") != "ok":
-            row.append(f"<b>failed:</b> {esc(record.get('error', ''))}")
-            classes.append("failed")
-        else:
-            for m in metrics:
-                value = metric_value(record, m.key)
-                ref = metric_value(finest, m.key)
-                change = "reference" if record is finest else fmt(relative_change(value, ref), "+.2%")
-                row.append(f"{esc(fmt(value, m.fmt))} ({esc(change)})")
-            classes.append("")
+    for m in metrics:
+        row = [esc(metric_header(m)) + ("" if m.better == "none" else f" <i>(ranks: {esc(m.better)} is better)</i>")]
+        for record in records:
+            row.append(esc(fmt(metric_value(record, m.key), m.fmt)) if record.get("status") == "ok"
+                       else f"failed: {esc(record.get('error', ''))}")
+        row.append(esc(fmt(finest_change(records, m.key), "+.2%")))
+        row.append(f"{FLAG} moves &gt; {CONVERGENCE_TOLERANCE:.0%}" if m.key in flagged else "")
         rows.append(row)
+        classes.append("flagged" if m.key in flagged else "")
     parts = ["<h2>Mesh convergence</h2>",
-             '<p class="note">The baseline variant at several mesh sizes (factor multiplies every element '
-             'size), coarse to fine; changes are relative to the finest solved mesh.</p>',
-             table_html(header, rows, classes, set(range(len(header))))]
+             f'<p class="note">The baseline variant at every mesh of its series (the factor multiplies every '
+             f'element size), coarse to fine, and the relative change between the two finest meshes. A metric '
+             f'that moves more than {CONVERGENCE_TOLERANCE:.0%} there is flagged {FLAG}: it partly measures the '
+             f'mesh.</p>']
+    if flagged:
+        names = ", ".join(f"{esc(m.label)} ({flagged[m.key]:+.1%})" for m in metrics if m.key in flagged)
+        parts.append(f'<p class="warn">{FLAG} {len(flagged)} of {len(metrics)} metrics move more than '
+                     f'{CONVERGENCE_TOLERANCE:.0%} between the two finest meshes: {names}.</p>')
+        ranking = [m for m in metrics if m.key in flagged and m.better != "none"]
+        if metrics[0].key in flagged:
+            parts.append(f'<p class="warn"><b>{FLAG} THE RANKING IS NOT MESH-CONVERGED: the ranking metric, '
+                         f'{esc(metrics[0].label)}, moves {flagged[metrics[0].key]:+.1%} between the two finest '
+                         f'meshes, so the order of the variants partly measures the mesh.</b></p>')
+        elif ranking:
+            parts.append(f'<p class="warn"><b>{FLAG} Best markers use unconverged metrics: '
+                         f'{", ".join(esc(m.label) for m in ranking)}.</b></p>')
+    parts.append(table_html(header, rows, classes, set(range(1, len(header) - 1))))
     ok = [r for r in records if r.get("status") == "ok"]
     if len(ok) >= 2:
         uri = out.save(convergence_figure(metrics, ok, finest), "convergence.png")
@@ -641,6 +677,39 @@ def convergence_figure(metrics, records: list[dict], finest: dict) -> Figure:
     ax.grid(alpha=0.3)
     fig.legend(loc="outside lower center", ncols=legend_columns([m.label for m in metrics]), frameon=False)
     return fig
+
+
+def scatter_section(run, out: Figures) -> str:
+    """How sure is this ranking: each variant's life band over the --scatter samples, how often
+    each design outlives the next one of the nominal ranking, and Weibull failure curves."""
+    summary = getattr(run, "scatter", None)
+    if not summary:
+        return ""
+    from .scatter import BAND, outlive_sentence, weibull_figure
+
+    header = ["variant", "nominal life [cycles]", "median [cycles]", f"{BAND[0]:g} % [cycles]",
+              f"{BAND[1]:g} % [cycles]", "samples ok / failed"]
+    rows = [[esc(v["label"])] + [esc(fmt(v[k], ".3g")) for k in ("nominal", "median", "p10", "p90")]
+            + [f"{v['ok']} / {v['failed']}"] for v in summary["variants"]]
+    sentences = "".join(f"<li>{esc(outlive_sentence(p))}</li>" for p in summary["ranking"])
+    tolerances = "; ".join(f"{k}: {t['text']}" for k, t in summary["tolerances"].items()) or "none"
+    failures = sorted({e for v in summary["variants"] for e in v["errors"]})
+    parts = ["<h2>How sure is this ranking</h2>",
+             f'<p class="note">{summary["samples"]} Latin-hypercube samples of the tolerances (seed '
+             f'{summary["seed"]}), the same samples around every variant, so the designs are compared sample '
+             f'by sample. Life: {esc(summary["metric"])}. Tolerances: {esc(tolerances)} '
+             "(sources in docs/scatter.md and results.json).</p>",
+             table_html(header, rows, numeric={1, 2, 3, 4, 5})]
+    if sentences:
+        parts.append(f"<ul>{sentences}</ul>")
+    if failures:
+        parts.append(f'<p class="warn">Samples without a life: {esc("; ".join(failures[:5]))}</p>')
+    uri = out.save(weibull_figure(summary), "scatter_weibull.png")
+    parts.append(figure_html(uri, "Weibull failure probability",
+                             f"F(N) = 1 - exp(-(N/eta)^beta), beta = {summary['weibull_slope']:g}, eta = median "
+                             f"life / ln(2)^(1/beta) of each design (solid); the band uses its {BAND[0]:g} % and "
+                             f"{BAND[1]:g} % sample lives instead of the median."))
+    return "\n".join(parts)
 
 
 # --------------------------------------------------------------------------------- 9. materials

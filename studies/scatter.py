@@ -469,3 +469,32 @@ def scatter_csv(summary: dict) -> str:
             writer.writerow([v["label"], k + 1, "ok" if life is not None else "failed",
                              "" if life is None else life] + [inputs.get(n, "") for n in names])
     return buffer.getvalue()
+
+
+def weibull_figure(summary: dict):
+    """F(N) of each design from its median life (solid) and from its 10 % and 90 % lives (band)."""
+    from matplotlib.figure import Figure
+
+    beta = summary["weibull_slope"]
+    fig = Figure(figsize=(8.0, 4.6), layout="constrained")
+    ax = fig.subplots()
+    solved = [v for v in summary["variants"] if v["median"] is not None]
+    if not solved:
+        return fig
+    lo = min(v["p10"] for v in solved) / 4.0
+    hi = max(v["p90"] for v in solved) * 2.0
+    cycles = np.geomspace(lo, hi, 300)
+    for k, v in enumerate(solved):
+        color = f"C{k % 10}"
+        ax.fill_between(cycles, 100 * weibull_failure_probability(cycles, v["p90"], beta),
+                        100 * weibull_failure_probability(cycles, v["p10"], beta), color=color, alpha=0.15, lw=0)
+        ax.plot(cycles, 100 * weibull_failure_probability(cycles, v["median"], beta), color=color, lw=1.6,
+                label=v["label"])
+    ax.set_xscale("log")
+    ax.set_xlabel("cycles N")
+    ax.set_ylabel("failure probability F(N) [%]")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"Weibull failure probability, slope beta = {beta:g}")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig

@@ -104,6 +104,7 @@ class StudyRun:
     records: list[dict]              # one per variant, in variant order (failed ones have "error")
     convergence: list[dict]          # the baseline at several mesh sizes, coarse to fine
     metadata: dict
+    scatter: dict | None = None      # --scatter: studies.scatter.summarise (per-sample lives, bands, outlive)
 
 
 def slug(text: str) -> str:
@@ -111,7 +112,10 @@ def slug(text: str) -> str:
 
 
 def run_study(study: Study, out_dir: str | Path, quick: bool = False, workers: int = 1,
-              scheduler: str | None = None, cache_dir: str | Path | None = None, progress: bool = True) -> StudyRun:
+              scheduler: str | None = None, cache_dir: str | Path | None = None, progress: bool = True,
+              scatter: dict | None = None) -> StudyRun:
+    """``scatter``: {"n": N, "table": [scatter] overrides, "weibull_slope": beta} adds N samples
+    around every variant (studies/scatter.py) to the same run_points call."""
     from .sweep import run_points
 
     out_dir = Path(out_dir)
@@ -119,19 +123,40 @@ def run_study(study: Study, out_dir: str | Path, quick: bool = False, workers: i
     started = time.time()
     points = study.points(quick)
     convergence_points = study.convergence_points(quick)
+    plan, samples = scatter_samples(study, points, scatter)
+    flat_samples = [p for around in samples for p in around]
     # the convergence series shares the baseline's middle mesh: the sweep runs each point once
-    records = run_points(points + convergence_points, cache, workers=workers, scheduler=scheduler,
-                         progress=progress)
+    records = run_points(points + convergence_points + flat_samples, cache, workers=workers,
+                         scheduler=scheduler, progress=progress)
     if study.derive is not None:
         for record in records:
             if record["status"] == "ok":
                 record["metrics"] = {**record["metrics"], **study.derive(record)}
-    main_records, convergence = records[:len(points)], records[len(points):]
+    main_records = records[:len(points)]
+    convergence = records[len(points):len(points) + len(convergence_points)]
     convergence.sort(key=lambda r: r.get("elements", 0))
+    summary = None
+    if plan is not None:
+        from .scatter import summarise
+        sample_records = records[len(points) + len(convergence_points):]
+        summary = summarise(plan, points, main_records,
+                            [sample_records[k * plan.n:(k + 1) * plan.n] for k in range(len(points))])
     run = StudyRun(study, quick, main_records, convergence, metadata(study, quick, workers, scheduler,
-                                                                    time.time() - started, records))
+                                                                    time.time() - started, records), summary)
     write_outputs(run, out_dir)
     return run
+
+
+def scatter_samples(study: Study, points: list[Point], scatter: dict | None):
+    """The scatter plan and, per variant, its sample points (none without ``scatter``)."""
+    if not scatter:
+        return None, []
+    from . import scatter as sc
+    if study.load is None:
+        raise InputError("--scatter needs cycled points (it compares fatigue lives); drop --thermoelastic")
+    tolerances = sc.tolerances_with(scatter.get("table") or {}, points[0].library())
+    plan = sc.plan(points, scatter["n"], tolerances, scatter.get("weibull_slope", sc.DEFAULT_WEIBULL_SLOPE))
+    return plan, sc.sample_points(points, plan)
 
 
 def metadata(study: Study, quick: bool, workers: int, scheduler, wall: float, records: list[dict]) -> dict:
@@ -189,6 +214,10 @@ def write_outputs(run: StudyRun, out_dir: Path) -> None:
                  "metrics": [vars(m) for m in run.study.metrics],
                  "variants": [_without_files(r) for r in run.records],
                  "convergence": [_without_files(r) for r in run.convergence]}
+        if run.scatter is not None:
+            from .scatter import scatter_csv
+            plain["scatter"] = run.scatter
+            (staging / "scatter.csv").write_text(scatter_csv(run.scatter))
         (staging / "results.json").write_text(to_json(plain))
         write_report(run, staging / "report.html")
         publish(staging, out_dir)
@@ -209,20 +238,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1, help="local Dask workers (default 1: in this process)")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     parser.add_argument("--cache", help="point cache directory (default: OUT/cache)")
+    parser.add_argument("--scatter", type=int, default=None, metavar="N",
+                        help="N Latin-hypercube samples of the tolerances around every variant (2-1000): "
+                             "life bands, outlive probabilities, Weibull curves (docs/scatter.md)")
+    parser.add_argument("--scatter-table", metavar="FILE", help="TOML file with a [scatter] table of tolerances")
+    parser.add_argument("--weibull-slope", type=float, default=None, metavar="BETA",
+                        help="Weibull slope of the failure-probability curves (default 6, typical of solder joints)")
 
 
 def execute(study: Study, args) -> int:
     out = Path(args.out or f"runs/{study.name}{'-quick' if args.quick else ''}")
     if args.workers < 1 or args.workers > 256:
         raise InputError(f"--workers = {args.workers} is outside [1, 256]")
+    scatter = scatter_settings(args)
     print(f"{study.title}\n  {study.question}", file=sys.stderr)
     run = run_study(study, out, quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-                    cache_dir=args.cache)
+                    cache_dir=args.cache, scatter=scatter)
     ok = [r for r in run.records if r["status"] == "ok"]
     failed = [r for r in run.records if r["status"] != "ok"]
     print(study.answer({r["label"]: r for r in ok}) if ok else "no variant could be solved")
     for r in failed:
         print(f"  failed: {r['label']}: {r.get('error')}")
+    if run.scatter is not None:
+        from .scatter import outlive_sentence
+        for pair in run.scatter["ranking"]:
+            print(f"  scatter: {outlive_sentence(pair)}")
     print(f"report: {(out / 'report.html').resolve()}")
     if failed:
         # the report is complete for the variants that solved; a script must still see the failures
@@ -230,6 +270,21 @@ def execute(study: Study, args) -> int:
               "a rerun computes only those", file=sys.stderr)
         return 1
     return 0
+
+
+def scatter_settings(args) -> dict | None:
+    """--scatter / --scatter-table / --weibull-slope checked before anything runs."""
+    from . import scatter as sc
+    n = getattr(args, "scatter", None)
+    table, slope = getattr(args, "scatter_table", None), getattr(args, "weibull_slope", None)
+    if n is None:
+        if table or slope is not None:
+            raise InputError("--scatter-table and --weibull-slope need --scatter N")
+        return None
+    sc.check_samples(n)
+    slope = sc.DEFAULT_WEIBULL_SLOPE if slope is None else slope
+    sc.check_weibull_slope(slope)
+    return {"n": n, "table": sc.read_table(table) if table else {}, "weibull_slope": slope}
 
 
 def main(study: Study, argv=None) -> int:
