@@ -48,6 +48,7 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; vertical-align: top; }
 th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.best td { background: #fde8e8; font-weight: bold; }
+tr.flagged td { background: #fff4d6; }
 tr.failed td { color: #a00; }
 figure { margin: 1em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -600,8 +601,8 @@ FLAG = "\u26a0"
 
 
 def finest_change(records: list[dict], key: str) -> float | None:
-    """Relative change of a metric from the second-finest to the finest solved mesh (records coarse to
-    fine); None without two values."""
+    """Relative change of a metric on the second-finest solved mesh against the finest (records coarse
+    to fine), as in the table's "change to finest"; None without two values."""
     values = [metric_value(r, key) for r in records if r.get("status") == "ok"]
     values = [v for v in values if v is not None]
     return relative_change(values[-2], values[-1]) if len(values) >= 2 else None
@@ -629,8 +630,11 @@ def convergence_section(run, out: Figures) -> str:
     rows, classes = [], []
     for m in metrics:
         row = [esc(metric_header(m)) + ("" if m.better == "none" else f" <i>(ranks: {esc(m.better)} is better)</i>")]
+        reference = metric_value(finest, m.key) if finest else None
         for record in records:
-            row.append(esc(fmt(metric_value(record, m.key), m.fmt)) if record.get("status") == "ok"
+            value = metric_value(record, m.key)
+            change = "reference" if record is finest else fmt(relative_change(value, reference), "+.2%")
+            row.append(f"{esc(fmt(value, m.fmt))} ({esc(change)})" if record.get("status") == "ok"
                        else f"failed: {esc(record.get('error', ''))}")
         row.append(esc(fmt(finest_change(records, m.key), "+.2%")))
         row.append(f"{FLAG} moves &gt; {CONVERGENCE_TOLERANCE:.0%}" if m.key in flagged else "")
@@ -638,7 +642,8 @@ def convergence_section(run, out: Figures) -> str:
         classes.append("flagged" if m.key in flagged else "")
     parts = ["<h2>Mesh convergence</h2>",
              f'<p class="note">The baseline variant at every mesh of its series (the factor multiplies every '
-             f'element size), coarse to fine, and the relative change between the two finest meshes. A metric '
+             f'element size), coarse to fine, each with its change to the finest solved mesh, and that change for '
+             f'the second-finest mesh (the two finest meshes) in its own column. A metric '
              f'that moves more than {CONVERGENCE_TOLERANCE:.0%} there is flagged {FLAG}: it partly measures the '
              f'mesh.</p>']
     if flagged:

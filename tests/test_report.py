@@ -183,3 +183,50 @@ def test_report_without_any_solved_variant(point, tmp_path):
     text = path.read_text()
     assert "No variant could be solved" in text and "solver diverged" in text and ERROR.split()[0] in text
     assert "<img" not in text
+
+
+# ------------------------------------------------------------------ mesh convergence of the metrics
+
+def _convergence_run(tmp_path, ranking_values, peak_values) -> StudyRun:
+    """A synthetic baseline series x1.4, x1, x0.7 (coarse to fine) with a ranking metric and an
+    informational nodal peak; no solving."""
+    metrics = (Metric("probe_avg.corner.max_principal", "corner S1 (1 um mean)", "MPa", "lower", ".4g"),
+               Metric("zone.pad.von_mises_max", "pad von Mises max (mesh-dependent peak)", "MPa", "none", ".4g"))
+    study = Study("pads", "Pads", "Which pad?", "molded-joint", (Variant("base"),), metrics,
+                  answer=lambda recs: "", level="cell")
+    series = [{"label": f"base (mesh x{f:g})", "status": "ok", "mesh_size_factor": f, "elements": n, "dofs": 2 * n,
+               "metrics": {metrics[0].key: a, metrics[1].key: b}}
+              for f, n, a, b in zip((1.4, 1.0, 0.7), (1000, 2000, 4000), ranking_values, peak_values)]
+    return StudyRun(study, False, [], series[::-1], {})   # any order: the section sorts coarse to fine
+
+
+def test_convergence_table_lists_every_metric_and_flags_the_moving_ones(tmp_path):
+    from studies.report import CONVERGENCE_TOLERANCE, FLAG, Figures, convergence_section, unconverged_metrics
+
+    # the average moves 1 % from x1 to x0.7, the peak 10 %: (second finest - finest) / finest
+    run = _convergence_run(tmp_path, (103.0, 101.0, 100.0), (80.0, 90.0, 100.0))
+    assert unconverged_metrics(run) == {"zone.pad.von_mises_max": pytest.approx(-0.10)}
+    text = convergence_section(run, Figures(tmp_path))
+    table = text[text.index("<table>"):text.index("</table>")]
+    rows = table.split("<tr")[2:]
+    assert len(rows) == 2
+    # every mesh of the series, coarse to fine, as columns; each value with its change to the finest
+    assert table.index("x1.4") < table.index("x1<") < table.index("x0.7")
+    assert all(v in rows[0] for v in ("103 (+3.00%)", "101 (+1.00%)", "100 (reference)"))
+    assert all(v in rows[1] for v in ("80 (-20.00%)", "90 (-10.00%)", "100 (reference)"))
+    # only the peak is flagged, in its row and in a sentence that names it
+    assert FLAG not in rows[0] and FLAG in rows[1] and 'class="flagged"' in rows[1]
+    sentence = text[:text.index("<table>")]
+    assert "pad von Mises max" in sentence and f"more than {CONVERGENCE_TOLERANCE:.0%}" in sentence
+    assert "corner S1" not in sentence and "RANKING IS NOT MESH-CONVERGED" not in text
+
+
+def test_convergence_section_warns_loudly_when_the_ranking_metric_moves(tmp_path):
+    from studies.report import Figures, convergence_section, unconverged_metrics
+
+    # the ranking metric moves 6 % between the two finest meshes (just over the 5 % tolerance), the
+    # peak 4 % (under it)
+    run = _convergence_run(tmp_path, (120.0, 106.0, 100.0), (90.0, 96.0, 100.0))
+    assert set(unconverged_metrics(run)) == {"probe_avg.corner.max_principal"}
+    text = convergence_section(run, Figures(tmp_path))
+    assert "RANKING IS NOT MESH-CONVERGED" in text and "+6.0%" in text
