@@ -92,7 +92,7 @@ def last_cycle_strain(case: Path, run_dir: str, deck: str, model) -> tuple[float
     cycle = summary["cycles"][-1]
     t0, t1 = model.history().cycle_window(cycle["cycle"])
     theirs = cycle_averages(case / f"{deck}.dat", list(model.mesh.regions).index("solder"), t0, t1)
-    return cycle["d_eps_in"]["solder"], theirs["d_eps_in"]
+    return cycle["eps_in_accumulated"]["solder"], theirs["eps_in_accumulated"]
 
 
 def main() -> None:

@@ -281,7 +281,7 @@ def read_dat_history(path) -> dict:
 
 def cycle_averages(dat_path, region_index: int, t_start: float, t_end: float) -> dict:
     """Volume averages over a region of the internal-energy and PEEQ increments between two
-    printed times: CalculiX's counterparts of pkgrel's dW and d_eps_in."""
+    printed times: CalculiX's counterparts of pkgrel's dW and eps_in_accumulated."""
     data = read_dat_history(dat_path)
     key = f"R{region_index}"
 
@@ -304,7 +304,7 @@ def cycle_averages(dat_path, region_index: int, t_start: float, t_end: float) ->
 
     w0, p0 = averages(at(t_start))
     w1, p1 = averages(at(t_end))
-    return {"dW": w1 - w0, "d_eps_in": p1 - p0}
+    return {"dW": w1 - w0, "eps_in_accumulated": p1 - p0}
 
 
 def inelastic_work(dat_path, region_index: int, material, history, t_start: float, t_end: float) -> float:

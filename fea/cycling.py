@@ -16,6 +16,7 @@ interfaces (Darveaux's averaging); fatigue lives follow from the material's cons
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import scipy.sparse as sp
 
 from . import small_strain
 from .errors import InputError, SolverError
+from .fatigue import SHEAR_PER_EQUIVALENT, constitutive_kind, inelastic_strain_range, lives
 from .linsolve import NotPositiveDefinite, factorize
 from .load_history import LoadHistory
 from .mesh import Mesh
@@ -93,7 +95,7 @@ class RegionState:
 class CyclingResult:
     analysis: str
     steps: list = field(default_factory=list)        # per converged step: t, T, cycle, iterations
-    cycles: list = field(default_factory=list)       # per cycle: dW and d_eps_in per group
+    cycles: list = field(default_factory=list)       # per cycle: window, dW, strains per group
     hysteresis: dict = field(default_factory=dict)   # per group: time series of averages
     fatigue: dict = field(default_factory=dict)
     snapshots: list = field(default_factory=list)    # (time, T, u, per-region fields)
@@ -413,21 +415,54 @@ class Solver:
         self.rate = None    # du/dt of the last ramp step, for the predictor on ramps
         start = time.perf_counter()
         for cycle, segments in itertools.groupby(self.cycling.history.segments, key=lambda s: s.cycle):
-            at_start = self._group_totals()
-            for segment in segments:
-                for target in segment.times():
-                    self._advance(segment, target, result, progress)
-                if snapshot_every_segment:
-                    self._refresh_linear_states(self.u, self.T)
-                    result.snapshots.append(self._snapshot(self.t, self.T, self.u))
-            if cycle >= 1:
-                result.cycles.append(self._cycle_summary(cycle, at_start))
+            self._run_cycle(cycle, list(segments), result, progress, snapshot_every_segment)
+        history = self.cycling.history
+        while history.stabilise is not None and result.cycles and len(result.cycles) < history.max_cycles \
+                and not self._stabilised(result, history.stabilise):
+            # one more cycle, the same as the last one: until dW stops changing, or the cap
+            last = [s for s in history.segments if s.cycle == history.cycles]
+            shift = result.cycles[-1]["t1"] - last[0].t0
+            number = result.cycles[-1]["cycle"] + 1
+            self._run_cycle(number, [dataclasses.replace(s, t0=s.t0 + shift, t1=s.t1 + shift, cycle=number)
+                                     for s in last], result, progress, snapshot_every_segment)
         self._refresh_linear_states(self.u, self.T)
         result.u = self.u
         result.stats = dict(self.counters, wall_s=time.perf_counter() - start,
                             dofs=int(self.operator.n), elements=int(model.mesh.n_elements))
         result.fatigue = self._fatigue(result)
         return result
+
+    def _run_cycle(self, cycle: int, segments: list, result: CyclingResult, progress, snapshot: bool) -> None:
+        """Follow one cycle's segments; cycle 0 (the cool-down before the cycles) gets no summary."""
+        at_start = self._group_totals()
+        first = len(next(iter(result.hysteresis.values()))["time"]) if result.hysteresis else 0
+        t0 = self.t
+        for segment in segments:
+            for target in segment.times():
+                self._advance(segment, target, result, progress)
+            if snapshot:
+                self._refresh_linear_states(self.u, self.T)
+                result.snapshots.append(self._snapshot(self.t, self.T, self.u))
+        if cycle >= 1:
+            temperatures = [s.T0 for s in segments] + [s.T1 for s in segments]
+            result.cycles.append({"cycle": cycle, "t0": t0, "t1": self.t, "T_min": min(temperatures),
+                                  "T_max": max(temperatures), **self._cycle_damage(at_start, result, first)})
+
+    def _stabilised(self, result: CyclingResult, tolerance: float) -> bool:
+        change = self._last_change(result)
+        return change is not None and change < tolerance
+
+    def _last_change(self, result: CyclingResult) -> float | None:
+        """Largest relative change of dW from the cycle before, over the groups whose material has
+        fatigue data (all groups if none has)."""
+        if len(result.cycles) < 2:
+            return None
+        by_name = {r.name: r for r in self.regions}
+        names = [g.name for g in self.groups if getattr(by_name[g.region].material, "fatigue", None) is not None]
+        names = names or [g.name for g in self.groups]
+        last, before = result.cycles[-1]["dW"], result.cycles[-2]["dW"]
+        changes = [abs(last[n] - before[n]) / abs(last[n]) for n in names if last[n] != 0]
+        return max(changes) if changes else None
 
     def _advance(self, segment, target: float, result: CyclingResult, progress) -> None:
         """Steps along ``segment`` from the current time to ``target``: first the whole interval;
@@ -473,11 +508,20 @@ class Solver:
                               _volume_average(state["eps_eq_in"][g.points], g.volume))
         return totals
 
-    def _cycle_summary(self, cycle: int, at_start: dict) -> dict:
+    def _cycle_damage(self, at_start: dict, result: CyclingResult, first_record: int) -> dict:
+        """Per group: dW, the accumulated equivalent inelastic strain, and the ranges of the loop
+        (from the record just before the cycle to its end)."""
         at_end = self._group_totals()
-        return {"cycle": cycle,
-                "dW": {name: at_end[name][0] - at_start[name][0] for name in at_end},
-                "d_eps_in": {name: at_end[name][1] - at_start[name][1] for name in at_end}}
+        out = {"dW": {}, "eps_in_accumulated": {}, "eps_in_range": {}, "shear_strain_range": {}, "gamma_12_range": {}}
+        for name in at_end:
+            loop = np.array(result.hysteresis[name]["eps_in"][max(first_record - 1, 0):])
+            eq_range, gamma_12 = inelastic_strain_range(loop)
+            out["dW"][name] = at_end[name][0] - at_start[name][0]
+            out["eps_in_accumulated"][name] = at_end[name][1] - at_start[name][1]
+            out["eps_in_range"][name] = eq_range
+            out["shear_strain_range"][name] = SHEAR_PER_EQUIVALENT * eq_range
+            out["gamma_12_range"][name] = gamma_12
+        return out
 
     def _record(self, result: CyclingResult, t: float, T: float) -> None:
         by_name = {r.name: r for r in self.regions}
@@ -505,49 +549,34 @@ class Solver:
         return {"time": t, "temperature": T, "u": u[:self.basis.N].copy(), "eps0": eps0, "fields": fields}
 
     def _fatigue(self, result: CyclingResult) -> dict:
-        """Lives from the last cycle's dW and inelastic strain, per group with fatigue data."""
+        """Damage inputs and lives from the last cycle, per group."""
         if not result.cycles:
             return {}
         last = result.cycles[-1]
-        previous = result.cycles[-2] if len(result.cycles) > 1 else None
+        change = self._last_change(result)
         history = self.cycling.history
-        period = np.diff(history.cycle_window(last["cycle"]))[0]
-        temps = [s.T1 for s in history.segments if s.cycle == last["cycle"]]
-        T_mean = 0.5 * (max(temps) + min(temps))
+        threshold = history.stabilise if history.stabilise is not None else self.cycling.stabilised_change
+        period = last["t1"] - last["t0"]
         by_name = {r.name: r for r in self.regions}
         layers = {layer.name: layer for layer in self.cycling.layers}
-        mesh = self.cycling.model.mesh
-        axisymmetric = self.cycling.model.analysis == "axisymmetric"
+        model = self.cycling.model
+        dimension = "axisymmetric" if model.analysis == "axisymmetric" else "2D"
         out = {}
         for g in self.groups:
-            material = by_name[g.region].material
-            dW, d_eps = last["dW"][g.name], last["d_eps_in"][g.name]
-            change = (abs(dW - previous["dW"][g.name]) / abs(dW)
-                      if previous is not None and dW != 0 else None)
-            entry = {"dW": dW, "d_eps_in": d_eps, "cycle": last["cycle"],
-                     "stabilised": change is not None and change < self.cycling.stabilised_change,
-                     "dW_change_last_cycle": change}
-            fatigue = getattr(material, "fatigue", None)
-            if fatigue is not None and dW > 0:
-                if fatigue.darveaux is not None and g.name in layers:
-                    layer = layers[g.name]
-                    crack = layer.crack_length or interface_extent(mesh, layer.facets(mesh), axisymmetric)
-                    d = fatigue.darveaux
-                    n0 = d.K1 * dW ** d.K2
-                    entry["darveaux"] = {"N0": n0, "da_dN_um": d.K3 * dW ** d.K4, "crack_length_um": crack,
-                                         "N_failure": float(d.cycles_to_failure(dW, crack)),
-                                         "fitted_layer_thickness_um": d.volume_averaging_thickness,
-                                         "source": d.source}
-                if fatigue.coffin_manson is not None and d_eps > 0:
-                    cm = fatigue.coffin_manson
-                    d_gamma = np.sqrt(3.0) * d_eps  # equivalent strain -> engineering shear
-                    entry["engelmaier"] = {"d_gamma": d_gamma, "T_mean": T_mean,
-                                           "cycles_per_day": 86400.0 / period,
-                                           "N_failure": float(cm.cycles_to_failure(d_gamma, T_mean, 86400.0 / period)),
-                                           "source": cm.source}
-                if fatigue.energy is not None:
-                    entry["energy"] = {"N_failure": float(fatigue.energy.cycles_to_failure(dW)),
-                                       "source": fatigue.energy.source}
+            region = by_name[g.region]
+            layer = layers.get(g.name)
+            damage = {key: last[key][g.name] for key in
+                      ("dW", "eps_in_accumulated", "eps_in_range", "shear_strain_range", "gamma_12_range")}
+            damage.update(T_mean=0.5 * (last["T_min"] + last["T_max"]), cycles_per_day=86400.0 / period)
+            entry = {**damage, "cycle": last["cycle"], "stabilised": change is not None and change < threshold,
+                     "dW_change_last_cycle": change, "layer_thickness_um": layer.thickness if layer else None}
+            fatigue = getattr(region.material, "fatigue", None)
+            if fatigue is not None:
+                crack = None
+                if layer is not None:
+                    crack = layer.crack_length or interface_extent(model.mesh, layer.facets(model.mesh),
+                                                                   model.analysis == "axisymmetric")
+                entry.update(lives(fatigue, damage, constitutive_kind(region.law), dimension,
+                                   layer.thickness if layer else None, layer.joint_height if layer else None, crack))
             out[g.name] = entry
         return out
-

@@ -13,7 +13,7 @@ hot dwell -> ramp down -> cold dwell -> ramp up.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,9 +52,14 @@ class Segment:
 
 @dataclass(frozen=True)
 class LoadHistory:
+    """Segments from the stress-free state on. With ``stabilise`` (a relative dW change), the
+    solver repeats the last cycle until the solder's dW changes by less than that from one cycle
+    to the next, or ``max_cycles`` cycles have run."""
     segments: tuple[Segment, ...]
     stress_free: float
     description: str = ""
+    stabilise: float | None = None
+    max_cycles: int = 10
 
     @property
     def cycles(self) -> int:
@@ -139,7 +144,8 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
     return LoadHistory(tuple(segments), stress_free, f"custom table of {len(rows)} points")
 
 
-LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step")
+LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step",
+             "stabilise", "max_cycles")
 
 
 def _number(table: dict, key: str, default: float | None = None) -> float:
@@ -152,7 +158,8 @@ def _number(table: dict, key: str, default: float | None = None) -> float:
 def from_table(table: dict, stress_free: float) -> LoadHistory:
     """The history a [load] table describes, starting at the stress-free temperature: a JEDEC
     profile ({profile, cycles, start, ramp, dwell, max_step}) or a custom table
-    ({history = [[t_s, T_degC], ...], cycle_period, max_step})."""
+    ({history = [[t_s, T_degC], ...], cycle_period, max_step}), either with optional
+    {stabilise = relative dW change, max_cycles}."""
     if not isinstance(table, dict):
         raise InputError("[load] must be a table")
     unknown = sorted(set(table) - set(LOAD_KEYS))
@@ -161,6 +168,22 @@ def from_table(table: dict, stress_free: float) -> LoadHistory:
     max_step = _number(table, "max_step", 15.0)
     if not 0.5 <= max_step <= 50.0:
         raise InputError(f"[load] max_step = {max_step} K is outside [0.5, 50]")
+    history = _history(table, stress_free, max_step)
+    if "stabilise" not in table:
+        if "max_cycles" in table:
+            raise InputError("[load] max_cycles needs stabilise (the dW change that ends the cycling)")
+        return history
+    tolerance = _number(table, "stabilise")
+    if not 0.0 < tolerance < 0.5:
+        raise InputError(f"[load] stabilise = {tolerance} is outside (0, 0.5): the relative dW change per cycle")
+    cap = table.get("max_cycles", 10)
+    if isinstance(cap, bool) or not isinstance(cap, int) or not history.cycles <= cap <= 100:
+        raise InputError(f"[load] max_cycles = {cap!r} must be a whole number in [{history.cycles}, 100] "
+                         f"(at least the {history.cycles} cycles of the history)")
+    return replace(history, stabilise=tolerance, max_cycles=cap)
+
+
+def _history(table: dict, stress_free: float, max_step: float) -> LoadHistory:
     if "history" in table:
         if "profile" in table:
             raise InputError("[load]: give either profile or history, not both")

@@ -18,7 +18,7 @@ from fea.errors import InputError
 from .material import Material
 from fea.constitutive import Anand, GarofaloCreep, NortonCreep
 
-from .models import CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Plasticity
+from .models import DIMENSIONS, Basis, CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Plasticity
 from .quantity import Expansion, Quantity
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -99,11 +99,16 @@ SECTIONS: dict[str, dict[str, Spec]] = {
                          "K3": Spec("um/(cycle*MPa^K4)", _positive), "K4": Spec("-"),
                          "volume_averaging_thickness": Spec("um", _positive)},
     "fatigue.coffin_manson": {"eps_f": Spec("-", _positive), "c0": Spec("-"),
-                              "c1": Spec("1/degC", required=False), "c2": Spec("-", required=False)},
-    "fatigue.energy": {"C": Spec("cycles/MPa^k", _positive), "k": Spec("-")},
+                              "c1": Spec("1/degC", required=False), "c2": Spec("-", required=False),
+                              "volume_averaging_thickness": Spec("um", _positive, required=False)},
+    "fatigue.energy": {"C": Spec("cycles/MPa^k", _positive), "k": Spec("-"),
+                       "volume_averaging_thickness": Spec("um", _positive, required=False)},
 }
+#: the words every life law states about what it was fitted on (materials.models.Basis)
+BASIS_KEYS = ("alloy", "model_dimension", "constitutive", "basis")
+CONSTITUTIVE_KINDS = ("anand", "garofalo", "norton", "plastic", "closed-form")
 GROUPS = {"creep": ("norton", "garofalo"), "fatigue": ("darveaux", "coffin_manson", "energy")}
-TOP_KEYS = ("name", "aliases", "description", "base", "stress_free_temperature") + tuple(
+TOP_KEYS = ("name", "aliases", "description", "alloy", "base", "stress_free_temperature") + tuple(
     s for s in list(SECTIONS) + list(GROUPS) if "." not in s)
 REQUIRED_SECTIONS = ("elastic", "expansion")
 QUANTITY_KEYS = ("value", "table", "below_tg", "above_tg", "unit", "source", "note", "extrapolate")
@@ -254,7 +259,10 @@ def _optional_models(raw: dict, ctx: _Ctx) -> dict:
         built = {}
         for member in members:
             if member in raw[group]:
-                qs = _section(raw[group][member], f"{group}.{member}", ctx)
+                values = raw[group][member]
+                if group == "fatigue" and isinstance(values, dict):
+                    values = {k: v for k, v in values.items() if k not in BASIS_KEYS}
+                qs = _section(values, f"{group}.{member}", ctx)
                 built[member] = (qs, _sources(qs))
         out[group] = built
     creep = out.pop("creep", {})
@@ -264,18 +272,41 @@ def _optional_models(raw: dict, ctx: _Ctx) -> dict:
             garofalo=GarofaloCreep(**_scalars(creep["garofalo"][0]), source=creep["garofalo"][1]) if "garofalo" in creep else None)
     fatigue = out.pop("fatigue", {})
     if fatigue:
-        dv = fatigue.get("darveaux")
-        cm = fatigue.get("coffin_manson")
-        en = fatigue.get("energy")
-        cm_values = {"c1": 0.0, "c2": 0.0, **_scalars(cm[0])} if cm else None
-        out["fatigue"] = Fatigue(
-            darveaux=Darveaux(**_scalars(dv[0]), source=dv[1]) if dv else None,
-            coffin_manson=CoffinManson(**cm_values, source=cm[1]) if cm else None,
-            energy=EnergyLaw(**_scalars(en[0]), source=en[1]) if en else None)
+        laws = {}
+        for member, cls, defaults in (("darveaux", Darveaux, {}), ("coffin_manson", CoffinManson, {"c1": 0.0, "c2": 0.0}),
+                                      ("energy", EnergyLaw, {})):
+            if member not in fatigue:
+                continue
+            qs, _ = fatigue[member]
+            basis = _basis(raw["fatigue"][member], qs, ctx, f"fatigue.{member}")
+            source = _sources({k: q for k, q in qs.items() if k != "volume_averaging_thickness"})
+            values = {k: v for k, v in _scalars(qs).items() if k != "volume_averaging_thickness"}
+            laws[member] = cls(**{**defaults, **values}, source=source, basis=basis)
+        out["fatigue"] = Fatigue(darveaux=laws.get("darveaux"), coffin_manson=laws.get("coffin_manson"),
+                                 energy=laws.get("energy"))
     if "anand" in raw:
         qs = _section(raw["anand"], "anand", ctx)
         out["anand"] = Anand(**_scalars(qs), source=_sources(qs))
     return out
+
+
+def _basis(raw: dict, qs: dict[str, Quantity], ctx: _Ctx, section: str) -> Basis:
+    """The basis words of a life law's section (alloy, model_dimension, constitutive, basis)."""
+    missing = [k for k in BASIS_KEYS if k not in raw]
+    if missing:
+        raise ctx.fail(f"[{section}] needs {', '.join(missing)}: what its constants were fitted on "
+                       f"(alloy = \"sac305\", model_dimension = \"2D\" | \"3D\" | \"analytical\", "
+                       f"constitutive = {' | '.join(CONSTITUTIVE_KINDS)}, basis = \"...\")")
+    alloys = [raw["alloy"]] if isinstance(raw["alloy"], str) else raw["alloy"]
+    alloys = _strings(alloys, ctx, ctx.key(section, "alloy"))
+    for key, allowed in (("model_dimension", DIMENSIONS), ("constitutive", CONSTITUTIVE_KINDS)):
+        if raw[key] not in allowed:
+            raise ctx.fail(f"{ctx.key(section, key)} = {raw[key]!r}: choose one of {', '.join(allowed)}")
+    if not isinstance(raw["basis"], str) or not raw["basis"].strip():
+        raise ctx.fail(f"{ctx.key(section, 'basis')} must be a non-empty string")
+    thickness = qs.get("volume_averaging_thickness")
+    return Basis(tuple(a.lower() for a in alloys), raw["model_dimension"], raw["constitutive"], raw["basis"].strip(),
+                 thickness.value if thickness else None, thickness.source if thickness else "")
 
 
 def _strings(raw, ctx: _Ctx, key: str) -> tuple[str, ...]:
@@ -308,7 +339,10 @@ def build_material(raw: dict, ctx: _Ctx, origin: str) -> Material:
     expansion = _section(raw["expansion"], "expansion", ctx, tg_pair)
     alpha_key = ctx.key("expansion", "alpha")
     sft = _quantity(raw["stress_free_temperature"], Spec("degC"), ctx, "stress_free_temperature")
-    return Material(
+    alloy = raw.get("alloy", "")
+    if not isinstance(alloy, str):
+        raise ctx.fail("alloy must be a string (the alloy a solder is, e.g. \"sac305\")")
+    material = Material(
         name=name.strip(),
         aliases=_strings(raw.get("aliases", []), ctx, "aliases"),
         description=str(raw.get("description", "")),
@@ -320,8 +354,20 @@ def build_material(raw: dict, ctx: _Ctx, origin: str) -> Material:
         tg=tg,
         tg_source=tg_source or "",
         origin=origin,
+        alloy=alloy.strip().lower(),
         **_optional_models(raw, ctx),
     )
+    _check_life_laws_fit(material, ctx)
+    return material
+
+
+def _check_life_laws_fit(material: Material, ctx: _Ctx) -> None:
+    """A life law fitted on another alloy is refused: Sn-Pb constants give no SAC305 life."""
+    for member, law in material.fatigue.laws().items() if material.fatigue else ():
+        if not law.basis.fits(material):
+            raise ctx.fail(f"[fatigue.{member}] was fitted on {', '.join(law.basis.alloys)}, not on "
+                           f"{material.alloy or material.name}: supply constants fitted on this alloy "
+                           f"(and say so with alloy = \"{material.alloy or material.name}\")")
 
 
 def read_toml(path: Path) -> dict:

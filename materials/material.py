@@ -30,6 +30,7 @@ class Material:
     anand: Anand | None = None
     fatigue: Fatigue | None = None
     origin: str = ""                   # data file, or "inline"
+    alloy: str = ""                    # solders: the alloy (life laws must be fitted on it)
     # model-file extras not yet interpreted (inline `creep = {...}`, `plastic = {...}`)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
     # the model-file table an inline material was made from (written back as it was given)
@@ -89,6 +90,8 @@ class Material:
                  self.expansion.alpha.source, self.stress_free_source, self.tg_source]
         if self.plasticity:
             found += [self.plasticity.yield_stress.source, self.plasticity.hardening_modulus.source]
+            if self.plasticity.kinematic_fraction is not None:
+                found.append(self.plasticity.kinematic_fraction.source)
         for model in (self.creep and self.creep.norton, self.creep and self.creep.garofalo,
                       self.anand, self.fatigue and self.fatigue.darveaux,
                       self.fatigue and self.fatigue.coffin_manson, self.fatigue and self.fatigue.energy):

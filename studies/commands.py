@@ -44,11 +44,17 @@ class CyclingProgress:
     def __init__(self, history, stream=None):
         self.stream = stream or sys.stderr
         self.cycles = history.cycles
+        self.cap = history.max_cycles if history.stabilise is not None else None
         self.tty = self.stream.isatty()
         self.last_segment = None
 
     def __call__(self, segment, t, T, iterations, counters):
-        phase = "cool-down" if segment.cycle == 0 else f"cycle {segment.cycle}/{self.cycles}"
+        if segment.cycle == 0:
+            phase = "cool-down"
+        elif self.cap is not None and segment.cycle > self.cycles:
+            phase = f"cycle {segment.cycle} (to stabilise, at most {self.cap})"
+        else:
+            phase = f"cycle {segment.cycle}/{self.cycles}"
         line = (f"{phase:<12} {segment.kind:<5} step {counters['steps']:4d}  t = {t:9.1f} s  "
                 f"T = {T:7.2f} degC  Newton its {iterations}  factorizations {counters['factorizations']}"
                 f"  cut-backs {counters['cutbacks']}")
@@ -117,12 +123,14 @@ def print_cycling(args, summary) -> int:
         for name in names:
             print(f"  {name:<{width}}  " + "  ".join(f"{c['dW'][name]:11.4g}" for c in summary["cycles"]))
     for name, entry in summary["fatigue"].items():
-        lives = [f"{law} N = {entry[law]['N_failure']:.4g} ({entry[law]['source']})"
-                 for law in ("darveaux", "engelmaier", "energy") if law in entry]
         state = "stabilised" if entry["stabilised"] else "not yet stabilised"
-        print(f"  {name}: dW = {entry['dW']:.4g} MPa, d_eps_in = {entry['d_eps_in']:.4g} ({state})")
-        for line in lives:
-            print(f"      {line}")
+        print(f"  {name}: dW = {entry['dW']:.4g} MPa, inelastic strain range {entry['eps_in_range']:.4g} "
+              f"(shear {entry['shear_strain_range']:.4g}), accumulated {entry['eps_in_accumulated']:.4g} ({state})")
+        for law in ("darveaux", "engelmaier", "energy"):
+            if law in entry:
+                life = entry[law]
+                basis = "in calibration" if life["in_calibration"] else "outside calibration: " + "; ".join(life["reasons"])
+                print(f"      {law} N = {life['N_failure']:.4g} ({basis}; {life['source']})")
     print(f"wrote {args.out}/summary.json, {args.out}/result.vtu and {args.out}/result.pvd")
     return 0
 

@@ -6,12 +6,14 @@ so a worker on another machine needs no shared file system.
 
 Metric keys in ``record["metrics"]`` (stresses in MPa, lengths in um, energies in MPa = MJ/m^3):
 
-* ``pad_layer.dW``, ``pad_layer.d_eps_in``, ``land_layer.*``, ``joint.*``: last-cycle inelastic
-  energy density and equivalent inelastic strain, volume-averaged over a Darveaux layer of the
-  critical (outermost) joint's solder next to its die-side pad / board-side land, and over the
-  whole critical joint (the outermost joint is found from the solder elements, so it need not be
-  in the detail window). ``*.N_darveaux``, ``*.N_engelmaier``, ``*.N_energy``: cycles to failure.
-  ``critical.dW`` and ``critical.life`` are those of the worse of the two layers.
+* ``pad_layer.dW``, ``.eps_in_accumulated``, ``.eps_in_range``, ``.shear_strain_range``,
+  ``land_layer.*``, ``joint.*``: last-cycle inelastic energy density, accumulated equivalent
+  inelastic strain and the loop's inelastic strain range (equivalent, and as engineering shear),
+  volume-averaged over a layer of the critical (outermost) joint's solder next to its die-side
+  pad / board-side land, of the thickness the solder's life law was fitted with, and over the
+  whole critical joint. ``*.N_darveaux``, ``*.N_engelmaier`` (from the shear strain range),
+  ``*.N_energy``: cycles to failure, with ``*.LAW_in_calibration`` (1 or 0; the reasons are in
+  ``record["fatigue"]``). ``critical.*`` and ``critical.life`` are those of the worse layer.
 * ``zone.REGION.von_mises_max|von_mises_mean|max_principal_max|max_principal_mean|min_principal_min``
   over the elements of REGION inside the detail window on the critical joint (``record["zoom"]``).
 * ``region.REGION.*``: the whole-region figures of summary.json.
@@ -56,9 +58,8 @@ from fea.errors import InputError
 #: a thinner layer states its own, smaller radius (``Probe.radius``); ``probe_avg.NAME.radius_um``
 #: records the one used.
 AVERAGE_RADIUS = 5.0
-#: Darveaux layer thickness: 25.4 um (1 mil, Darveaux 2000) but at most this share of the joint height
+#: averaging layer of a solder without a life law that states its own: Darveaux's 0.001 in
 LAYER_THICKNESS_UM = 25.4
-LAYER_MAX_SHARE = 0.15
 METALS = {"cu", "ni", "al", "au", "ti"}
 #: quick previews: coarse mesh and one cycle
 QUICK_MESH_FACTOR = 2.0
@@ -161,7 +162,9 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     if point.load is not None:
         model.load = dict(point.load)
     names = {region: material.name for region, material in model.materials.items()}
-    joint = critical_joint(model.mesh, names)
+    thickness, thickness_source = fitted_layer_thickness(model.materials.get("solder"))
+    joint = critical_joint(model.mesh, names, thickness)
+    joint["layer_thickness_source"] = thickness_source
     if point.load is not None:
         model.layers = read_layers(joint["layers"], model.mesh)
     analysis = analyse(model)
@@ -188,6 +191,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
         "materials": names,
         "zoom": list(zoom) if zoom else None,
         "critical_joint": {k: v for k, v in joint.items() if k != "layers"},
+        "warnings": [w for w in (joint.get("warning"),) if w],
         "state": state["description"],
         "metrics": {k: float(v) for k, v in metrics.items() if np.isfinite(v)},
         "interfaces": {name: {k: np.round(v, 5).tolist() for k, v in c.items() if k != "weight"}
@@ -224,9 +228,20 @@ def solder_joints(mesh) -> list[tuple[float, float]]:
     return [(float(a), float(b)) for a, b in joints]
 
 
-def critical_joint(mesh, material_names: dict) -> dict:
+def fitted_layer_thickness(solder) -> tuple[float, str]:
+    """The layer thickness (um) the solder's headline life law was fitted with, and its source."""
+    fatigue = getattr(solder, "fatigue", None)
+    for law in (fatigue.energy, fatigue.darveaux) if fatigue else ():
+        if law is not None and law.basis.volume_averaging_thickness is not None:
+            return law.basis.volume_averaging_thickness, law.basis.thickness_source
+    return LAYER_THICKNESS_UM, "Darveaux 2000, ECTC (0.001 in element layer); the solder has no life law of its own"
+
+
+def critical_joint(mesh, material_names: dict, thickness: float = LAYER_THICKNESS_UM) -> dict:
     """The outermost joint: its solder's die-side and board-side metal interfaces and the
-    Darveaux layers on them. material_names: region -> library material name."""
+    averaging layers of ``thickness`` um on them (the life law's own: never thinned to fit; a
+    joint lower than two layers is reported in ``warning``). material_names: region -> library
+    material name."""
     extent = outer_joint_x_range(mesh)
     if extent is None:
         return {"layers": []}
@@ -249,17 +264,21 @@ def critical_joint(mesh, material_names: dict) -> dict:
     candidates.sort()
     pad, land = candidates[0][1], candidates[-1][1]
     height = candidates[-1][0] - candidates[0][0]
-    thickness = min(LAYER_THICKNESS_UM, LAYER_MAX_SHARE * height) if height > 0 else LAYER_THICKNESS_UM
     x_range = [x0 - 1e-6, x1 + 1e-6]
-    layers = [{"name": "pad_layer", "region": "solder", "interface": pad, "thickness": round(thickness, 3),
-               "x_range": x_range}]
+    joint_height = round(height, 3) if height > 0 else None
+    layers = [{"name": "pad_layer", "region": "solder", "interface": pad, "thickness": thickness,
+               "x_range": x_range, "joint_height": joint_height}]
     if land != pad:
         layers.append({"name": "land_layer", "region": "solder", "interface": land,
-                       "thickness": round(thickness, 3), "x_range": x_range})
+                       "thickness": thickness, "x_range": x_range, "joint_height": joint_height})
     layers.append({"name": "joint", "region": "solder", "interface": pad, "thickness": 1000.0, "x_range": x_range})
+    warning = None
+    if joint_height is not None and joint_height < 2 * thickness:
+        warning = (f"the outer joint is {joint_height:.4g} um high: too low for two {thickness:g} um layers "
+                   f"(the life law's averaging thickness); its lives are outside calibration")
     joints = solder_joints(mesh)
     return {"pad_interface": pad, "land_interface": land if land != pad else None,
-            "layer_thickness_um": round(thickness, 3), "x_range": [x0, x1], "layers": layers,
+            "layer_thickness_um": thickness, "x_range": [x0, x1], "layers": layers, "warning": warning,
             # distance of the outer joint's centre from the neutral point (x = 0: the slices are
             # symmetric about the package centre) and the joints in the slice
             "dnp_um": round(0.5 * (x0 + x1), 3), "joint_count": len(joints),
@@ -285,7 +304,7 @@ def plotted_state(model, analysis):
     result = analysis.cycling
     cycles = analysis.summary["cycles"]
     last = cycles[-1]["cycle"] if cycles else 0
-    t0, t1 = model.history().cycle_window(last) if last else (-np.inf, np.inf)
+    t0, t1 = (cycles[-1]["t0"], cycles[-1]["t1"]) if cycles else (-np.inf, np.inf)
     candidates = [k for k, s in enumerate(result.snapshots) if t0 - 1e-9 <= s["time"] <= t1 + 1e-9]
     index = min(candidates or range(len(result.snapshots)), key=lambda k: result.snapshots[k]["temperature"])
     solution, stresses = snapshot_solution(model, result, index)
@@ -294,33 +313,51 @@ def plotted_state(model, analysis):
                                 f"cycle {last}, t = {snap['time']:.0f} s, T = {snap['temperature']:.1f} degC"}
 
 
+LIFE_LAWS = ("darveaux", "engelmaier", "energy")
+DAMAGE = ("dW", "eps_in_accumulated", "eps_in_range", "shear_strain_range")
+
+
 def cycle_metrics(analysis) -> dict:
+    """Damage inputs and lives of the last cycle per group; ``critical.*`` of the worse layer.
+    ``*.in_calibration`` is 1 when the headline law's basis matches this run, else 0."""
     out = {}
-    cycles = analysis.summary.get("cycles") or []
-    if not cycles:
-        return out
-    last = cycles[-1]
-    for group, dW in last["dW"].items():
-        out[f"{group}.dW"] = dW
-        out[f"{group}.d_eps_in"] = last["d_eps_in"][group]
-    for group, entry in analysis.summary.get("fatigue", {}).items():
-        for law in ("darveaux", "engelmaier", "energy"):
+    fatigue = analysis.summary.get("fatigue", {})
+    for group, entry in fatigue.items():
+        for key in DAMAGE:
+            out[f"{group}.{key}"] = entry[key]
+        for law in LIFE_LAWS:
             if law in entry:
                 out[f"{group}.N_{law}"] = entry[law]["N_failure"]
+                out[f"{group}.{law}_in_calibration"] = float(entry[law]["in_calibration"])
+        out[f"{group}.stabilised"] = float(entry["stabilised"])
     layers = [g for g in ("pad_layer", "land_layer") if f"{g}.dW" in out]
     if layers:
         worst = max(layers, key=lambda g: out[f"{g}.dW"])
-        out["critical.dW"] = out[f"{worst}.dW"]
-        out["critical.d_eps_in"] = out[f"{worst}.d_eps_in"]
-        for law in ("darveaux", "engelmaier", "energy"):
+        for key in DAMAGE:
+            out[f"critical.{key}"] = out[f"{worst}.{key}"]
+        for law in LIFE_LAWS:
             lives = [out[f"{g}.N_{law}"] for g in layers if f"{g}.N_{law}" in out]
             if lives:
                 out[f"critical.N_{law}"] = min(lives)
         for law in ("darveaux", "energy", "engelmaier"):
             if f"critical.N_{law}" in out:
                 out["critical.life"] = out[f"critical.N_{law}"]
+                out["critical.in_calibration"] = min(out[f"{g}.{law}_in_calibration"] for g in layers
+                                                     if f"{g}.{law}_in_calibration" in out)
                 break
     return out
+
+
+def headline_life(record: dict) -> dict | None:
+    """The life behind ``critical.life``: law, value and basis, from the worse layer."""
+    fatigue = record.get("fatigue", {})
+    layers = [g for g in ("pad_layer", "land_layer") if g in fatigue]
+    for law in ("darveaux", "energy", "engelmaier"):
+        entries = [(fatigue[g][law]["N_failure"], g) for g in layers if law in fatigue[g]]
+        if entries:
+            life, group = min(entries)
+            return {"group": group, "law_key": law, **fatigue[group][law]}
+    return None
 
 
 def stress_metrics(model, solution, stresses, zoom, joint_x_range=None) -> dict:

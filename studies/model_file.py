@@ -151,7 +151,7 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
     probes = []
     for k, pr in enumerate(data.get("probe", [])):
         where = f"[[probe]] #{k + 1}"
-        _check_keys(pr, {"name", "at", "region"}, where)
+        _check_keys(pr, {"name", "at", "region", "radius"}, where)
         name = str(_require(pr, "name", where))
         at = _require(pr, "at", where)
         if not isinstance(at, list) or len(at) != 2:
@@ -159,7 +159,11 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
         region = pr.get("region")
         if region is not None:
             mesh.require_region(region, where)
-        probes.append(Probe(name, (_number(at[0], where), _number(at[1], where)), region))
+        radius = pr.get("radius")
+        if radius is not None and not 0 < _number(radius, f"{where} radius") <= 1000:
+            raise InputError(f"{where} '{name}': radius = {radius} um is outside (0, 1000]")
+        probes.append(Probe(name, (_number(at[0], where), _number(at[1], where)), region,
+                            None if radius is None else float(radius)))
     if len({p.name for p in probes}) != len(probes):
         raise InputError("[[probe]]: probe names must be unique")
 
@@ -179,7 +183,8 @@ def read_layers(entries: list, mesh) -> tuple[Layer, ...]:
     layers = []
     for k, entry in enumerate(entries):
         where = f"[[layer]] #{k + 1}"
-        _check_keys(entry, {"name", "region", "interface", "thickness", "crack_length", "x_range"}, where)
+        _check_keys(entry, {"name", "region", "interface", "thickness", "crack_length", "x_range", "joint_height"},
+                    where)
         name = str(_require(entry, "name", where))
         region = _require(entry, "region", where)
         mesh.require_region(region, where)
@@ -196,8 +201,12 @@ def read_layers(entries: list, mesh) -> tuple[Layer, ...]:
             x_range = tuple(_number(v, f"{where} x_range") for v in x_range)
             if not x_range[0] < x_range[1]:
                 raise InputError(f"{where} '{name}': x_range = {list(x_range)} needs x0 < x1")
+        height = entry.get("joint_height")
+        if height is not None and not _number(height, f"{where} joint_height") > 0:
+            raise InputError(f"{where} '{name}': joint_height = {height} um must be > 0")
         layers.append(Layer(name, region, interface, thickness,
-                            None if crack is None else _number(crack, f"{where} crack_length"), x_range))
+                            None if crack is None else _number(crack, f"{where} crack_length"), x_range,
+                            None if height is None else float(height)))
     if len({layer.name for layer in layers}) != len(layers):
         raise InputError("[[layer]]: layer names must be unique")
     return tuple(layers)
@@ -270,6 +279,8 @@ def model_toml(model: Model, mesh_file: str = "model.msh") -> str:
         lines += ["", "[[probe]]", f"name = {toml_value(probe.name)}", f"at = {toml_value([float(v) for v in probe.at])}"]
         if probe.region is not None:
             lines.append(f"region = {toml_value(probe.region)}")
+        if probe.radius is not None:
+            lines.append(f"radius = {toml_value(float(probe.radius))}")
     if model.load is not None:
         lines += ["", "[load]"] + [f"{k} = {toml_value(v)}" for k, v in model.load.items()]
     for layer in model.layers:

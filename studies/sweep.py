@@ -336,7 +336,7 @@ def sweep_study(structure: str, base: dict, axes: list[tuple[str, list]], level:
     else:
         metrics = (Metric("critical.dW", "solder dW, critical layer", "MPa/cycle"),
                    Metric("critical.life", "life (critical layer)", "cycles", "higher", ".3g"),
-                   Metric("joint.d_eps_in", "joint inelastic strain range", "-", "lower", ".3g"),
+                   Metric("joint.eps_in_range", "joint inelastic strain range (peak to peak)", "-", "lower", ".3g"),
                    Metric("warpage_um", "warpage", "um", "none"))
     groups = sorted({v.group for v in variants})
     curves = tuple(Curve(g, axes[0][0], axes[0][0]) for g in groups) if isinstance(axes[0][1][0], (int, float)) \

@@ -527,8 +527,8 @@ def calculix_cycling_comparison(size: float = 2.0) -> list[Check]:
         shutil.rmtree(workdir, ignore_errors=True)
     return [
         Check("CalculiX cycling: solder (Norton creep)", "dW per cycle MPa", peer_work, ours["dW"]["solder"], 0.05),
-        Check("CalculiX cycling: solder (Norton creep)", "d eps_in per cycle", peer["solder"]["d_eps_in"],
-              ours["d_eps_in"]["solder"], 0.05),
-        Check("CalculiX cycling: Cu pad (plasticity)", "d eps_in per cycle", peer["pad"]["d_eps_in"],
-              ours["d_eps_in"]["pad"], 0.05),
+        Check("CalculiX cycling: solder (Norton creep)", "d eps_in per cycle", peer["solder"]["eps_in_accumulated"],
+              ours["eps_in_accumulated"]["solder"], 0.05),
+        Check("CalculiX cycling: Cu pad (plasticity)", "d eps_in per cycle", peer["pad"]["eps_in_accumulated"],
+              ours["eps_in_accumulated"]["pad"], 0.05),
     ]

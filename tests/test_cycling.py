@@ -151,7 +151,9 @@ def test_cli_cycling_writes_cycles_fatigue_and_time_series(model_dir, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert [c["cycle"] for c in summary["cycles"]] == [1, 2]
     for c in summary["cycles"]:
-        assert c["dW"]["film"] > 0 and c["dW"]["film_base"] > 0 and c["d_eps_in"]["film"] > 0
+        assert c["dW"]["film"] > 0 and c["dW"]["film_base"] > 0 and c["eps_in_accumulated"]["film"] > 0
+        # a path between two states is at least as long as their distance
+        assert 0 < c["eps_in_range"]["film"] <= c["eps_in_accumulated"]["film"] * (1 + 1e-12)
     assert "film_base" in summary["fatigue"]
     assert summary["solver_stats"]["factorizations"] <= summary["solver_stats"]["iterations"]
     pvd = (out / "result.pvd").read_text()

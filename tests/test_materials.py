@@ -61,7 +61,7 @@ def test_solders_have_viscoplastic_and_fatigue_models(lib):
     sac, snpb = lib.get("sac305"), lib.get("snpb")
     assert sac.anand and sac.creep.garofalo and sac.fatigue.energy
     assert snpb.anand and snpb.fatigue.darveaux and snpb.fatigue.coffin_manson
-    assert snpb.fatigue.darveaux.volume_averaging_thickness == pytest.approx(25.4)
+    assert snpb.fatigue.darveaux.basis.volume_averaging_thickness == pytest.approx(25.4)
 
 
 def test_tg_materials_soften_above_tg(lib):
