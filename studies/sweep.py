@@ -371,6 +371,8 @@ def run_sweep_command(args) -> int:
         raise InputError(f"--mesh-size-factor = {args.mesh_size_factor} is outside [0.2, 5]")
     load = None if args.thermoelastic else {**(QUICK_LOAD if args.quick else FULL_LOAD),
                                             **({"cycles": args.cycles} if args.cycles else {})}
+    if load is not None and "max_cycles" in load:
+        load["max_cycles"] = max(load["max_cycles"], load["cycles"])
     factor = args.mesh_size_factor or (QUICK_MESH_FACTOR if args.quick else 1.0)
     study = replace(study, load=load, mesh_size_factor=factor)
     if not args.out:
