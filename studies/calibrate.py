@@ -483,7 +483,7 @@ class Calibration:
 
     def source(self) -> str:
         return (f"pkgrel calibrate on {self.data.source} ({len(self.damages)} vehicles, {self.date}), "
-                f"rms log-life residual {self.fit.rms:.3g}")
+                f"rms log-life residual {self.fit.rms:.2f}")
 
     def constant_source(self, name: str) -> str:
         return self.source() if name in self.fit.fitted else self.sources.get(name, "library (kept)")
@@ -506,7 +506,7 @@ class Calibration:
     def summary_line(self) -> str:
         values = ", ".join(f"{n} = {self.fit.constants[n]:.4g}" for n in self.fit.fitted)
         return (f"{self.fit.law} law for {self.material} from {len(self.damages)} vehicles: {values} "
-                f"(rms ln-life residual {self.fit.rms:.3g})")
+                f"(rms ln-life residual {self.fit.rms:.2f})")
 
 
 def materials_toml(cal: Calibration) -> str:
@@ -527,7 +527,8 @@ def materials_toml(cal: Calibration) -> str:
     thickness = cal.layer_thickness()
     if thickness is not None:
         quantity = {"value": thickness, "unit": "um",
-                    "source": f"Darveaux layer of the calibration runs ({cal.source()})"}
+                    "source": f"layer the calibration runs averaged dW over (pkgrel calibrate on "
+                              f"{cal.data.source}, {cal.date})"}
         lines.append(f"volume_averaging_thickness = {toml_value(quantity)}")
     return "\n".join(lines) + "\n"
 
@@ -607,10 +608,15 @@ def parity_figure(cal: Calibration):
     scatter.axhline(0.0, color="k", lw=1)
     scatter.axhspan(-math.log(2), math.log(2), color="#d9d9d9")
     scatter.plot(damage, fit.residuals, "o", color="#d62728")
-    scatter.set(xscale="log", xlabel="shear strain range [-]" if key == "d_gamma" else "dW [MPa per cycle]",
+    # a log axis only over a decade or more (a narrow span gets unreadable log tick labels)
+    scatter.set(xscale="log" if max(damage) > 10 * min(damage) else "linear", xlabel="shear strain range [-]" if key == "d_gamma" else "dW [MPa per cycle]",
                 ylabel="ln(measured / predicted)", title="Residuals (grey: within a factor 2)")
     scatter.grid(alpha=0.3)
     return fig
+
+
+def cycles(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def report_html(cal: Calibration) -> str:
@@ -643,7 +649,7 @@ def report_html(cal: Calibration) -> str:
               table_html(["constant", "value", f"{CONFIDENCE:.0%} interval", "unit", "", "source"], rows,
                          numeric={1}),
               f'<p class="note">Intervals from the Jacobian of the ln-life residuals, t-distribution with '
-              f'{len(cal.damages) - len(fit.fitted)} degrees of freedom; rms ln-life residual {fit.rms:.3g}. '
+              f'{len(cal.damages) - len(fit.fitted)} degrees of freedom; rms ln-life residual {fit.rms:.2f}. '
               f'Written to calibrated_materials.toml (use it with --materials).</p>',
               "<h2>Predicted against measured</h2>",
               figure_html(data_uri(buffer.getvalue()), "parity and residual plots",
@@ -655,7 +661,7 @@ def report_html(cal: Calibration) -> str:
     for v, d, ln_n, r in zip(cal.data.vehicles, cal.damages, fit.ln_predicted, fit.residuals):
         damage = ", ".join(f"{k} = {fmt(val)}" for k, val in damage_summary(fit.law, d).items())
         rows.append([esc(v.name), esc(v.structure), esc(v.level), esc(d.group), esc(damage),
-                     esc(f"{fmt(v.life)} ({v.life_kind})"), esc(fmt(v.eta)), esc(fmt(math.exp(ln_n))),
+                     esc(f"{cycles(v.life)} ({v.life_kind})"), esc(cycles(v.eta)), esc(cycles(math.exp(ln_n))),
                      esc(f"{r:+.3f}")])
     parts += ["<h2>Vehicles</h2>", table_html(header, rows, numeric={6, 7, 8}),
               f'<p class="note">Basis: {esc(cal.basis())}. Date {esc(cal.date)}, wall time '
