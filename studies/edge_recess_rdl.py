@@ -21,11 +21,11 @@ The variants are ranked by the maximum principal stress of the Al RDL at its wor
 (tension opens cracks in the metal line). The line's von Mises stress is no ranking measure: at
 -40 degC it sits at aluminium's yield stress at both corners in every variant; the line's
 equivalent plastic strain range per cycle (a whole-line average) is reported instead. Metal-line
-and oxide stresses are volume averages over a 0.5 um disk (the builder's ``FILM_PROBE_RADIUS``,
-below the thinnest film of the study, the 1 um RDL; a 5 um disk would average the whole film) at
-the recess top corner (where the films turn from the chip top down the sidewall) and the bottom
+and oxide stresses are volume averages over a 0.5 um (RDL) and 1 um (oxide) disk (the builder's
+``FILM_PROBE_RADIUS``, below the thinnest film of the study, the 1 um RDL, and the 1.5 um oxide; a
+5 um disk would average the whole film) at the recess top corner (where the films turn from the chip top down the sidewall) and the bottom
 corner (where they turn onto the pad): the corners are re-entrant, so peak values would grow with
-refinement, while these averages move by under 3 % between meshes x1 and x0.7.
+refinement, while these averages move by under 3 % between meshes x1 and x0.7 (assembly).
 
     python -m studies.edge_recess_rdl [--quick] [--workers N] [--out DIR]
 """
@@ -48,8 +48,8 @@ METRICS = (
     Metric(TOP, "Al RDL S1 at the recess top corner (0.5 um mean)", "MPa"),
     Metric(BOTTOM, "Al RDL S1 at the recess bottom corner (0.5 um mean)", "MPa"),
     Metric(STRAIN, "Al RDL equivalent plastic strain range per cycle (whole line)", "-", "lower", ".3g"),
-    Metric(OXIDE[0], "oxide S1 at the recess top corner (0.5 um mean)", "MPa"),
-    Metric(OXIDE[1], "oxide S1 at the recess bottom corner (0.5 um mean)", "MPa"),
+    Metric(OXIDE[0], "oxide S1 at the recess top corner (1 um mean)", "MPa"),
+    Metric(OXIDE[1], "oxide S1 at the recess bottom corner (1 um mean)", "MPa"),
     Metric("critical.life", "solder fatigue life, outermost ball (energy law)", "cycles", "higher", ".3g"),
     Metric("critical.dW", "solder dW, worse interface of the outermost ball", "MPa/cycle"),
 )
