@@ -183,15 +183,27 @@ def results_table(run: StudyRun) -> tuple[list[str], list[list]]:
     base = run.study.base_parameters
     names = sorted({k for v in run.study.variants for k in {**base, **v.parameters}})
     header = ["label", "structure", "status"] + names + [f"{m.key} [{m.unit}]" for m in run.study.metrics] + [
-        "elements", "run_time_s", "error"]
+        "life law", "life source", "alloy fitted", "averaging layer [um]", "in_calibration", "calibration notes",
+        "stabilised", "elements", "run_time_s", "error"]
     rows = []
     for variant, record in zip(run.study.variants, run.records):
         metrics = record.get("metrics", {})
         rows.append([variant.label, record.get("structure", variant.structure or run.study.structure),
                      record["status"]] + [{**base, **variant.parameters}.get(n, "") for n in names]
-                    + [metrics.get(m.key, "") for m in run.study.metrics]
+                    + [metrics.get(m.key, "") for m in run.study.metrics] + life_columns(record)
                     + [record.get("elements", ""), record.get("run_time_s", ""), record.get("error", "")])
     return header, rows
+
+
+def life_columns(record: dict) -> list:
+    """What the headline life rests on: law, source, alloy, averaging, calibration, stabilisation."""
+    from .evaluate import headline_life
+    life = headline_life(record) if record.get("status") == "ok" else None
+    if life is None:
+        return ["", "", "", "", "", "", ""]
+    stabilised = record.get("fatigue", {}).get(life["group"], {}).get("stabilised")
+    return [life["law_key"], life["source"], "/".join(life["alloy"]), life["volume_averaging_thickness"] or "",
+            life["in_calibration"], "; ".join(life["reasons"]), stabilised]
 
 
 def write_outputs(run: StudyRun, out_dir: Path) -> None:
