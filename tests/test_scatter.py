@@ -69,6 +69,22 @@ def test_samples_are_clipped_to_the_parameter_range():
     assert 7 <= sum(b == low for b in balls) <= 8
 
 
+def test_samples_respect_cross_parameter_limits():
+    """compare_all's fan-out ball sits at a builder limit (opening 200 um = pad 220 um - 2 x 10 um
+    overlap): independent pad and opening scatter would break it in about half the samples; the
+    sample is clipped to the limit instead, so every sample builds."""
+    tolerances = {**zero_spread(), "pad_diameter": sc.Tolerance("pad_diameter", 0.03, True),
+                  "opening_diameter": sc.Tolerance("opening_diameter", 0.03, True)}
+    nominal = Point("fanout-rdl", {"ball_diameter": 250.0, "pad_diameter": 220.0, "opening_diameter": 200.0},
+                    level="cell", load={"profile": "G", "cycles": 1}, label="fan-out")
+    samples = sc.sample_points([nominal], sc.plan([nominal], 20, tolerances))[0]
+    for sample in samples:
+        sample.builder().spec(sample.level)          # raises InputError if a limit is broken
+    gaps = [s.parameters["pad_diameter"] - s.parameters["opening_diameter"] for s in samples]
+    # clipped samples sit at the limit, inside it by the 1e-5 relative margin (0.002 um here)
+    assert min(gaps) == pytest.approx(20.0, abs=0.005) and max(gaps) > 20.5
+
+
 def test_material_samples_are_override_files_with_sources():
     tolerances = {**zero_spread(), "sac305.E": sc.Tolerance("sac305.E", 0.05, True),
                   "cu.alpha": sc.Tolerance("cu.alpha", 0.05, True)}
