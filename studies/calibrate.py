@@ -395,8 +395,9 @@ def reference_constants(library, material: str, law: str) -> tuple[dict, dict, s
         data = getattr(mat.fatigue, section, None) if mat.fatigue else None
         if data is not None:
             values = {n: float(getattr(data, n)) for n in CONSTANTS[law]}
-            note = "" if mat is candidates[0] else (f"{candidates[0].name} has no [fatigue.{section}]: started "
-                                                    f"from and kept the constants of {mat.name}")
+            note = "" if mat is candidates[0] else (
+                f"{candidates[0].name} has no [fatigue.{section}] in the library: the fit starts from "
+                f"{mat.name}'s constants and keeps those it does not fit")
             return values, {n: f"{data.source} ({mat.name}, kept)" for n in CONSTANTS[law]}, note
     return {}, {}, f"no library material has [fatigue.{section}]"
 

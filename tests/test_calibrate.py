@@ -306,3 +306,47 @@ def test_end_to_end_recovers_an_energy_law_from_cell_runs(tmp_path):
     assert result["quick"] is True
     solder = materials.load_library([out / "calibrated_materials.toml"]).get("sac305")
     assert solder.fatigue.energy.C == pytest.approx(500.0, rel=0.01)
+
+
+def test_darveaux_crack_length_without_darveaux_constants_is_the_pad_interface_diameter():
+    """SAC305 has no Darveaux constants, so its records hold no crack length: the fit takes the
+    interface's extent as the solver would, here the diameter of the round cell's pad."""
+    from studies.evaluate import critical_joint
+
+    vehicle = cal.Vehicle("TV1", "ppi-recess", "cell", {"pad_diameter": 160.0}, {"profile": "G"},
+                          1000.0, "eta", None, 1000.0)
+    point = cal.point_of(vehicle, quick=True)
+    model = point.builder().build(point.level, point.mesh_size_factor, library=point.library())
+    joint = critical_joint(model.mesh, {region: m.name for region, m in model.materials.items()})
+    record = {"label": "TV1", "fatigue": {"pad_layer": layer(0.05, 0.002)},
+              "critical_joint": {k: v for k, v in joint.items() if k != "layers"}}
+    assert cal.damage_of(record, "darveaux", point).crack_length_um == pytest.approx(160.0, rel=1e-9)
+
+
+def test_darveaux_and_engelmaier_fits_through_the_command_load_as_sac305_overrides(tmp_path, monkeypatch):
+    """SAC305 has neither law in the library: the fits start from (and keep) the Sn-Pb constants,
+    say so, and the written sections are complete enough for the loader."""
+    truth_d, truth_e = darveaux_truth(), engelmaier_truth()
+    dWs, ranges, a = np.geomspace(0.05, 2.0, 5), np.geomspace(0.004, 0.04, 5), 200.0
+    records = synthetic_records(dWs)
+    for record, d_gamma in zip(records, ranges):
+        record["fatigue"]["pad_layer"]["shear_strain_range"] = float(d_gamma)
+        record["fatigue"]["land_layer"]["shear_strain_range"] = float(0.5 * d_gamma)
+        record["fatigue"]["pad_layer"]["darveaux"] = {"crack_length_um": a}
+    monkeypatch.setattr(sweep, "run_points", lambda points, cache, **kw: records)
+    for law, lives, recovered in (
+            ("darveaux", darveaux_lives(dWs, a, **truth_d), truth_d),
+            ("engelmaier", [engelmaier_lives(g, 42.5, 24.0, **truth_e) for g in ranges],
+             {"eps_f": 0.325, "c0": truth_e["c0"]})):
+        data = tmp_path / f"{law}.toml"
+        data.write_text(vehicles_toml([float(n) for n in lives]).replace('law = "energy"', f'law = "{law}"'))
+        out = tmp_path / law
+        assert main(["calibrate", str(data), "--out", str(out)]) == 0
+        result = json.loads((out / "calibration.json").read_text())
+        for name, value in recovered.items():
+            assert result["constants"][name]["value"] == pytest.approx(value, rel=EXACT), (law, name)
+        assert any("sn62pb36ag2" in note for note in result["notes"])
+        solder = materials.load_library([out / "calibrated_materials.toml"]).get("sac305")
+        section = solder.fatigue.darveaux if law == "darveaux" else solder.fatigue.coffin_manson
+        assert getattr(section, "K4" if law == "darveaux" else "eps_f") == pytest.approx(
+            truth_d["K4"] if law == "darveaux" else 0.325, rel=EXACT)
