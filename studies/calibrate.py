@@ -117,8 +117,9 @@ def read_data(path) -> CalibrationData:
         if names.count(name) > 1:
             raise InputError(f"{where} vehicle {name}: name is used twice; vehicle names must be unique")
     if len(vehicles) < MIN_VEHICLES[law]:
-        raise InputError(f"{where}: law = {law} needs at least {MIN_VEHICLES[law]} vehicles "
-                         f"({len(CONSTANTS[law])} constants), got {len(vehicles)}")
+        need = MIN_VEHICLES[law]
+        raise InputError(f"{where}: law = {law} needs at least {need} vehicle{'s' if need > 1 else ''} "
+                         f"([[vehicle]] tables), got {len(vehicles)}")
     return CalibrationData(law, material.strip() if material else None, vehicles, path.name)
 
 
@@ -233,7 +234,8 @@ def damage_of(record: dict, law: str, point=None) -> Damage:
                   float(entry.get("T_mean", engelmaier.get("T_mean", math.nan))),
                   float(entry.get("cycles_per_day", engelmaier.get("cycles_per_day", math.nan))),
                   None if crack is None else float(crack),
-                  None if thickness is None else float(thickness), entry.get("stabilised"))
+                  None if thickness is None else float(thickness),
+                  None if entry.get("stabilised") is None else bool(entry["stabilised"]))
 
 
 def interface_extent_of(point, record: dict, group: str) -> float:
