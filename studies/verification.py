@@ -391,12 +391,47 @@ def bauschinger_check(material: str = "cu", T: float = 25.0, gamma_max: float = 
                   reference, computed, 0.001)]
 
 
+def constrained_block(size: float = 2.5) -> Mesh:
+    """A 20 x 10 um block with its sides named: held in x on both sides and in y at the bottom,
+    in plane strain eps_11 = eps_33 = 0 and sigma_22 = 0, a homogeneous biaxial stress state."""
+    def build(gmsh):
+        occ = gmsh.model.occ
+        block = occ.addRectangle(0, 0, 0, 20, 10)
+        occ.synchronize()
+        gmsh.model.addPhysicalGroup(2, [block], name="solder")
+        for name, box in (("left", (0, 0, 0, 10)), ("right", (20, 0, 20, 10)), ("bottom", (0, 0, 20, 0))):
+            gmsh.model.addPhysicalGroup(1, curves_at(gmsh, *box), name=name)
+    return gmsh_model(build, size, "block")
+
+
+def plastic_loop_check(E: float = 40000.0, nu: float = 0.35, alpha: float = 20e-6, yield_stress: float = 20.0) -> list[Check]:
+    """The constrained block, elastic-perfectly plastic, through two JEDEC G cycles. Stress
+    (sigma, 0, sigma) flows along (1, -2, 1): plastic strain (a, -2a, a), equivalent 2a. Each
+    165 K swing relaxes 2 sigma_y, so a_range = alpha dT - 2 sigma_y (1 - nu) / E and the loop's
+    equivalent inelastic strain range is 2 a_range (a cycle accumulates twice that)."""
+    import materials
+    from fea.cycling import Cycling, Solver
+    from fea.load_history import jedec_history
+
+    block = materials.from_inline("solder", {"E": E, "nu": nu, "alpha": alpha, "alpha_ref": 125.0, "stress_free": 125.0,
+                                             "plastic": {"yield": yield_stress, "hardening": 0.0}})
+    model = Model(constrained_block(), "plane_strain", {"solder": block},
+                  fixed=[("left", "x"), ("right", "x"), ("bottom", "y")])
+    cycle = Solver(Cycling(model, jedec_history("G", 2, 125.0, start=25.0))).run().cycles[-1]
+    a_range = alpha * 165.0 - 2 * yield_stress * (1 - nu) / E
+    return [Check("closed plastic loop (constrained block)", "inelastic strain range", 2 * a_range,
+                  cycle["eps_in_range"]["solder"], 0.001),
+            Check("closed plastic loop (constrained block)", "accumulated / range", 2.0,
+                  cycle["eps_in_accumulated"]["solder"] / cycle["eps_in_range"]["solder"], 0.001)]
+
+
 def all_checks(quick: bool = False) -> list[Check]:
     checks = bimetal_strip()
     for mode in ("axisymmetric", "plane_strain", "generalized_plane_strain", "plane_stress"):
         checks += composite_cylinder(mode)
     checks += cantilever_checks()
     checks += bauschinger_check()
+    checks += plastic_loop_check()
     if not quick:
         checks += mesh_convergence()
     from fea.calculix import ccx_executable

@@ -15,14 +15,7 @@ from studies.cli import main
 def block_model():
     """A 20 x 10 um block, held in x on both sides and in y at the bottom: eps_11 = 0 and
     (plane strain) eps_33 = 0, sigma_22 = 0: a homogeneous biaxial stress state."""
-    def build(gmsh):
-        occ = gmsh.model.occ
-        block = occ.addRectangle(0, 0, 0, 20, 10)
-        occ.synchronize()
-        gmsh.model.addPhysicalGroup(2, [block], name="solder")
-        for name, box in (("left", (0, 0, 0, 10)), ("right", (20, 0, 20, 10)), ("bottom", (0, 0, 20, 0))):
-            gmsh.model.addPhysicalGroup(1, v.curves_at(gmsh, *box), name=name)
-    return v.gmsh_model(build, 2.5, "block")
+    return v.constrained_block()
 
 
 E, NU, ALPHA = 40000.0, 0.35, 20e-6
