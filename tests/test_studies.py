@@ -129,3 +129,51 @@ def test_study_rankings_use_no_mesh_dependent_peak():
         for metric in module.STUDY.metrics:
             if peak.match(metric.key):
                 assert metric.better == "none" and "mesh-dependent peak" in metric.label, (name, metric.key)
+
+
+# ---------------------------------------------------------------- compare_all: a fair headline
+
+
+def _compare_all_outer_joints(mesh_size_factor: float) -> dict:
+    """Build (mesh only, no solve) every compare_all variant and read its critical joint."""
+    from geometry import STRUCTURES
+    from studies.compare_all import VARIANTS
+    from studies.evaluate import critical_joint
+
+    out = {}
+    for variant in VARIANTS:
+        model = STRUCTURES[variant.structure](**variant.parameters).build("assembly", mesh_size_factor)
+        out[variant.structure] = critical_joint(model.mesh, {r: m.name for r, m in model.materials.items()})
+    return out
+
+
+def _assert_same_footprint(joints: dict) -> None:
+    from studies.compare_all import DNP_UM, ROW
+
+    for name, joint in joints.items():
+        # the outer joint's centre is the mid-span of its solder elements: the mesh moves it by
+        # well under 1 % (under 1 um at default mesh size, under 3 um at 3x coarser)
+        assert joint["dnp_um"] == pytest.approx(DNP_UM, rel=0.01), name
+        assert joint["joint_count"] == ROW["joint_count"], name
+
+
+def test_compare_all_variants_share_dnp_and_joint_count_on_coarse_meshes():
+    _assert_same_footprint(_compare_all_outer_joints(mesh_size_factor=3.0))
+
+
+@pytest.mark.slow
+def test_compare_all_variants_share_dnp_and_joint_count():
+    _assert_same_footprint(_compare_all_outer_joints(mesh_size_factor=1.0))
+
+
+def test_compare_all_lists_dnp_joint_count_and_layer_thickness_in_its_table():
+    from studies.compare_all import STUDY
+
+    record = {"status": "ok", "metrics": {},
+              "critical_joint": {"dnp_um": 1799.8, "joint_count": 5, "layer_thickness_um": 25.4,
+                                 "joint_height_um": 162.0}}
+    facts = STUDY.derive(record)
+    assert facts == {"outer_joint.dnp_um": 1799.8, "outer_joint.joint_count": 5,
+                     "outer_joint.layer_thickness_um": 25.4}
+    assert set(facts) <= {metric.key for metric in STUDY.metrics}
+    assert STUDY.derive({"status": "ok", "metrics": {}}) == {}           # a record without a joint
