@@ -2,6 +2,8 @@
 bookkeeping, consistent tangents and vectorisation."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -551,3 +553,23 @@ def test_library_metal_plastic_strain_per_cycle_stabilises_only_with_kinematic_h
     assert combined[-1] > 1e-4                                          # a real plastic cycle
     assert abs(combined[-1] - combined[-2]) < 0.02 * combined[-1]
     assert isotropic[-2] - isotropic[-1] > 0.02 * isotropic[-1]
+
+
+@pytest.mark.parametrize("fraction, ok", [(0.0, True), (1.0, True), (1.5, False), (-0.1, False)])
+def test_kinematic_fraction_of_a_data_file_is_a_checked_fraction(tmp_path, fraction, ok):
+    """[plasticity] kinematic_fraction splits H into (1 - f) H isotropic and f H kinematic;
+    outside [0, 1] the file is refused with one line naming the key and the range."""
+    from materials.loader import load_file
+
+    text = (Path(materials.__file__).parent / "data" / "cu.toml").read_text()
+    text = re.sub(r"^kinematic_fraction = \{ value = [0-9.]+", f"kinematic_fraction = {{ value = {fraction}",
+                  text, flags=re.M)
+    path = tmp_path / "cu.toml"
+    path.write_text(text)
+    if not ok:
+        with pytest.raises(InputError, match=r"plasticity\.kinematic_fraction.*\[0, 1\]"):
+            load_file(path)
+        return
+    law = law_of(load_file(path)[0])
+    assert law.kinematic_modulus(25.0) == pytest.approx(fraction * 1500.0)
+    assert law.isotropic_modulus(25.0) == pytest.approx((1 - fraction) * 1500.0)
