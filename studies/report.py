@@ -71,8 +71,7 @@ def write_report(run, path: Path) -> None:
                 interfaces_section(run, out),
                 hysteresis_section(run, out),
                 geometry_section(run, out),
-                convergence_section(run, out),
-                scatter_section(run, out),
+                how_sure_section(run, out),
                 materials_section(run),
                 metadata_section(run)]
     title = esc(run.study.title)
@@ -205,13 +204,15 @@ def summary_section(run) -> str:
              f'<p class="question"><b>Question:</b> {esc(study.question)}</p>',
              f'<div class="answer"><b>Answer:</b> {esc(answer_text(run))}</div>']
     if run.quick:
-        parts.append('<p class="warn">Quick preview: coarse mesh and one thermal cycle. Use a full run '
-                     'for decisions.</p>')
+        parts.append('<p class="warn">Quick preview: coarse mesh and one thermal cycle, so the lives are '
+                     'not from a stabilised loop (the first cycle carries the transient from the stress-free '
+                     'state). Use a full run for decisions.</p>')
     parts.append(ranking_table(run))
     n_ok, n = len(ok_records(run)), len(run.records)
     parts.append(f'<p class="note">{n_ok} of {n} variants solved. Structure: {esc(study.structure)}, '
                  f'level: {esc(study.level)}. Contents: metrics, sweep curves, contours, interfaces, '
-                 f'hysteresis, geometry, mesh convergence, materials, run metadata.</p>')
+                 f'hysteresis, geometry, how sure is this (calibration basis, mesh convergence, scatter), '
+                 f'materials, run metadata.</p>')
     return "\n".join(parts)
 
 
@@ -640,7 +641,7 @@ def convergence_section(run, out: Figures) -> str:
         row.append(f"{FLAG} moves &gt; {CONVERGENCE_TOLERANCE:.0%}" if m.key in flagged else "")
         rows.append(row)
         classes.append("flagged" if m.key in flagged else "")
-    parts = ["<h2>Mesh convergence</h2>",
+    parts = ["<h3>Mesh convergence</h3>",
              f'<p class="note">The baseline variant at every mesh of its series (the factor multiplies every '
              f'element size), coarse to fine, each with its change to the finest solved mesh, and that change for '
              f'the second-finest mesh (the two finest meshes) in its own column. A metric '
@@ -699,7 +700,7 @@ def scatter_section(run, out: Figures) -> str:
     sentences = "".join(f"<li>{esc(outlive_sentence(p))}</li>" for p in summary["ranking"])
     tolerances = "; ".join(f"{k}: {t['text']}" for k, t in summary["tolerances"].items()) or "none"
     failures = sorted({e for v in summary["variants"] for e in v["errors"]})
-    parts = ["<h2>How sure is this ranking</h2>",
+    parts = ["<h3>Scatter of the tolerances</h3>",
              f'<p class="note">{summary["samples"]} Latin-hypercube samples of the tolerances (seed '
              f'{summary["seed"]}), the same samples around every variant, so the designs are compared sample '
              f'by sample. Life: {esc(summary["metric"])}. Tolerances: {esc(tolerances)} '
@@ -729,6 +730,54 @@ def used_materials(run) -> dict[str, list[str]]:
                 if region not in regions:
                     regions.append(region)
     return used
+
+
+def how_sure_section(run, out: Figures) -> str:
+    """What the ranking rests on: the life laws' calibration basis, mesh convergence, scatter."""
+    parts = [calibration_section(run), convergence_section(run, out), scatter_section(run, out)]
+    body = "\n".join(p for p in parts if p)
+    return "<h2>How sure is this</h2>\n" + body if body else ""
+
+
+def calibration_section(run) -> str:
+    """Per variant: the headline life's law, source and basis, and whether this run is inside it."""
+    from .evaluate import headline_life
+    rows, classes, reasons = [], [], {}
+    for record in ok_records(run):
+        life = headline_life(record)
+        if life is None:
+            continue
+        entry = record.get("fatigue", {}).get(life["group"], {})
+        cycles = record.get("cycles", [])
+        stabilised = "yes" if entry.get("stabilised") else f"no ({len(cycles)} cycle{'s' if len(cycles) != 1 else ''})"
+        inside = "yes" if life["in_calibration"] else "no"
+        rows.append([esc(record["label"]), esc(life["law_key"]), esc("/".join(life["alloy"])),
+                     esc(f"{life['model_dimension']}, {life['constitutive']}"),
+                     esc(fmt(life["volume_averaging_thickness"], ".3g") if life["volume_averaging_thickness"] else "-"),
+                     esc(fmt(record.get("critical_joint", {}).get("layer_thickness_um"), ".3g")),
+                     stabilised, inside])
+        classes.append("" if life["in_calibration"] else "flagged")
+        for reason in life["reasons"]:
+            reasons.setdefault(reason, []).append(record["label"])
+        for warning in record.get("warnings", []):
+            reasons.setdefault(warning, []).append(record["label"])
+    if not rows:
+        return ""
+    header = ["variant", "life law", "fitted on alloy", "fitted with (model, solder law)", "fitted layer [um]",
+              "layer used [um]", "stabilised", "in calibration"]
+    parts = ["<h3>Calibration basis of the lives</h3>",
+             '<p class="note">Each life comes from a law whose constants were fitted on some alloy, model type, '
+             'solder law and averaging volume; a life computed another way is outside that calibration and '
+             'should be compared between variants, not read as cycles to failure. Fit your own constants '
+             'with <code>pkgrel calibrate</code> (docs/calibration.md).</p>',
+             table_html(header, rows, classes=classes)]
+    if reasons:
+        items = "".join(f"<li>{esc(reason)} ({esc(', '.join(labels)) if len(labels) < len(rows) else 'all variants'})</li>"
+                        for reason, labels in reasons.items())
+        parts.append(f'<p class="warn">Outside calibration because:</p><ul>{items}</ul>')
+    sources = sorted({headline_life(r)["source"] for r in ok_records(run) if headline_life(r)})
+    parts.append(f'<p class="note">Constants: {esc("; ".join(sources))}.</p>')
+    return "\n".join(parts)
 
 
 def materials_section(run) -> str:

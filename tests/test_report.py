@@ -230,3 +230,24 @@ def test_convergence_section_warns_loudly_when_the_ranking_metric_moves(tmp_path
     assert set(unconverged_metrics(run)) == {"probe_avg.corner.max_principal"}
     text = convergence_section(run, Figures(tmp_path))
     assert "RANKING IS NOT MESH-CONVERGED" in text and "+6.0%" in text
+
+
+def test_how_sure_lists_each_life_with_its_calibration_basis(tmp_path, point):
+    run = _run(tmp_path, point)
+    basis = {"law": "EnergyLaw", "source": "Syed 2004", "C": 526.3, "k": -1.0, "alloy": ["sac305"],
+             "model_dimension": "3D", "constitutive": "garofalo", "basis": "BGA", "volume_averaging_thickness": 25.4}
+    for k, record in enumerate(run.records[:3]):
+        inside = k == 1
+        reasons = [] if inside else ["constants fitted on 3D models; this run's model is 2D"]
+        record["fatigue"] = {"pad_layer": {"stabilised": inside, "energy": {
+            "N_failure": LIVES[k], **basis, "in_calibration": inside, "reasons": reasons}}}
+        record["cycles"] = [{"cycle": 1}]
+        record["critical_joint"] = {"layer_thickness_um": 25.4}
+    write_report(run, tmp_path / "report.html")
+    text = (tmp_path / "report.html").read_text()
+    section = text[text.index("<h2>How sure is this</h2>"):]
+    basis_table = section[section.index("Calibration basis"):section.index("Mesh convergence")]
+    assert basis_table.count('<tr class="flagged">') == 2          # the two variants outside calibration
+    assert "this run&#x27;s model is 2D (thin pad, thick pad)" in basis_table
+    assert "no (1 cycle)" in basis_table and "Syed 2004" in basis_table
+    assert "not from a stabilised loop" in text                      # a quick run says so
