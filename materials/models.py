@@ -72,10 +72,11 @@ class Basis:
     def reasons(self, constitutive: str, dimension: str, layer_thickness_um: float | None,
                 joint_height_um: float | None = None) -> list[str]:
         """Why a life from this damage input is outside the calibration (empty: inside)."""
+        if self.model_dimension == "analytical":
+            return [f"constants fitted on a closed-form (whole-joint) damage input; this is a {dimension} FE average"]
         out = []
         if self.model_dimension != dimension:
-            fitted = "a closed-form damage input" if self.model_dimension == "analytical" else f"{self.model_dimension} models"
-            out.append(f"constants fitted on {fitted}; this run's model is {dimension}")
+            out.append(f"constants fitted on {self.model_dimension} models; this run's model is {dimension}")
         if self.constitutive != constitutive:
             out.append(f"constants fitted on dW / strain from a {self.constitutive} solder law; this run uses {constitutive}")
         fitted = self.volume_averaging_thickness
@@ -84,8 +85,6 @@ class Basis:
                 out.append(f"averaged over {layer_thickness_um} um; constants fitted with a {fitted:g} um layer")
             elif joint_height_um is not None and joint_height_um < 2.0 * fitted:
                 out.append(f"the joint ({joint_height_um:.4g} um high) cannot hold two {fitted:g} um layers")
-        elif layer_thickness_um is not None:
-            out.append("constants fitted on a whole-joint (closed-form) strain, applied to a layer average")
         return out
 
     def to_dict(self) -> dict:
