@@ -57,6 +57,18 @@ def cycled(toml: str, cycles: int, plane_strain_norton: bool = False) -> str:
     return text
 
 
+def isotropic_metals(case: Path) -> list[str]:
+    """Material files that give the library's Cu and Al isotropic hardening only: the CalculiX
+    export refuses kinematic hardening (unverified there), so the peer run uses none on both sides."""
+    paths = []
+    for metal in ("cu", "al"):
+        path = case / f"{metal}_isotropic.toml"
+        path.write_text(f'base = "{metal}"\nname = "{metal}"\n[plasticity]\nkinematic_fraction = '
+                        '{ value = 0.0, unit = "-", source = "peer comparison: isotropic hardening only" }\n')
+        paths.append(str(path))
+    return paths
+
+
 def timed(command: list[str], cwd: Path) -> tuple[float, str]:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
@@ -120,8 +132,10 @@ def main() -> None:
             row = {"structure": structure, "elements": int(elements.group(1)), "pkgrel_s": wall}
             if not args.skip_ccx:
                 (case / "peer.toml").write_text(cycled((case / "model.toml").read_text(), args.cycles, True))
-                ours, _ = timed([sys.executable, "-m", "studies.cli", "solve", "peer.toml", "--out", "peer"], case)
-                model = read_model(case / "peer.toml")
+                metals = isotropic_metals(case)
+                ours, _ = timed([sys.executable, "-m", "studies.cli", "solve", "peer.toml", "--out", "peer"]
+                                + [arg for path in metals for arg in ("--materials", path)], case)
+                model = read_model(case / "peer.toml", metals)
                 write_cycling_deck(model, model.history(), case / "peer.inp", ["solder"])
                 deck = (case / "peer.inp").read_text()
                 (case / "peer.inp").write_text(re.sub(r"\*VISCO, CETOL=[0-9.eE+-]+", f"*VISCO, CETOL={args.cetol:g}", deck))
