@@ -419,15 +419,21 @@ def stress_metrics(model, solution, stresses, zoom, joint_x_range=None) -> dict:
 def disk_average(mesh, xq, weight, quadrature_fields: dict, at, radius: float, region=None) -> dict:
     """Volume averages of ``max_principal``, ``von_mises`` and ``min_principal`` over the quadrature
     points of ``region`` (all regions if None) within ``radius`` um of ``at``: a corner measure that
-    converges under refinement where the nodal value there does not. Empty if no point is inside.
+    converges under refinement where the nodal value there does not. A mesh too coarse to put a
+    quadrature point inside the disk averages over the nearest element instead and says so
+    (``resolved`` 0): the mesh-convergence table then shows the measure settling as it refines.
     xq: (2, nel, nq) quadrature points; weight: (nel, nq) volume weights."""
     elements = mesh.regions[region] if region else np.arange(mesh.n_elements)
-    near = np.hypot(xq[0, elements] - at[0], xq[1, elements] - at[1]) <= radius
-    if not near.any():
-        return {}
+    distance = np.hypot(xq[0, elements] - at[0], xq[1, elements] - at[1])
+    near = distance <= radius
+    resolved = bool(near.any())
+    if not resolved:
+        near = np.zeros_like(near)
+        near[np.argmin(distance.mean(axis=1))] = True
     w = weight[elements][near]
-    return {name: float((quadrature_fields[name][elements][near] * w).sum() / w.sum())
-            for name in ("max_principal", "von_mises", "min_principal")}
+    averages = {name: float((quadrature_fields[name][elements][near] * w).sum() / w.sum())
+                for name in ("max_principal", "von_mises", "min_principal")}
+    return {**averages, "resolved": float(resolved)}
 
 
 def interface_curves(stresses, zoom) -> dict:
