@@ -380,12 +380,14 @@ def read_toml(path: Path) -> dict:
         raise InputError(f"{path.name}: not valid TOML ({exc})") from None
 
 
-def _merge(base: dict, over: dict) -> dict:
-    """User file on top of a base material: sections merge key by key, a value dict replaces."""
+def _merge(base: dict, over: dict, sections=None) -> dict:
+    """User file on top of a base material: sections (and the members of groups, such as
+    [fatigue.energy]) merge key by key, a value dict replaces."""
+    sections = SECTIONS.keys() | GROUPS.keys() if sections is None else sections
     out = dict(base)
     for k, v in over.items():
-        if k in out and isinstance(v, dict) and isinstance(out[k], dict) and k in SECTIONS | GROUPS:
-            out[k] = _merge(out[k], v)
+        if k in out and isinstance(v, dict) and isinstance(out[k], dict) and k in sections:
+            out[k] = _merge(out[k], v, GROUPS.get(k, ()))
         else:
             out[k] = v
     return out

@@ -130,3 +130,31 @@ def test_library_lives_state_their_basis():
     assert sac.basis.reasons("garofalo", "3D", 25.4) == []
     assert any("12.7 um" in r for r in sac.basis.reasons("garofalo", "3D", 12.7))
     assert any("cannot hold" in r for r in sac.basis.reasons("garofalo", "3D", 25.4, joint_height_um=40.0))
+
+
+def test_joints_of_any_height_average_over_the_law_s_own_layer(tmp_path):
+    """The layer is the thickness the life law was fitted with, whatever the joint height; a joint
+    too low for two such layers is reported and its lives are outside calibration."""
+    from geometry import STRUCTURES
+    from studies.evaluate import critical_joint, fitted_layer_thickness
+
+    def joint(height, library=None):
+        model = STRUCTURES["molded-joint"](joint_height=height).build("cell", 2.0, library=library)
+        names = {region: m.name for region, m in model.materials.items()}
+        thickness, _ = fitted_layer_thickness(model.materials["solder"])
+        return critical_joint(model.mesh, names, thickness)
+
+    low, high = joint(120.0), joint(300.0)
+    assert low["joint_height_um"] == pytest.approx(120.0) and high["joint_height_um"] == pytest.approx(300.0)
+    assert low["layer_thickness_um"] == high["layer_thickness_um"] == 25.4    # Syed's layer, not 15 % of the joint
+    assert [layer["thickness"] for layer in low["layers"][:2]] == [25.4, 25.4]
+    assert low["warning"] is None
+    # a law fitted with 70 um layers: a 120 um joint cannot hold two of them
+    path = tmp_path / "thick_layer.toml"
+    path.write_text('base = "sac305"\nname = "sac305"\n[fatigue.energy]\n'
+                    'volume_averaging_thickness = { value = 70.0, unit = "um", source = "test" }\n')
+    thick = joint(120.0, materials.load_library([path]))
+    assert thick["layer_thickness_um"] == 70.0 and "too low for two 70 um layers" in thick["warning"]
+    reasons = materials.load_library([path]).get("sac305").fatigue.energy.basis.reasons(
+        "garofalo", "3D", 70.0, joint_height_um=thick["joint_height_um"])
+    assert reasons == ["the joint (120 um high) cannot hold two 70 um layers"]
