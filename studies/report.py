@@ -686,7 +686,7 @@ def convergence_figure(metrics, records: list[dict], finest: dict) -> Figure:
 
 
 def scatter_section(run, out: Figures) -> str:
-    """How sure is this ranking: each variant's life band over the --scatter samples, how often
+    """Scatter of the tolerances (part of "How sure is this"): each variant's life band over the --scatter samples, how often
     each design outlives the next one of the nominal ranking, and Weibull failure curves."""
     summary = getattr(run, "scatter", None)
     if not summary:

@@ -244,7 +244,7 @@ def test_scatter_run_writes_section_csv_and_json(tmp_path, monkeypatch):
     assert recess["p10"] < recess["median"] < recess["p90"]
     out = tmp_path / "out"
     html = (out / "report.html").read_text()
-    assert "How sure is this ranking" in html and "recess 0.35 outlives flat pad in 100 % of samples" in html
+    assert "Scatter of the tolerances" in html and "recess 0.35 outlives flat pad in 100 % of samples" in html
     assert "scatter_weibull.png" in {p.name for p in (out / "figures").iterdir()}
     rows = list(csv.DictReader((out / "scatter.csv").open()))
     assert len(rows) == 2 * n and {r["status"] for r in rows} == {"ok"}
@@ -264,4 +264,4 @@ def test_scatter_sweep_end_to_end(tmp_path):
     assert "samples" in result.stdout
     rows = list(csv.DictReader((out / "scatter.csv").open()))
     assert len(rows) == 4 and all(float(r["critical.life [cycles]"]) > 0 for r in rows)
-    assert "How sure is this ranking" in (out / "report.html").read_text()
+    assert "Scatter of the tolerances" in (out / "report.html").read_text()
