@@ -73,10 +73,19 @@ def check_value(f: dataclasses.Field, value: Any) -> None:
             raise InputError(f"{f.name} = {format_value(value)} is outside {allowed_text(f)}")
 
 
-def out_of_range(name: str, value: float, lo: float, hi: float, why: str = "") -> InputError:
+class OutOfRange(InputError):
+    """A derived (cross-parameter) limit: the parameter, its value and the allowed interval,
+    so that a caller (scatter sampling) can clip to it."""
+
+    def __init__(self, name: str, value: float, lo: float, hi: float, why: str = ""):
+        tail = f" ({why})" if why else ""
+        super().__init__(f"{name} = {format_value(value)} is outside [{format_value(lo)}, {format_value(hi)}]{tail}")
+        self.name, self.value, self.low, self.high = name, value, lo, hi
+
+
+def out_of_range(name: str, value: float, lo: float, hi: float, why: str = "") -> OutOfRange:
     """The one-line error for a derived (cross-parameter) limit, e.g. a recess deeper than the polymer."""
-    tail = f" ({why})" if why else ""
-    return InputError(f"{name} = {format_value(value)} is outside [{format_value(lo)}, {format_value(hi)}]{tail}")
+    return OutOfRange(name, value, lo, hi, why)
 
 
 def zero_or_at_least(name: str, value: float, minimum: float, hi: float, why: str) -> None:

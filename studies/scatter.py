@@ -21,7 +21,6 @@ import csv
 import dataclasses
 import io
 import math
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,27 +312,23 @@ def sample_point(nominal: Point, plan: Plan, k: int) -> Point:
     return within_derived_limits(point) if parameters else point
 
 
-#: a builder's cross-parameter limit, as geometry.parameters.out_of_range words it
-DERIVED_LIMIT = re.compile(r"^(\w+) = \S+ is outside \[(\S+), (\S+)\]")
-
-
 def within_derived_limits(point: Point, attempts: int = 8) -> Point:
     """Clip a sample to the builders' cross-parameter limits too (an opening that must stay inside
     its pad, ...): independent tolerances around a nominal design at such a limit would otherwise
-    fail half their samples. A limit that cannot be read leaves the sample to fail and be counted."""
+    fail half their samples. Any other error leaves the sample to fail and be counted."""
+    from geometry.parameters import OutOfRange
     for _ in range(attempts):
         try:
             point.builder().spec(point.level)
             return point
-        except InputError as exc:
-            match = DERIVED_LIMIT.match(str(exc))
-            if not match or match.group(1) not in point.parameters:
+        except OutOfRange as limit:
+            if limit.name not in point.parameters:
                 return point
-            name, lo, hi = match.group(1), float(match.group(2)), float(match.group(3))
-            # the message rounds the limits to 6 digits: step inside by more than that rounding
-            margin = 1e-5 * max(abs(lo), abs(hi), 1.0)
-            value = round(float(np.clip(point.parameters[name], lo + margin, hi - margin)), 6)
-            point = dataclasses.replace(point, parameters={**point.parameters, name: value})
+            margin = 1e-9 * max(abs(limit.low), abs(limit.high), 1.0)
+            value = float(np.clip(point.parameters[limit.name], limit.low + margin, limit.high - margin))
+            point = dataclasses.replace(point, parameters={**point.parameters, limit.name: value})
+        except InputError:
+            return point
     return point
 
 
