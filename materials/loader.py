@@ -370,13 +370,18 @@ def _check_life_laws_fit(material: Material, ctx: _Ctx) -> None:
                            f"(and say so with alloy = \"{material.alloy or material.name}\")")
 
 
-def read_toml(path: Path) -> dict:
+def read_toml(path, what: str = "materials file") -> dict:
+    """A TOML file as a dict; a missing, unreadable or malformed file is one InputError line
+    (``what`` names the file's role: "materials file", "model file", "calibration data", ...)."""
+    path = Path(path)
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise InputError(f"materials file '{path}' does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{what} '{path}' does not exist") from None
+    except OSError as exc:
+        raise InputError(f"{what} '{path}' cannot be read ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name}: not valid TOML ({exc})") from None
 
 

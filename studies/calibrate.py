@@ -22,7 +22,6 @@ import shutil
 import sys
 import tempfile
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,13 +90,10 @@ def characteristic_life(life: float, kind: str, slope: float | None) -> float:
 
 def read_data(path) -> CalibrationData:
     """Read and check DATA.toml; every problem is one InputError line naming key and vehicle."""
+    from materials.loader import read_toml
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"calibration data '{path}' does not exist")
-    try:
-        data = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: not valid TOML ({exc})") from None
+    data = read_toml(path, "calibration data")
     where = path.name
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:

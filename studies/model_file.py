@@ -43,7 +43,6 @@ import math
 import os
 import shutil
 import tempfile
-import tomllib
 from pathlib import Path
 
 from fea import elasticity
@@ -77,14 +76,10 @@ def _number(value, where: str) -> float:
 def read_model(path: str | os.PathLike, material_files=()) -> Model:
     """Read and validate a model file; the mesh and materials are loaded, nothing is solved."""
     import materials
+    from materials.loader import read_toml
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"model file '{path}' does not exist")
-    try:
-        data = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"model file '{path}' is not valid TOML: {exc}") from None
+    data = read_toml(path, "model file")
     _check_keys(data, TOP_LEVEL_KEYS, f"model file '{path.name}'")
 
     mesh_name = _require(data, "mesh", f"model file '{path.name}'")

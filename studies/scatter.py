@@ -21,7 +21,6 @@ import csv
 import dataclasses
 import io
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,13 +164,10 @@ def material_properties(library, name: str) -> list[str]:
 
 def read_table(path) -> dict:
     """The ``[scatter]`` table of a TOML file (``--scatter-table``), entries by flat key."""
+    from materials.loader import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise InputError(f"--scatter-table {path}: cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"--scatter-table {path.name}: not valid TOML ({exc})") from None
+    data = read_toml(path, "--scatter-table")
     extra = sorted(set(data) - {"scatter"})
     if extra or not isinstance(data.get("scatter"), dict):
         raise InputError(f"--scatter-table {path.name}: expected one [scatter] table"
