@@ -24,6 +24,8 @@ from .parts import SLICE_ANALYSIS, SLICE_NOTE, Drawing, joint_row, lands_and_boa
 from .shapes import Outline, ball_between, rect
 
 _POLYMERS = {"polyimide": "polyimide", "silicone": "silicone", "bcb": "bcb"}
+#: smallest element (um) of the package slice away from the outer post
+INNER_FLOOR_UM = 5.0
 
 
 @structure("cu-post")
@@ -111,7 +113,8 @@ class CuPost:
                      "post": self.post_material, "solder": self.solder_material, "board": "fr4", "land": "cu"}
         return model_spec(self, level, "axisymmetric" if cell else SLICE_ANALYSIS, drawing, materials,
                           boundaries=boundaries, bcs=bcs, points=points, probes=self._probes(centres[-1]),
-                          sizes=self._mesh_sizes(cell), curved={"solder"}, zoom=self._zoom(cell, centres[-1], top),
+                          sizes=self._mesh_sizes(cell, centres[-1], -t_sub, top), curved={"solder"},
+                          zoom=self._zoom(cell, centres[-1], top),
                           notes=() if cell else (SLICE_NOTE,))
 
     def _wafer_and_posts(self, centres, width: float, cell: bool) -> Drawing:
@@ -171,12 +174,19 @@ class CuPost:
             return (0.0, 2.0 * r + 10, -0.1 * self.post_height, top + 10)
         return (max(0.0, xo - self.pitch / 2), xo + self.pitch / 2 + 0.5 * r, -0.2 * self.post_height, top + 20)
 
-    def _mesh_sizes(self, cell: bool) -> MeshSizes:
+    def _mesh_sizes(self, cell: bool, x_outer: float = 0.0, y_bottom: float = 0.0, y_top: float = 0.0) -> MeshSizes:
+        """In the package slice only the outer post (the critical one, where the study measures)
+        gets the fine sizes; away from it no element is smaller than INNER_FLOOR_UM, which is
+        fine enough for the inner posts' share of the slice's stiffness."""
         t_pas = self.passivation_thickness
         hp = min(self.post_height, self.post_width)
+        # the detail window of the outer post (its metrics), and a margin
+        x0, x1 = x_outer - self.pitch / 2 - 20.0, x_outer + self.pitch / 2 + self.post_width / 4 + 20.0
+        focus = () if cell else ((x0, x1, y_bottom - 1.0, y_top + 1.0),)
         return MeshSizes(far=max(self.pitch, self.post_height) / (4 if cell else 3),
                          interface=hp / (12 if cell else 6), corner=min(t_pas, 1.0) * (1 if cell else 2),
                          region={"passivation": max(t_pas, 0.5) * (1 if cell else 2), "pad": max(t_pas, 0.5),
                                  "post": hp / (8 if cell else 5), "solder": self.post_width / 8,
                                  "land": self.land_thickness / 2},
-                         growth=0.3 if cell else 0.5)
+                         growth=0.3 if cell else 0.5, focus=focus, floor=INNER_FLOOR_UM if focus else 0.0,
+                         focus_margin=20.0)

@@ -31,6 +31,9 @@ import math
 from fea.model import Model, Probe
 
 from .meshing import MeshSizes, ModelSpec, mesh_model
+
+#: smallest element (um) of the package slice away from the joints and the recess
+FILM_FLOOR_UM = 6.0
 from .parameters import format_value, is_cell, out_of_range, param, structure
 from .parts import (SLICE_ANALYSIS, SLICE_NOTE, Drawing, check_ball_seat, lands_and_board, model_spec,
                     solder_ball, supports)
@@ -245,7 +248,8 @@ class EdgeRecessRdl:
                      "carrier": self.carrier_material, "oxide": "sio2", "rdl": "al", "solder_mask": "solder_mask",
                      "finish": "ni", "solder": self.solder_material, "land": "cu", "board": "fr4"}
         return model_spec(self, level, SLICE_ANALYSIS, drawing, materials, boundaries=boundaries, bcs=bcs,
-                          points=points, probes=self._probes(cell, x0, y_seat, y_land), sizes=self._mesh_sizes(cell),
+                          points=points, probes=self._probes(cell, x0, y_seat, y_land),
+                          sizes=self._mesh_sizes(cell, centres, rb, y_land),
                           curved={"solder"}, zoom=self._zoom(), notes=notes)
 
     def _body(self, drawing: Drawing, x0: float) -> float:
@@ -357,9 +361,12 @@ class EdgeRecessRdl:
         zx1 = min(e["R"], max(e["p1"], e["b0t"] if self.variant == "C" else e["p1"]) + 30)
         return (e["eb"] - 40, zx1, y_low, max(40.0, 0.5 * (zx1 - e["eb"] + 40) + y_low))
 
-    def _mesh_sizes(self, cell: bool) -> MeshSizes:
-        """Thin films get about one element through their thickness, but not below 0.8 um: films
-        run across the whole slice and a finer floor multiplies the element count."""
+    def _mesh_sizes(self, cell: bool, centres=(), rb: float = 0.0, y_land: float = 0.0) -> MeshSizes:
+        """Thin films get about one element through their thickness, but not below 0.8 um. In the
+        package slice the films run across the whole chip: away from the outer joint and the recess
+        (the focus box) no element is smaller than FILM_FLOOR_UM, so a film there is one element
+        thick, stretched along it, and the inner joints, which only carry the slice, are meshed
+        at that size too."""
         t_iso, t_r = self.isolation_thickness, self.rdl_thickness
         t_pas, t_pad = self.passivation_thickness, self.pad_thickness
         coarse = 1.0 if cell else 1.5
@@ -369,5 +376,11 @@ class EdgeRecessRdl:
                         "solder_mask": self.solder_mask_thickness / 3 * coarse, "finish": self.ni_thickness / 1.5,
                         "support": self.support_thickness / 4, "solder": self.ball_diameter / 2 / 8,
                         "land": self.land_thickness / 2}
+        focus = ()
+        if not cell:
+            y0, y1 = -self.passivation_thickness - self.support_thickness - 1.0, y_land + self.land_thickness + 1.0
+            # the critical (outer) ball to the chip edge; the inner balls only carry the slice
+            focus = ((centres[-1] - rb - 30.0, self._edges()["R"] + 30.0, y0, y1),)
         return MeshSizes(far=(self.pitch / 5 if cell else self.pitch / 2.5), interface=max(films * 1.5, 0.8) * coarse,
-                         corner=max(films * 0.6, 0.4) * coarse, region=region_sizes, growth=0.3 if cell else 0.5)
+                         corner=max(films * 0.6, 0.4) * coarse, region=region_sizes, growth=0.3 if cell else 0.5,
+                         focus=focus, floor=FILM_FLOOR_UM if focus else 0.0, focus_margin=20.0)
