@@ -56,8 +56,9 @@ def lives(fatigue, damage: dict, constitutive: str, dimension: str = "2D",
         return out
     if fatigue.darveaux is not None and crack_length_um is not None:
         d = fatigue.darveaux
-        out["darveaux"] = {"N_failure": float(d.cycles_to_failure(dW, crack_length_um)), "N0": d.K1 * dW ** d.K2,
-                           "da_dN_um": d.K3 * dW ** d.K4, "crack_length_um": crack_length_um,
+        out["darveaux"] = {"N_failure": float(d.cycles_to_failure(dW, crack_length_um)),
+                           "N0": float(d.initiation(dW)), "da_dN_um": float(d.growth_rate(dW)),
+                           "crack_length_um": crack_length_um,
                            **_applicability(d, constitutive, dimension, layer_thickness_um, joint_height_um)}
     if fatigue.coffin_manson is not None and damage["shear_strain_range"] > 0:
         cm = fatigue.coffin_manson

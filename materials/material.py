@@ -120,6 +120,7 @@ class Material:
             "alpha_secant_25C_per_K": float(self.alpha_secant(np.array(25.0)))
             if _covers(self.expansion.alpha, 25.0) else None,
             "stress_free_temperature": self.stress_free_temperature,
+            "alloy": self.alloy or None,
             "tg": self.tg,
             "models": self.models(),
             "source": self.source,

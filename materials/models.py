@@ -106,9 +106,16 @@ class Darveaux:
     source: str
     basis: Basis
 
+    def initiation(self, dW) -> np.ndarray:
+        """N0 = K1 dW^K2, cycles to crack initiation."""
+        return self.K1 * np.asarray(dW, dtype=float) ** self.K2
+
+    def growth_rate(self, dW) -> np.ndarray:
+        """da/dN = K3 dW^K4, um per cycle."""
+        return self.K3 * np.asarray(dW, dtype=float) ** self.K4
+
     def cycles_to_failure(self, dW, crack_length_um) -> np.ndarray:
-        dW = np.asarray(dW, dtype=float)
-        return self.K1 * dW**self.K2 + crack_length_um / (self.K3 * dW**self.K4)
+        return self.initiation(dW) + crack_length_um / self.growth_rate(dW)
 
     def constants(self) -> dict:
         return {"K1": self.K1, "K2": self.K2, "K3": self.K3, "K4": self.K4}

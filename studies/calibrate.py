@@ -84,7 +84,8 @@ def characteristic_life(life: float, kind: str, slope: float | None) -> float:
     """Weibull eta from a measured life: F(N) = 1 - exp(-(N / eta)^beta), so N63 is eta itself
     and F(N50) = 1/2 gives eta = N50 / ln(2)^(1/beta)."""
     if kind == "N50":
-        return life / math.log(2.0) ** (1.0 / slope)
+        from .scatter import weibull_eta
+        return weibull_eta(life, slope)
     return life
 
 
@@ -260,15 +261,16 @@ def law_inputs(damages: list[Damage]) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------------------- the laws and fits
 
 def ln_life(law: str, c: dict, x: dict) -> np.ndarray:
-    """ln N of each vehicle under ``law`` with constants ``c`` and inputs ``x`` (law_inputs)."""
+    """ln N of each vehicle under ``law`` with constants ``c`` and inputs ``x`` (law_inputs),
+    from the library's own life laws (materials.models)."""
+    from materials.models import CoffinManson, Darveaux, EnergyLaw
     if law == "energy":
-        return np.log(c["C"]) + c["k"] * np.log(x["dW"])
+        return np.log(EnergyLaw(c["C"], c["k"], "fit", None).cycles_to_failure(x["dW"]))
     if law == "darveaux":
-        initiation = c["K1"] * x["dW"] ** c["K2"]
-        growth = x["a"] / (c["K3"] * x["dW"] ** c["K4"])
-        return np.log(initiation + growth)
-    exponent = c["c0"] + c["c1"] * x["T_mean"] + c["c2"] * np.log1p(x["f"])
-    return np.log(0.5) + (np.log(x["d_gamma"]) - np.log(2.0 * c["eps_f"])) / exponent
+        model = Darveaux(c["K1"], c["K2"], c["K3"], c["K4"], "fit", None)
+        return np.log(model.cycles_to_failure(x["dW"], x["a"]))
+    model = CoffinManson(c["eps_f"], c["c0"], c["c1"], c["c2"], "fit", None)
+    return np.log(model.cycles_to_failure(x["d_gamma"], x["T_mean"], x["f"]))
 
 
 def damage_key(law: str) -> str:

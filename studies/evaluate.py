@@ -231,7 +231,8 @@ def solder_joints(mesh) -> list[tuple[float, float]]:
 def fitted_layer_thickness(solder) -> tuple[float, str]:
     """The layer thickness (um) the solder's headline life law was fitted with, and its source."""
     fatigue = getattr(solder, "fatigue", None)
-    for law in (fatigue.energy, fatigue.darveaux) if fatigue else ():
+    laws = {"darveaux": fatigue.darveaux, "energy": fatigue.energy, "engelmaier": fatigue.coffin_manson} if fatigue else {}
+    for law in (laws[key] for key in HEADLINE_ORDER if laws):
         if law is not None and law.basis.volume_averaging_thickness is not None:
             return law.basis.volume_averaging_thickness, law.basis.thickness_source
     return LAYER_THICKNESS_UM, "Darveaux 2000, ECTC (0.001 in element layer); the solder has no life law of its own"
@@ -314,6 +315,9 @@ def plotted_state(model, analysis):
 
 
 LIFE_LAWS = ("darveaux", "engelmaier", "energy")
+#: which life is the headline one when a solder has several: Darveaux (initiation and growth),
+#: then the energy law, then Engelmaier
+HEADLINE_ORDER = ("darveaux", "energy", "engelmaier")
 DAMAGE = ("dW", "eps_in_accumulated", "eps_in_range", "shear_strain_range")
 
 
@@ -339,12 +343,10 @@ def cycle_metrics(analysis) -> dict:
             lives = [out[f"{g}.N_{law}"] for g in layers if f"{g}.N_{law}" in out]
             if lives:
                 out[f"critical.N_{law}"] = min(lives)
-        for law in ("darveaux", "energy", "engelmaier"):
-            if f"critical.N_{law}" in out:
-                out["critical.life"] = out[f"critical.N_{law}"]
-                out["critical.in_calibration"] = min(out[f"{g}.{law}_in_calibration"] for g in layers
-                                                     if f"{g}.{law}_in_calibration" in out)
-                break
+        life = headline_life({"fatigue": fatigue})
+        if life is not None:
+            out["critical.life"] = life["N_failure"]
+            out["critical.in_calibration"] = float(life["in_calibration"])
     return out
 
 
@@ -352,7 +354,7 @@ def headline_life(record: dict) -> dict | None:
     """The life behind ``critical.life``: law, value and basis, from the worse layer."""
     fatigue = record.get("fatigue", {})
     layers = [g for g in ("pad_layer", "land_layer") if g in fatigue]
-    for law in ("darveaux", "energy", "engelmaier"):
+    for law in HEADLINE_ORDER:
         entries = [(fatigue[g][law]["N_failure"], g) for g in layers if law in fatigue[g]]
         if entries:
             life, group = min(entries)

@@ -433,10 +433,15 @@ def outlive_fraction(better, worse) -> tuple[float | None, int]:
     return sum(a > b for a, b in pairs) / len(pairs), len(pairs)
 
 
+def weibull_eta(median: float, beta: float) -> float:
+    """The characteristic life eta of a Weibull distribution with median life N50: F(N50) = 1/2
+    in F(N) = 1 - exp(-(N / eta)^beta) gives eta = N50 / ln(2)^(1/beta)."""
+    return median / math.log(2.0) ** (1.0 / beta)
+
+
 def weibull_failure_probability(cycles, median: float, beta: float):
     """F(N) = 1 - exp(-(N / eta)^beta) with eta set so that F(median) = 1/2."""
-    eta = median / math.log(2.0) ** (1.0 / beta)
-    return 1.0 - np.exp(-(np.asarray(cycles, dtype=float) / eta) ** beta)
+    return 1.0 - np.exp(-(np.asarray(cycles, dtype=float) / weibull_eta(median, beta)) ** beta)
 
 
 def life_of(record: dict) -> float | None:
