@@ -225,6 +225,7 @@ class Elastic:
     """Linear isotropic elasticity: sigma = D(E, nu) eps_mech; nothing inelastic happens."""
 
     inelastic = False
+    rate_dependent = False
 
     def initial_state(self, n_points: int) -> dict:
         return _inelastic_base_state(n_points)
@@ -243,6 +244,7 @@ class _Inelastic:
     """Shared parts of the J2 models: the state, plane-stress refusal, trial stress."""
 
     inelastic = True
+    rate_dependent = False   # rate laws: their internal variables follow rate equations in time
 
     def check_analysis(self, analysis: str) -> None:
         if analysis == "plane_stress":
@@ -317,6 +319,8 @@ class J2Plasticity(_Inelastic):
 @dataclass(frozen=True)
 class _RateModel(_Inelastic):
     """Backward-Euler J2 flow with eps_eq_dot = rate(q, T); subclasses give the inverse law."""
+
+    rate_dependent = True
 
     def to_dict(self) -> dict:
         """The law's parameters and their source (not the solver settings)."""

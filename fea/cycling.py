@@ -34,10 +34,19 @@ from .mesh import Mesh
 from .model import Layer, Model
 from .operators import FreeTangent, StrainOperator
 from .thermoelastic import check_constrained, fixed_dofs, make_basis, traction_load
+from .time_integration import (MAX_STEP_RATIO, accumulate_from, bdf2_coefficients, bdf2_start, equivalent,
+                               local_error, predictor)
 
 CYCLING_ANALYSES = ("plane_strain", "generalized_plane_strain", "axisymmetric")
 # plane stress is not cycled, so a free thermal strain enters all three normal components
 THERMAL_DIRECTION = small_strain.thermal_direction("plane_strain")
+import os
+# error control: BDF2's local error ~ dt^3 against an allowed error ~ dt; step-size safety
+ERROR_ORDER = 2.0
+SAFETY = float(os.environ.get("PKGREL_SAFETY", 0.85))
+_DT_SPAN = float(os.environ.get("PKGREL_DT_SPAN", 2.0))
+import os
+_DEBUG = bool(os.environ.get("PKGREL_DEBUG_STEPS"))
 LINE_SEARCH_STEPS = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
 
 
@@ -53,8 +62,12 @@ class Cycling:
     tolerance: float = 1e-4
     max_iterations: int = 12
     max_cutbacks: int = 8
-    # refactorize when an iteration reduces the residual by less than this factor
-    refactor_ratio: float = 0.01
+    # error control's budget: steps per history segment, rejected steps in a row
+    max_steps_per_segment: int = 2000
+    max_rejections: int = 12
+    # refactorize when an iteration reduces the residual by less than this factor, or so little
+    # that more than two further iterations would be needed
+    refactor_ratio: float = 0.5
     stabilised_change: float = 0.05  # |dW_N - dW_N-1| / dW_N below which a cycle is stabilised
 
     def __post_init__(self):
@@ -85,10 +98,16 @@ class RegionState:
     stress_free: float
     volume: np.ndarray      # (n,) dV of the region's quadrature points (flattened)
     state: dict
+    previous: dict | None = None   # the state one accepted step back (BDF2)
 
     @property
     def inelastic(self) -> bool:
         return self.law.inelastic
+
+    @property
+    def rate_law(self) -> bool:
+        """Integrated in time (BDF2 with error control); rate-independent laws are not."""
+        return self.law.rate_dependent
 
 
 @dataclass
@@ -189,6 +208,13 @@ class Solver:
         check_constrained(model, fixed)
         self.free = np.ones(self.operator.n, dtype=bool)
         self.free[fixed] = False
+        # the residual's norm weighs the out-of-plane resultant int sigma_33 dA (generalized plane
+        # strain: the last unknown) by 1 / sqrt(area), which makes it a force like the nodal ones
+        # and its relative size that of the mean sigma_33 error; unweighted it is a force times a
+        # length and dominates the norm, and Newton iterates on it alone
+        self.residual_weight = np.ones(int(self.free.sum()))
+        if self.operator.generalized:
+            self.residual_weight[-1] = 1.0 / np.sqrt(self.operator.weights.sum())
         self.f_ext = np.zeros(self.operator.n)
         self.f_ext[:self.basis.N] = traction_load(model, self.basis)
         self.regions = []
@@ -207,7 +233,9 @@ class Solver:
         self.refactor_next = True
         self.factorized_dt = 1.0       # time step of the tangent in the factorization
         self.force_reference = 0.0
-        self.counters = {"iterations": 0, "factorizations": 0, "cutbacks": 0, "steps": 0,
+        self.accuracy = cycling.history.accuracy
+        self.counters = {"iterations": 0, "factorizations": 0, "cutbacks": 0, "steps": 0, "rejected": 0,
+                         "time_error": 0.0, "inelastic_increment": 0.0,
                          "assembly_s": 0.0, "factorization_s": 0.0, "constitutive_s": 0.0}
 
     # ------------------------------------------------------- linear and nonlinear regions
@@ -283,19 +311,21 @@ class Solver:
         eth = region.material.thermal_strain(Tn, np.full_like(Tn, region.stress_free))
         return E, nu, eth
 
-    def _evaluate(self, u, T_old, T_new, dt, properties, guesses=None):
+    def _evaluate(self, u, T_old, T_new, starts, properties, guesses=None):
         """Stress, tangent and trial states of the inelastic regions for the displacement u
-        (arrays over nonlinear_operator's elements); guesses: trial states of an earlier
-        iteration of the same step, to start the local solves from."""
+        (arrays over nonlinear_operator's elements); starts: per region the (state, dt) its law
+        steps from (the BDF2 start for rate laws); guesses: trial states of an earlier iteration
+        of the same step, to start the local solves from."""
         t0 = time.perf_counter()
         eps = self.nonlinear_operator.strain(u)
         stress = np.empty_like(eps)
         tangent = np.empty((4, 4) + eps.shape[1:])
         states = []
-        for k, (region, part, (E, nu, eth)) in enumerate(zip(self.nonlinear, self.nonlinear_slices, properties)):
+        for k, (region, part, (E, nu, eth), (start, dt)) in enumerate(
+                zip(self.nonlinear, self.nonlinear_slices, properties, starts)):
             n = region.volume.size
             eps_mech = eps[:, part].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
-            s, D, st = region.law.update(eps_mech, region.state, np.full(n, T_old),
+            s, D, st = region.law.update(eps_mech, start, np.full(n, T_old),
                                          np.full(n, T_new), dt, E, nu,
                                          guess=None if guesses is None else guesses[k])
             stress[:, part] = s.reshape(4, -1, self.nqp)
@@ -311,7 +341,8 @@ class Solver:
         r = (self.nonlinear_operator.internal_force(stress)[free] - self.f_ext[free] - f_thermal
              + self.pattern.matvec(K_data, u[free]))
         # not np.linalg.norm: its BLAS dot can take milliseconds (threads waking) on a busy machine
-        return r, float(np.sqrt(np.sum(r * r)))
+        weighted = r * self.residual_weight
+        return r, float(np.sqrt(np.sum(weighted * weighted)))
 
     def _force_scale(self, stress, u, T: float) -> float:
         """Size of the internal forces of all elements, for the tolerance."""
@@ -344,15 +375,33 @@ class Solver:
         self.counters["factorization_s"] += time.perf_counter() - t0
         self.counters["factorizations"] += 1
 
-    def step(self, u, T_old, T_new, dt, guess=None):
-        """Newton iterations for one step from u (or from a predicted guess); returns
-        (u, states, stress, iterations, residual history) or raises StepFailed."""
+    def _step_ratio(self, dt: float) -> float:
+        """w = dt_n / dt_n-1 of a BDF2 step; 0 (backward Euler) at the start of a run and where
+        the step grows too fast for variable-step BDF2 to stay zero-stable."""
+        if len(self.past_times) < 2:
+            return 0.0
+        ratio = dt / (self.past_times[-1] - self.past_times[-2])
+        return ratio if ratio <= MAX_STEP_RATIO else 0.0
+
+    def _starts(self, dt: float, ratio: float) -> list:
+        """Per inelastic region the (state, dt) its law steps from: the BDF2 start y* and g dt for
+        rate laws, the last state and dt for rate-independent ones."""
+        gamma = bdf2_coefficients(ratio)[2]
+        return [(bdf2_start(r.state, r.previous, ratio), gamma * dt) if r.rate_law and ratio > 0
+                else (r.state, dt) for r in self.nonlinear]
+
+    def step(self, u, T_old, T_new, dt, guess=None, ratio: float = 0.0):
+        """Newton iterations for one step from u (or from a predicted guess), with the rate laws'
+        BDF2 step ratio; returns (u, states, stress, iterations, residual history) or raises
+        StepFailed. The states carry work and strain accumulated from the last state."""
         properties = [self._material_at(r, T_new) for r in self.nonlinear]
         linear = self._linear_at(T_new)
+        starts = self._starts(dt, ratio)
+        tangent_dt = min(d for _, d in starts) if starts else dt
         u = (u if guess is None else guess).copy()
         history = []
         try:
-            stress, tangent, states = self._evaluate(u, T_old, T_new, dt, properties)
+            stress, tangent, states = self._evaluate(u, T_old, T_new, starts, properties)
         except SolverError as exc:
             raise StepFailed(str(exc)) from None
         r, norm = self._residual(stress, u, linear)
@@ -363,16 +412,25 @@ class Solver:
         for iteration in range(self.cycling.max_iterations + 1):
             history.append(norm)
             if norm <= self.cycling.tolerance * max(scale, 1e-30) or norm < 1e-14:
+                states = [accumulate_from(r.state, st) if r.rate_law and ratio > 0 else st
+                          for r, st in zip(self.nonlinear, states)]
                 return u, states, stress, iteration, history
             if iteration == self.cycling.max_iterations:
                 break
-            slow = len(history) > 1 and norm > self.cycling.refactor_ratio * history[-2]
+            slow = False
+            if len(history) > 1:
+                # modified Newton: keep the factorization while it contracts the residual fast
+                # enough to converge within two more iterations (each far cheaper than a new one)
+                contraction = norm / history[-2]
+                to_go = (np.log(self.cycling.tolerance * scale / norm) / np.log(contraction)
+                         if contraction < 1 else np.inf)
+                slow = contraction > self.cycling.refactor_ratio or to_go > 2
             # a creep tangent belongs to its time step: one from a long dwell step is far too soft
             # for a short ramp step (the first ramp step after a dwell then fails to converge)
-            other_dt = iteration == 0 and not 0.5 <= dt / self.factorized_dt <= 2.0
+            other_dt = iteration == 0 and not 1 / _DT_SPAN <= tangent_dt / self.factorized_dt <= _DT_SPAN
             if self.factorization is None or self.refactor_next or slow or other_dt:
                 self._factorize(tangent, linear[0])
-                self.factorized_dt = dt
+                self.factorized_dt = tangent_dt
                 self.refactor_next = False
             du = np.zeros_like(u)
             du[self.free] = self.factorization.solve(-r)
@@ -381,7 +439,7 @@ class Solver:
             best = None
             for alpha in LINE_SEARCH_STEPS:
                 try:
-                    trial = self._evaluate(u + alpha * du, T_old, T_new, dt, properties, states)
+                    trial = self._evaluate(u + alpha * du, T_old, T_new, starts, properties, states)
                 except SolverError:
                     continue
                 r_trial, norm_trial = self._residual(trial[0], u + alpha * du, linear)
@@ -412,7 +470,13 @@ class Solver:
                                          "w_in": [], "eps_eq_in": []}
         first = self.cycling.history.segments[0]
         self.u, self.t, self.T = np.zeros(self.operator.n), first.t0, first.T0
-        self.rate = None    # du/dt of the last ramp step, for the predictor on ramps
+        self.u_path = []    # (t, u) of the segment's last accepted steps, for the predictor
+        # BDF2 and its error estimate: the last accepted times and inelastic strains
+        self.past_times = [first.t0]
+        self.past_values = {r.name: [r.state["eps_in"]] for r in self.nonlinear if r.rate_law}
+        self.dt_next = (first.t1 - first.t0) / first.steps
+        self.first_steps = {}     # (kind, T0, T1) of a segment: the first step it settled on
+        self.cycle_rate = None    # mean inelastic strain rate of the last cycle (error control)
         start = time.perf_counter()
         for cycle, segments in itertools.groupby(self.cycling.history.segments, key=lambda s: s.cycle):
             self._run_cycle(cycle, list(segments), result, progress, snapshot_every_segment)
@@ -436,17 +500,26 @@ class Solver:
         """Follow one cycle's segments; cycle 0 (the cool-down before the cycles) gets no summary."""
         at_start = self._group_totals()
         first = len(next(iter(result.hysteresis.values()))["time"]) if result.hysteresis else 0
-        t0 = self.t
+        t0, counted = self.t, dict(self.counters)
         for segment in segments:
-            for target in segment.times():
+            # under error control the controller places the steps; else the segment's own times
+            for target in ([segment.t1] if self.accuracy is not None else segment.times()):
                 self._advance(segment, target, result, progress)
             if snapshot:
                 self._refresh_linear_states(self.u, self.T)
                 result.snapshots.append(self._snapshot(self.t, self.T, self.u))
         if cycle >= 1:
             temperatures = [s.T0 for s in segments] + [s.T1 for s in segments]
+            delta = {key: self.counters[key] - counted[key]
+                     for key in ("steps", "rejected", "cutbacks", "time_error", "inelastic_increment")}
+            if delta["inelastic_increment"] > 0:
+                self.cycle_rate = delta["inelastic_increment"] / (self.t - t0)
             result.cycles.append({"cycle": cycle, "t0": t0, "t1": self.t, "T_min": min(temperatures),
-                                  "T_max": max(temperatures), **self._cycle_damage(at_start, result, first)})
+                                  "T_max": max(temperatures), "steps": delta["steps"], "rejected": delta["rejected"],
+                                  # sum of the steps' estimated local errors / the cycle's inelastic strain
+                                  "time_error": (delta["time_error"] / delta["inelastic_increment"]
+                                                 if delta["inelastic_increment"] > 0 else 0.0),
+                                  **self._cycle_damage(at_start, result, first)})
 
     def _stabilised(self, result: CyclingResult, tolerance: float) -> bool:
         change = self._last_change(result)
@@ -465,18 +538,45 @@ class Solver:
         return max(changes) if changes else None
 
     def _advance(self, segment, target: float, result: CyclingResult, progress) -> None:
-        """Steps along ``segment`` from the current time to ``target``: first the whole interval;
-        a step that does not converge is halved (at most max_cutbacks failures), a step that
-        converged in a few iterations lets the next one double."""
-        dt = target - self.t
-        failures = 0
+        """Steps along ``segment`` from the current time to ``target``.
+
+        Under error control (the history's ``accuracy``) the controller sizes the steps: a step
+        whose estimated local error of the inelastic strain exceeds the allowed error is redone
+        shorter, and the next step is sized from the last error (local error ~ dt^3). With fixed
+        steps (accuracy None) the step is the whole interval to ``target`` and grows back after
+        easy steps. Either way a step whose Newton iterations fail is halved (at most
+        max_cutbacks failures in a row)."""
+        controlled = self.accuracy is not None
+        dt = self.dt_next if controlled else target - self.t
+        key = (segment.kind, segment.T0, segment.T1)
+        if controlled and self.t == segment.t0 and key in self.first_steps:
+            # cycles repeat: start a segment with the step that the same segment of the last cycle
+            # settled on (the start of a dwell after a ramp needs a much shorter step than the ramp's)
+            dt = min(dt, self.first_steps[key][0])
+        failures = rejections = 0
+        last_rejection = None
+        if self.t == segment.t0:
+            self.u_path = [(self.t, self.u)]   # a new segment: the path of the last one does not carry over
+        budget = self.counters["steps"] + self.cycling.max_steps_per_segment
         while self.t < target - 1e-9 * max(1.0, abs(target)):
-            dt = min(dt, target - self.t)
+            remaining = target - self.t
+            dt = min(dt, remaining, self._largest_step(segment))
+            if controlled and dt < remaining < 1.5 * dt:
+                dt = 0.5 * remaining          # two equal steps, not a step and a sliver
             T_new = float(segment.temperature(self.t + dt))
+            ratio = self._step_ratio(dt)
             # on a ramp the displacement grows almost linearly: extrapolate it
-            guess = self.u + self.rate * dt if self.rate is not None and segment.kind == "ramp" else None
+            # within a segment the displacement moves smoothly in time: extrapolate it
+            guess = predictor(*zip(*self.u_path), self.t + dt) if len(self.u_path) > 1 else None
+            if guess is None and key in self.first_steps:
+                # a segment's first step: the last cycle's first step of it, scaled to this dt
+                dt_before, du_before = self.first_steps[key]
+                guess = self.u + du_before * (dt / dt_before)
             try:
-                u_new, states, _, iterations, _ = self.step(self.u, self.T, T_new, dt, guess)
+                f0 = self.counters["factorizations"]
+                u_new, states, _, iterations, res_hist = self.step(self.u, self.T, T_new, dt, guess, ratio)
+                if _DEBUG:
+                    print("   res", " ".join(f"{h / self.force_reference:.1e}" for h in res_hist), "fact", self.counters["factorizations"] - f0)
             except StepFailed as failure:
                 failures += 1
                 self.counters["cutbacks"] += 1
@@ -485,19 +585,102 @@ class Solver:
                         f"step did not converge at t = {self.t + dt:.6g} s, T = {T_new:.4g} degC after "
                         f"{failures - 1} cut-backs (last dt = {dt:.3g} s): {failure}") from None
                 dt *= 0.5
+                self.dt_next = dt
                 continue
-            for region, state in zip(self.nonlinear, states):
-                region.state = state
-            self.rate = (u_new - self.u) / dt if segment.kind == "ramp" else None
+            error, increment = self._time_error(states, self.t + dt, ratio)
+            allowed = self._allowed_error(increment, dt)
+            if _DEBUG:
+                print(f"{segment.kind:5s} c{segment.cycle} t={self.t + dt:9.1f} dt={dt:8.2f} w={ratio:4.2f} its={iterations} "
+                      f"err/allowed={error / allowed:7.3f} inc={increment:.3g} {'REJ' if error > allowed else ''}")
+            if controlled and error > allowed:
+                rejections += 1
+                self.counters["rejected"] += 1
+                if rejections > self.cycling.max_rejections:
+                    self._out_of_budget(segment, f"{rejections - 1} rejected steps in a row (last dt = {dt:.3g} s)")
+                order = ERROR_ORDER
+                if last_rejection is not None:
+                    # the error fell less with the step than assumed (creep switching on, a kink
+                    # in the history): use the order measured between the two tries
+                    (dt_before, ratio_before), ratio_now = last_rejection, error / allowed
+                    measured = np.log(ratio_before / ratio_now) / np.log(dt_before / dt)
+                    order = float(np.clip(measured, 0.3, ERROR_ORDER))
+                last_rejection = (dt, error / allowed)
+                dt *= max(0.1, SAFETY * (allowed / error) ** (1 / order))
+                self.dt_next = dt
+                continue
+            if controlled and self.t == segment.t0:
+                self.first_steps[key] = (dt, u_new - self.u)
+            failures = rejections = 0
+            self._commit(states, self.t + dt)
+            self.u_path = (self.u_path + [(self.t + dt, u_new)])[-3:]
             self.u, self.t, self.T = u_new, self.t + dt, T_new
             self.counters["steps"] += 1
+            self.counters["time_error"] += error
+            self.counters["inelastic_increment"] += increment
             result.steps.append({"time": self.t, "temperature": self.T, "cycle": segment.cycle,
-                                 "iterations": iterations, "dt": dt})
+                                 "iterations": iterations, "dt": dt, "error": error, "increment": increment})
             self._record(result, self.t, self.T)
             if progress:
                 progress(segment, self.t, self.T, iterations, self.counters)
-            if iterations <= 3:
+            if self.counters["steps"] > budget:
+                self._out_of_budget(segment, f"{self.cycling.max_steps_per_segment} steps in this segment")
+            if controlled:
+                growth = 2.0 if error == 0 else min(2.0, max(0.3, SAFETY * (allowed / error) ** (1 / ERROR_ORDER)))
+                dt = self.dt_next = dt * growth
+            elif iterations <= 3:
                 dt *= 2.0  # grow back after easy steps
+
+    def _largest_step(self, segment) -> float:
+        """Ramps: at most the history's temperature step (temperature-dependent properties and
+        rate-independent plasticity follow the temperature, not the error estimate)."""
+        if segment.kind != "ramp" or segment.T1 == segment.T0:
+            return np.inf
+        return self.cycling.history.max_step_K * (segment.t1 - segment.t0) / abs(segment.T1 - segment.T0)
+
+    def _time_error(self, states, t_new: float, ratio: float) -> tuple[float, float]:
+        """Volume means over the rate-law regions of the estimated local error of the step's
+        inelastic strain and of its increment (equivalent strains); (0, increment) for the first
+        step of a run, which has no history to estimate from."""
+        error = increment = volume = 0.0
+        for region, state in zip(self.nonlinear, states):
+            if not region.rate_law:
+                continue
+            total = region.volume.sum()
+            increment += equivalent(state["eps_in"] - region.state["eps_in"]) @ region.volume
+            if len(self.past_times) >= 2:
+                estimate = local_error(self.past_times, self.past_values[region.name], t_new, state["eps_in"], ratio)
+                error += equivalent(estimate) @ region.volume
+            volume += total
+        return (error / volume, increment / volume) if volume else (0.0, 0.0)
+
+    def _allowed_error(self, increment: float, dt: float) -> float:
+        """accuracy x the mean inelastic strain rate x dt: the errors of a cycle then add up to
+        about accuracy x its inelastic strain, and steps are short where creep is fast and long
+        where it is slow. The mean rate is the last cycle's, and before a cycle has finished the
+        run's so far (this step included)."""
+        if self.accuracy is None:
+            return np.inf
+        if self.cycle_rate is not None:
+            mean_rate = self.cycle_rate
+        else:
+            elapsed = self.t + dt - self.cycling.history.segments[0].t0
+            mean_rate = (self.counters["inelastic_increment"] + increment) / elapsed
+        return self.accuracy * mean_rate * dt + 1e-15
+
+    def _commit(self, states, t_new: float) -> None:
+        """Accept a step: the states move one step back (BDF2) and the new ones take their place."""
+        for region, state in zip(self.nonlinear, states):
+            region.previous, region.state = region.state, state
+            if region.rate_law:
+                self.past_values[region.name] = (self.past_values[region.name] + [state["eps_in"]])[-3:]
+        self.past_times = (self.past_times + [t_new])[-3:]
+
+    def _out_of_budget(self, segment, what: str) -> None:
+        raise SolverError(
+            f"time steps: [load] accuracy = {self.accuracy:g} needs more than {what} in the {segment.kind} "
+            f"from t = {segment.t0:.6g} s to {segment.t1:.6g} s; it reached t = {self.t:.6g} s, "
+            f"T = {self.T:.4g} degC after {self.counters['steps']} steps; loosen accuracy (up to 0.1) "
+            f"or check the history")
 
     def _group_totals(self) -> dict:
         by_name = {r.name: r for r in self.regions}

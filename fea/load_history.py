@@ -20,6 +20,8 @@ import numpy as np
 from .errors import InputError
 
 DWELL_STEP_SPAN = 16.0
+#: [load] accuracy when none is given (docs/performance.md: its dW error against steps 16x smaller)
+DEFAULT_ACCURACY = 0.01
 JEDEC_CONDITIONS = {"A": (-55.0, 85.0), "B": (-55.0, 125.0), "C": (-65.0, 150.0),
                     "G": (-40.0, 125.0), "J": (0.0, 100.0), "K": (0.0, 125.0), "N": (-40.0, 85.0)}
 
@@ -60,6 +62,10 @@ class LoadHistory:
     description: str = ""
     stabilise: float | None = None
     max_cycles: int = 10
+    # error control: the allowed local error of the inelastic strain per step, relative to the
+    # step's increment (None: the segments' own fixed steps); ramps never step more than max_step_K
+    accuracy: float | None = None
+    max_step_K: float = 15.0
 
     @property
     def cycles(self) -> int:
@@ -82,7 +88,8 @@ def _steps_for_ramp(dT: float, max_step_K: float) -> int:
 
 def jedec_history(profile: str, cycles: int, stress_free: float, start: float = 25.0,
                   ramp_s: float = 900.0, dwell_s: float = 900.0, max_step_K: float = 15.0,
-                  dwell_steps: int = 6, cooldown_s: float | None = None) -> LoadHistory:
+                  dwell_steps: int = 6, cooldown_s: float | None = None,
+                  accuracy: float | None = DEFAULT_ACCURACY) -> LoadHistory:
     """Stress-free -> start (cool-down) -> hot extreme, then ``cycles`` JEDEC cycles."""
     key = str(profile).upper()
     if key not in JEDEC_CONDITIONS:
@@ -115,11 +122,12 @@ def jedec_history(profile: str, cycles: int, stress_free: float, start: float = 
             t += duration
     return LoadHistory(tuple(segments), stress_free,
                        f"JESD22-A104 condition {key} ({low:g}/{high:g} degC), {cycles} cycles, "
-                       f"ramps {ramp_s:g} s, dwells {dwell_s:g} s, from {stress_free:g} degC via {start:g} degC")
+                       f"ramps {ramp_s:g} s, dwells {dwell_s:g} s, from {stress_free:g} degC via {start:g} degC",
+                       accuracy=accuracy, max_step_K=max_step_K)
 
 
 def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_s: float = 300.0,
-                  cycle_period: float | None = None) -> LoadHistory:
+                  cycle_period: float | None = None, accuracy: float | None = DEFAULT_ACCURACY) -> LoadHistory:
     """A custom history from rows of (time s, temperature degC), starting at the stress-free
     state at time 0 if the table does not. Cycles are counted by ``cycle_period`` if given
     (from the first row), else the whole table is one cycle."""
@@ -141,7 +149,8 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
         first = Segment(rows[0, 0] - 1.0, rows[0, 0], stress_free, rows[0, 1],
                         _steps_for_ramp(stress_free - rows[0, 1], max_step_K), 0, "ramp")
         segments.insert(0, first)
-    return LoadHistory(tuple(segments), stress_free, f"custom table of {len(rows)} points")
+    return LoadHistory(tuple(segments), stress_free, f"custom table of {len(rows)} points",
+                       accuracy=accuracy, max_step_K=max_step_K)
 
 
 LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step",
