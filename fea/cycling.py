@@ -40,13 +40,12 @@ from .time_integration import (MAX_STEP_RATIO, accumulate_from, bdf2_coefficient
 CYCLING_ANALYSES = ("plane_strain", "generalized_plane_strain", "axisymmetric")
 # plane stress is not cycled, so a free thermal strain enters all three normal components
 THERMAL_DIRECTION = small_strain.thermal_direction("plane_strain")
-import os
 # error control: BDF2's local error ~ dt^3 against an allowed error ~ dt; step-size safety
 ERROR_ORDER = 2.0
-SAFETY = float(os.environ.get("PKGREL_SAFETY", 0.85))
-_DT_SPAN = float(os.environ.get("PKGREL_DT_SPAN", 2.0))
-import os
-_DEBUG = bool(os.environ.get("PKGREL_DEBUG_STEPS"))
+SAFETY = 0.7
+# steps between recomputations of the elastic regions' force size (fea.cycling._force_scale)
+ELASTIC_FORCE_EVERY = 8
+_DT_SPAN = 2.0
 LINE_SEARCH_STEPS = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
 
 
@@ -226,6 +225,8 @@ class Solver:
             volume = self.operator.weights[elements].ravel()
             self.regions.append(RegionState(name, elements, material, law, float(T0), volume,
                                             law.initial_state(volume.size)))
+        self._properties = {}
+        self._elastic_force_squared = 0.0
         self.groups = build_groups(cycling, self.regions, self.quad_points)
         self._split_regions()
         self.factorization = None
@@ -306,9 +307,17 @@ class Solver:
 
     # ----------------------------------------------------------------- one step
     def _material_at(self, region: RegionState, T: float, n: int | None = None):
-        Tn = np.full(region.volume.size if n is None else n, T)
+        """E, nu and the free thermal strain of a region at the uniform temperature T (for n
+        points, default all of the region's); the last temperature's values are kept (dwells,
+        iterations and rejected steps ask again for the same one)."""
+        n = region.volume.size if n is None else n
+        cached = self._properties.get((region.name, n))
+        if cached is not None and cached[0] == T:
+            return cached[1]
+        Tn = np.full(n, T)
         E, nu = region.material.E(Tn), region.material.nu(Tn)
         eth = region.material.thermal_strain(Tn, np.full_like(Tn, region.stress_free))
+        self._properties[(region.name, n)] = (T, (E, nu, eth))
         return E, nu, eth
 
     def _evaluate(self, u, T_old, T_new, starts, properties, guesses=None):
@@ -344,13 +353,19 @@ class Solver:
         weighted = r * self.residual_weight
         return r, float(np.sqrt(np.sum(weighted * weighted)))
 
-    def _force_scale(self, stress, u, T: float) -> float:
-        """Size of the internal forces of all elements, for the tolerance."""
+    def _force_scale(self, stress, u, T: float, refresh_elastic: bool = True) -> float:
+        """Size of the internal forces of all elements, for the tolerance. The elastic regions'
+        part (their strains and stresses: most of the elements) is recomputed only when asked
+        and kept otherwise: the reference is the largest size so far, and theirs follows the
+        temperature slowly."""
         squared = self.nonlinear_operator.force_scale(stress) ** 2
+        if self.linear and not refresh_elastic:
+            return float(np.sqrt(squared + self._elastic_force_squared))
         if self.linear:
             elastic = np.concatenate([st["stress"].reshape(4, -1, self.nqp) for st in self._linear_states(u, T)],
                                      axis=1)
-            squared += self.linear_operator.force_scale(elastic) ** 2
+            self._elastic_force_squared = float(self.linear_operator.force_scale(elastic) ** 2)
+            squared += self._elastic_force_squared
         return float(np.sqrt(squared))
 
     def _factorize(self, tangent, linear_data):
@@ -378,8 +393,8 @@ class Solver:
     def _step_ratio(self, dt: float) -> float:
         """w = dt_n / dt_n-1 of a BDF2 step; 0 (backward Euler) at the start of a run and where
         the step grows too fast for variable-step BDF2 to stay zero-stable."""
-        if len(self.past_times) < 2:
-            return 0.0
+        if len(self.past_times) < 2 or self.accuracy is None:
+            return 0.0   # fixed steps (accuracy None): backward Euler throughout, as a peer deck's steps
         ratio = dt / (self.past_times[-1] - self.past_times[-2])
         return ratio if ratio <= MAX_STEP_RATIO else 0.0
 
@@ -390,7 +405,7 @@ class Solver:
         return [(bdf2_start(r.state, r.previous, ratio), gamma * dt) if r.rate_law and ratio > 0
                 else (r.state, dt) for r in self.nonlinear]
 
-    def step(self, u, T_old, T_new, dt, guess=None, ratio: float = 0.0):
+    def step(self, u, T_old, T_new, dt, guess=None, ratio: float = 0.0, refresh_elastic: bool = True):
         """Newton iterations for one step from u (or from a predicted guess), with the rate laws'
         BDF2 step ratio; returns (u, states, stress, iterations, residual history) or raises
         StepFailed. The states carry work and strain accumulated from the last state."""
@@ -407,7 +422,7 @@ class Solver:
         r, norm = self._residual(stress, u, linear)
         # relative to the largest internal forces of the history so far (like Abaqus's
         # time-averaged force), so a step where the stress passes through zero can converge
-        self.force_reference = max(self.force_reference, self._force_scale(stress, u, T_new))
+        self.force_reference = max(self.force_reference, self._force_scale(stress, u, T_new, refresh_elastic))
         scale = self.force_reference
         for iteration in range(self.cycling.max_iterations + 1):
             history.append(norm)
@@ -573,10 +588,8 @@ class Solver:
                 dt_before, du_before = self.first_steps[key]
                 guess = self.u + du_before * (dt / dt_before)
             try:
-                f0 = self.counters["factorizations"]
-                u_new, states, _, iterations, res_hist = self.step(self.u, self.T, T_new, dt, guess, ratio)
-                if _DEBUG:
-                    print("   res", " ".join(f"{h / self.force_reference:.1e}" for h in res_hist), "fact", self.counters["factorizations"] - f0)
+                refresh = self.t == segment.t0 or self.counters["steps"] % ELASTIC_FORCE_EVERY == 0
+                u_new, states, _, iterations, _ = self.step(self.u, self.T, T_new, dt, guess, ratio, refresh)
             except StepFailed as failure:
                 failures += 1
                 self.counters["cutbacks"] += 1
@@ -589,9 +602,6 @@ class Solver:
                 continue
             error, increment = self._time_error(states, self.t + dt, ratio)
             allowed = self._allowed_error(increment, dt)
-            if _DEBUG:
-                print(f"{segment.kind:5s} c{segment.cycle} t={self.t + dt:9.1f} dt={dt:8.2f} w={ratio:4.2f} its={iterations} "
-                      f"err/allowed={error / allowed:7.3f} inc={increment:.3g} {'REJ' if error > allowed else ''}")
             if controlled and error > allowed:
                 rejections += 1
                 self.counters["rejected"] += 1
