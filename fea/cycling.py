@@ -34,8 +34,8 @@ from .mesh import Mesh
 from .model import Layer, Model
 from .operators import FreeTangent, StrainOperator
 from .thermoelastic import check_constrained, fixed_dofs, make_basis, traction_load
-from .time_integration import (MAX_STEP_RATIO, accumulate_from, bdf2_coefficients, bdf2_start, equivalent,
-                               local_error, predictor)
+from .small_strain import equivalent_strain as equivalent
+from .time_integration import MAX_STEP_RATIO, accumulate_from, bdf2_coefficients, bdf2_start, local_error, predictor
 
 CYCLING_ANALYSES = ("plane_strain", "generalized_plane_strain", "axisymmetric")
 # plane stress is not cycled, so a free thermal strain enters all three normal components
@@ -45,7 +45,8 @@ ERROR_ORDER = 2.0
 SAFETY = 0.7
 # steps between recomputations of the elastic regions' force size (fea.cycling._force_scale)
 ELASTIC_FORCE_EVERY = 8
-_DT_SPAN = 2.0
+# a step starts with a new factorization when its creep time step is this far from the tangent's
+TANGENT_DT_SPAN = 2.0
 LINE_SEARCH_STEPS = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
 
 
@@ -442,7 +443,7 @@ class Solver:
                 slow = contraction > self.cycling.refactor_ratio or to_go > 2
             # a creep tangent belongs to its time step: one from a long dwell step is far too soft
             # for a short ramp step (the first ramp step after a dwell then fails to converge)
-            other_dt = iteration == 0 and not 1 / _DT_SPAN <= tangent_dt / self.factorized_dt <= _DT_SPAN
+            other_dt = iteration == 0 and not 1 / TANGENT_DT_SPAN <= tangent_dt / self.factorized_dt <= TANGENT_DT_SPAN
             if self.factorization is None or self.refactor_next or slow or other_dt:
                 self._factorize(tangent, linear[0])
                 self.factorized_dt = tangent_dt
@@ -580,7 +581,6 @@ class Solver:
                 dt = 0.5 * remaining          # two equal steps, not a step and a sliver
             T_new = float(segment.temperature(self.t + dt))
             ratio = self._step_ratio(dt)
-            # on a ramp the displacement grows almost linearly: extrapolate it
             # within a segment the displacement moves smoothly in time: extrapolate it
             guess = predictor(*zip(*self.u_path), self.t + dt) if len(self.u_path) > 1 else None
             if guess is None and key in self.first_steps:

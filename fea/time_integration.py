@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .small_strain import equivalent_strain, inner
+
 #: internal variables that follow a rate equation (the rest of a state is derived or a guess)
 RATE_VARIABLES = ("eps_in", "s")
 #: above this step ratio variable-step BDF2 loses zero-stability (1 + sqrt 2): restart with BE
@@ -50,18 +52,12 @@ def bdf2_start(state: dict, previous: dict, step_ratio: float) -> dict:
     return start
 
 
-def equivalent(strain: np.ndarray) -> np.ndarray:
-    """sqrt(2/3 e:e) of deviatoric strain 4-vectors (engineering shear in entry 12)."""
-    return np.sqrt(2.0 / 3.0 * (strain[0] ** 2 + strain[1] ** 2 + strain[2] ** 2 + 0.5 * strain[3] ** 2))
-
-
 def accumulate_from(state: dict, new: dict) -> dict:
     """``new`` with the accumulated equivalent inelastic strain and the trapezoidal work counted
     from ``state`` (the law counted them from the BDF2 start y*, which is not a state it passed)."""
     step = new["eps_in"] - state["eps_in"]
-    mean_stress = 0.5 * (state["stress"] + new["stress"])
-    work = mean_stress[0] * step[0] + mean_stress[1] * step[1] + mean_stress[2] * step[2] + mean_stress[3] * step[3]
-    return {**new, "eps_eq_in": state["eps_eq_in"] + equivalent(step), "w_in": state["w_in"] + work}
+    work = inner(0.5 * (state["stress"] + new["stress"]), step)
+    return {**new, "eps_eq_in": state["eps_eq_in"] + equivalent_strain(step), "w_in": state["w_in"] + work}
 
 
 def error_constant(step_ratio: float) -> float:
