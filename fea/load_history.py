@@ -22,7 +22,7 @@ from .errors import InputError
 DWELL_STEP_SPAN = 16.0
 #: [load] accuracy when none is given (its dW error against steps 16x smaller is still to be measured
 #: on all five structures: issue 17)
-DEFAULT_ACCURACY = 0.05
+DEFAULT_ACCURACY = 0.01
 JEDEC_CONDITIONS = {"A": (-55.0, 85.0), "B": (-55.0, 125.0), "C": (-65.0, 150.0),
                     "G": (-40.0, 125.0), "J": (0.0, 100.0), "K": (0.0, 125.0), "N": (-40.0, 85.0)}
 

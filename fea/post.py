@@ -139,7 +139,9 @@ class Stresses:
         For an interface ``a/b`` the normal points out of region ``a`` into ``b`` and the
         traction is taken from each side's smoothed stress (``*_a``, ``*_b``) and averaged
         (``normal``, ``shear``). The shear direction is the normal turned clockwise by 90 deg.
-        Points are the curve's P2 nodes in chain order with arc length ``s``.
+        Points are the curve's P2 nodes facet by facet in chain order; ``chain`` numbers the
+        connected pieces of the curve, ``s`` is the arc length from the first node of its piece
+        (no length is counted across a gap) and ``end`` is 1 at a node where the curve ends.
         """
         return interface_traction(self, curve)
 
@@ -182,12 +184,7 @@ def interface_traction(stresses: Stresses, curve: str) -> dict[str, np.ndarray]:
     # facet -> its three P2 nodes in curve order (end, middle, end)
     ends = mesh.facets[:, facets]
     f_nodes = np.vstack([ends[0], n_vertices + facets, ends[1]])  # (3, nf)
-    # orient the chain (facets come in chain order) so each facet starts where the last ended
-    if facets.size > 1 and f_nodes[0, 0] in (f_nodes[0, 1], f_nodes[2, 1]):
-        f_nodes[:, 0] = f_nodes[::-1, 0]
-    for k in range(1, facets.size):
-        if f_nodes[2, k] == f_nodes[2, k - 1]:
-            f_nodes[:, k] = f_nodes[::-1, k]
+    chain = orient_chains(f_nodes)
 
     p0, pm, p1 = (xy_nodes[:, f_nodes[i]] for i in range(3))
     tangents = np.stack([-1.5 * p0 + 2 * pm - 0.5 * p1, 0.5 * (p1 - p0), 0.5 * p0 - 2 * pm + 1.5 * p1])
@@ -226,8 +223,12 @@ def interface_traction(stresses: Stresses, curve: str) -> dict[str, np.ndarray]:
         raise InputError(f"traction: curve '{curve}' does not border its named regions")
 
     points = np.stack([p0, pm, p1], axis=1).transpose(0, 2, 1).reshape(2, -1)  # facet by facet
-    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=1)))])
-    out = {"x": points[0], "y": points[1], "s": arc}
+    # a vertex that only one facet of the curve uses is where the interface ends: at a free edge,
+    # a corner or a triple junction, where the traction is singular
+    uses = np.bincount(ends.ravel(), minlength=n_vertices)
+    curve_end = np.stack([uses[f_nodes[0]] == 1, np.zeros(facets.size, bool), uses[f_nodes[2]] == 1])
+    out = {"x": points[0], "y": points[1], "s": chain_arc_length(p0, pm, p1, chain),
+           "chain": np.repeat(chain, 3), "end": curve_end.T.ravel().astype(float)}
     normal_parts, shear_parts = [], []
     for label, (tn, ts) in sides.items():
         out[f"normal_{label}"] = tn.T.ravel()
@@ -237,3 +238,32 @@ def interface_traction(stresses: Stresses, curve: str) -> dict[str, np.ndarray]:
     out["normal"] = np.mean(normal_parts, axis=0)
     out["shear"] = np.mean(shear_parts, axis=0)
     return out
+
+
+def orient_chains(f_nodes: np.ndarray) -> np.ndarray:
+    """Turn facets (3, nf) of a curve in chain order (fea.mesh.chain_facets) so that each starts
+    where the one before ended, in place; returns the chain index of every facet (a facet that
+    shares no vertex with the one before starts a new chain: the curve has a gap there)."""
+    chain = np.zeros(f_nodes.shape[1], dtype=int)
+    for k in range(1, f_nodes.shape[1]):
+        first_of_chain = k == 1 or chain[k - 1] != chain[k - 2]
+        touching = (f_nodes[0, k], f_nodes[2, k])
+        if first_of_chain and f_nodes[2, k - 1] not in touching and f_nodes[0, k - 1] in touching:
+            f_nodes[:, k - 1] = f_nodes[::-1, k - 1]     # a chain's first facet pointed backwards
+        if f_nodes[2, k - 1] in touching:
+            if f_nodes[2, k] == f_nodes[2, k - 1]:
+                f_nodes[:, k] = f_nodes[::-1, k]
+            chain[k] = chain[k - 1]
+        else:
+            chain[k] = chain[k - 1] + 1
+    return chain
+
+
+def chain_arc_length(p0: np.ndarray, pm: np.ndarray, p1: np.ndarray, chain: np.ndarray) -> np.ndarray:
+    """Arc length at the (end, middle, end) nodes of every facet, facet by facet, restarting at 0 on
+    each chain."""
+    first, second = np.hypot(*(pm - p0)), np.hypot(*(p1 - pm))
+    start = np.zeros(chain.size)
+    for k in range(1, chain.size):
+        start[k] = 0.0 if chain[k] != chain[k - 1] else start[k - 1] + first[k - 1] + second[k - 1]
+    return np.stack([start, start + first, start + first + second]).T.ravel()

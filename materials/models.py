@@ -81,8 +81,10 @@ class Basis:
             out.append(f"constants fitted on dW / strain from a {self.constitutive} solder law; this run uses {constitutive}")
         fitted = self.volume_averaging_thickness
         if fitted is not None:
-            if layer_thickness_um is None or abs(layer_thickness_um - fitted) > 1e-6 * fitted:
-                out.append(f"averaged over {layer_thickness_um} um; constants fitted with a {fitted:g} um layer")
+            if layer_thickness_um is None:
+                out.append(f"averaged over the whole region; constants fitted with a {fitted:g} um layer")
+            elif abs(layer_thickness_um - fitted) > 1e-6 * fitted:
+                out.append(f"averaged over {layer_thickness_um:g} um; constants fitted with a {fitted:g} um layer")
             elif joint_height_um is not None and joint_height_um < 2.0 * fitted:
                 out.append(f"the joint ({joint_height_um:.4g} um high) cannot hold two {fitted:g} um layers")
         return out

@@ -118,7 +118,12 @@ def _analyse_cycling(model: Model, method: str, progress) -> Analysis:
     summary = summarize(model, solution, stresses)
     summary.pop("timings_s")
     summary.update({
-        "load": {"description": history.description, "table": history.table().tolist()},
+        "load": {"description": history.description, "table": history.table().tolist(),
+                 "accuracy": history.accuracy},
+        # every accepted step: its size, the estimated local error of the inelastic strain (volume
+        # mean) and the allowed one (None: fixed steps)
+        "steps": {key: [step[key] for step in result.steps]
+                  for key in ("time", "temperature", "dt", "error", "allowed", "iterations")},
         "cycles": result.cycles,
         "fatigue": result.fatigue,
         "hysteresis": result.hysteresis,

@@ -48,16 +48,21 @@ class CyclingProgress:
         self.tty = self.stream.isatty()
         self.last_segment = None
 
-    def __call__(self, segment, t, T, iterations, counters):
+    def __call__(self, segment, step, counters):
+        t = step["time"]
         if segment.cycle == 0:
             phase = "cool-down"
         elif self.cap is not None and segment.cycle > self.cycles:
             phase = f"cycle {segment.cycle} (to stabilise, at most {self.cap})"
         else:
             phase = f"cycle {segment.cycle}/{self.cycles}"
+        # under error control: the step, its estimated error / the allowed one, the rejected steps
+        control = ("" if step["allowed"] is None else
+                   f"  dt {step['dt']:7.1f} s  error/allowed {step['error'] / step['allowed']:4.2f}"
+                   f"  rejected {counters['rejected']}")
         line = (f"{phase:<12} {segment.kind:<5} step {counters['steps']:4d}  t = {t:9.1f} s  "
-                f"T = {T:7.2f} degC  Newton its {iterations}  factorizations {counters['factorizations']}"
-                f"  cut-backs {counters['cutbacks']}")
+                f"T = {step['temperature']:7.2f} degC{control}  Newton its {step['iterations']}"
+                f"  factorizations {counters['factorizations']}  cut-backs {counters['cutbacks']}")
         if self.tty:
             self.stream.write("\r" + line)
         elif segment is not self.last_segment and t >= segment.t1 - 1e-9 * max(1.0, abs(segment.t1)):
@@ -116,6 +121,11 @@ def print_cycling(args, summary) -> int:
           f"{summary['load']['description']}")
     print(f"  {stats['steps']} steps, {stats['iterations']} Newton iterations, "
           f"{stats['factorizations']} factorizations, {stats['cutbacks']} cut-backs, {stats['total_s']:.1f} s")
+    accuracy = summary["load"].get("accuracy")
+    if accuracy is not None and summary["cycles"]:
+        last = summary["cycles"][-1]
+        print(f"  time steps: accuracy {accuracy:g}; last cycle {last['steps']} steps, {last['rejected']} rejected, "
+              f"estimated error bound {last['time_error']:.2%} of its inelastic strain")
     names = list(summary["cycles"][0]["dW"]) if summary["cycles"] else []
     if names:
         width = max(len(n) for n in names + ["group"])

@@ -25,7 +25,10 @@ Metric keys in ``record["metrics"]`` (stresses in MPa, lengths in um, energies i
 * ``interface.A/B.*`` along interface A/B inside the window: ``peel_force`` (integral of the peel
   traction along the interface, MPa um = N/m per unit length of the section), ``peel_tensile_force``
   (of its tensile part only: what pulls the interface open), ``peel_mean`` (arc-length mean), and
-  the nodal extremes ``peel_max|peel_min|shear_absmax``.
+  the nodal extremes ``peel_max|peel_min|shear_absmax``. ``record["interfaces"][A/B]`` holds the
+  traction along it node by node: ``x``, ``y``, ``segment`` (connected pieces inside the window),
+  ``s`` (arc length from the first node of its segment), ``end`` (1 where the interface itself ends:
+  a corner, free edge or triple junction, where the traction is singular), ``peel``, ``shear``.
 
 Nodal maxima (``*_max``, ``*_min``, ``shear_absmax``) at re-entrant corners and triple junctions grow
 with mesh refinement: they are kept for information, never for ranking. Rank by averages over a
@@ -460,10 +463,22 @@ def interface_curves(stresses, zoom) -> dict:
         if not inside.any():
             continue
         keep = np.repeat(inside, 3)
-        curves[name] = {"x": t["x"][keep], "y": t["y"][keep], "s": t["s"][keep] - t["s"][keep].min(),
+        segment = np.repeat(window_segments(t["chain"][::3], inside), 3)[keep]
+        s = t["s"][keep]
+        starts = {k: s[segment == k].min() for k in np.unique(segment)}
+        curves[name] = {"x": t["x"][keep], "y": t["y"][keep], "s": s - np.vectorize(starts.get)(segment),
+                        "segment": segment.astype(float), "end": t["end"][keep],
                         "peel": t["normal"][keep], "shear": t["shear"][keep],
                         "weight": simpson_weights(x[inside], y[inside])}
     return curves
+
+
+def window_segments(chain: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Segment index of every facet (numbered over the facets inside the window): a new segment
+    starts where the curve has a gap (a new chain) or where it left the window and came back."""
+    new = np.ones(chain.size, dtype=bool)
+    new[1:] = (chain[1:] != chain[:-1]) | ~inside[:-1]
+    return np.cumsum(new & inside) - 1
 
 
 def simpson_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -46,7 +46,7 @@ import tempfile
 from pathlib import Path
 
 from fea import elasticity
-from fea.errors import InputError
+from fea.errors import InputError, finite_number, shown, temperature
 from fea.expressions import compile_expression
 from fea.mesh import read_msh
 from fea.model import Layer, Model, Probe
@@ -67,10 +67,59 @@ def _check_keys(table: dict, allowed: set[str], where: str) -> None:
         raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
 
-def _number(value, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"{where}: expected a number, got {value!r}")
-    return float(value)
+_number = finite_number
+
+
+def _string(value, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{where} = {shown(value)} must be a non-empty string")
+    return value
+
+
+def _table(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise InputError(f"{where} must be a table ({where} section or {{ key = value, ... }}), "
+                         f"not {shown(value)}")
+    return value
+
+
+def _entries(data: dict, key: str) -> list[dict]:
+    """The [[key]] sections of a model file (an array of tables)."""
+    entries = data.get(key, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise InputError(f"{key} must be written as [[{key}]] sections (an array of tables), "
+                         f"not {shown(entries)}")
+    return entries
+
+
+def _pair(value, where: str, what: str) -> tuple[float, float]:
+    """[a, b] of finite numbers; ``what`` names them, e.g. "[x, y] in um"."""
+    if not isinstance(value, list) or len(value) != 2:
+        raise InputError(f"{where} = {shown(value)} must be {what}")
+    return _number(value[0], f"{where}[0]"), _number(value[1], f"{where}[1]")
+
+
+def check_load_numbers(table) -> None:
+    """Type and finiteness of the numbers of a [load] table (fea.load_history checks the ranges
+    and the structure), so that nan, inf or text never reaches the history's arithmetic."""
+    table = _table(table, "[load]")
+    for key, value in table.items():
+        if key == "profile":
+            continue
+        if key == "history":
+            if not isinstance(value, list):
+                raise InputError(f"[load] history = {shown(value)} must be a table of "
+                                 f"[time_s, temperature_degC] rows")
+            for k, row in enumerate(value):
+                t, T = _pair(row, f"[load] history row {k + 1}", "[time_s, temperature_degC]")
+                temperature(T, f"[load] history row {k + 1} temperature")
+        elif key in ("cycles", "start", "ramp", "dwell", "cycle_period", "max_step", "stabilise",
+                     "max_cycles", "accuracy"):
+            value = _number(value, f"[load] {key}")
+            if key == "start":
+                temperature(value, "[load] start")
+            if key == "cycle_period" and not value > 0:
+                raise InputError(f"[load] cycle_period = {value:g} s must be > 0")
 
 
 def read_model(path: str | os.PathLike, material_files=()) -> Model:
@@ -82,12 +131,16 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
     data = read_toml(path, "model file")
     _check_keys(data, TOP_LEVEL_KEYS, f"model file '{path.name}'")
 
-    mesh_name = _require(data, "mesh", f"model file '{path.name}'")
-    analysis = elasticity.check_analysis(_require(data, "analysis", f"model file '{path.name}'"))
+    mesh_name = _string(_require(data, "mesh", f"model file '{path.name}'"), "mesh")
+    analysis = elasticity.check_analysis(_string(_require(data, "analysis", f"model file '{path.name}'"),
+                                                 "analysis"))
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise InputError(f"title = {shown(title)} must be a string")
     mesh = read_msh(path.parent / mesh_name)
 
     library = materials.load_library(material_files)
-    material_table = _require(data, "materials", f"model file '{path.name}'")
+    material_table = _table(_require(data, "materials", f"model file '{path.name}'"), "[materials]")
     assigned = {}
     for region, spec in material_table.items():
         mesh.require_region(region, "[materials]")
@@ -99,75 +152,76 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
             raise InputError(f"[materials] {region}: expected a material name or an inline table")
 
     cycled = "load" in data
-    temperature_table = data.get("temperature", {}) if cycled else _require(
-        data, "temperature", f"model file '{path.name}'")
+    temperature_table = _table(data.get("temperature", {}) if cycled else _require(
+        data, "temperature", f"model file '{path.name}'"), "[temperature]")
     _check_keys(temperature_table, {"stress_free", "field"}, "[temperature]")
     if cycled:
         if "field" in temperature_table:
             raise InputError("[temperature] field is not used with a [load] history (the history "
                              "sets a uniform temperature); remove it")
-        temperature = 25.0
+        field = 25.0
     else:
         field_value = _require(temperature_table, "field", "[temperature]")
         if isinstance(field_value, str):
             compile_expression(field_value, "[temperature] field")   # refuse bad text now
-            temperature = field_value
+            field = field_value
         else:
-            temperature = _number(field_value, "[temperature] field")
+            field = temperature(field_value, "[temperature] field")
     stress_free = temperature_table.get("stress_free")
     if stress_free is not None:
-        stress_free = _number(stress_free, "[temperature] stress_free")
+        stress_free = temperature(stress_free, "[temperature] stress_free")
 
     fixed = []
-    for k, bc in enumerate(data.get("bc", [])):
+    for k, bc in enumerate(_entries(data, "bc")):
         where = f"[[bc]] #{k + 1}"
         _check_keys(bc, {"group", "fix"}, where)
-        group = _require(bc, "group", where)
+        group = _string(_require(bc, "group", where), f"{where} group")
         mesh.require_group(group, where)
         components = _require(bc, "fix", where)
         if isinstance(components, str):
             components = [components]
+        if not isinstance(components, list) or not components:
+            raise InputError(f"{where} on '{group}': fix = {shown(components)} must be \"x\", \"y\" "
+                             f"or a list of them")
         for c in components:
             if c not in ("x", "y"):
-                raise InputError(f"{where} on '{group}': fix = '{c}' must be one of x, y")
+                raise InputError(f"{where} on '{group}': fix = {shown(c)} must be one of x, y")
             fixed.append((group, c))
 
     tractions = []
-    for k, tr in enumerate(data.get("traction", [])):
+    for k, tr in enumerate(_entries(data, "traction")):
         where = f"[[traction]] #{k + 1}"
         _check_keys(tr, {"group", "value"}, where)
-        group = _require(tr, "group", where)
+        group = _string(_require(tr, "group", where), f"{where} group")
         mesh.require_curve(group, where)
-        value = _require(tr, "value", where)
-        if not isinstance(value, list) or len(value) != 2:
-            raise InputError(f"{where}: value must be [t_x, t_y] in MPa")
-        tractions.append((group, (_number(value[0], where), _number(value[1], where))))
+        value = _pair(_require(tr, "value", where), f"{where} value", "[t_x, t_y] in MPa")
+        tractions.append((group, value))
 
     probes = []
-    for k, pr in enumerate(data.get("probe", [])):
+    for k, pr in enumerate(_entries(data, "probe")):
         where = f"[[probe]] #{k + 1}"
         _check_keys(pr, {"name", "at", "region", "radius"}, where)
-        name = str(_require(pr, "name", where))
-        at = _require(pr, "at", where)
-        if not isinstance(at, list) or len(at) != 2:
-            raise InputError(f"{where} '{name}': at must be [x, y] in um")
+        name = _string(_require(pr, "name", where), f"{where} name")
+        at = _pair(_require(pr, "at", where), f"{where} '{name}' at", "[x, y] in um")
         region = pr.get("region")
         if region is not None:
-            mesh.require_region(region, where)
+            mesh.require_region(_string(region, f"{where} region"), where)
         radius = pr.get("radius")
-        if radius is not None and not 0 < _number(radius, f"{where} radius") <= 1000:
-            raise InputError(f"{where} '{name}': radius = {radius} um is outside (0, 1000]")
-        probes.append(Probe(name, (_number(at[0], where), _number(at[1], where)), region,
-                            None if radius is None else float(radius)))
+        if radius is not None:
+            radius = _number(radius, f"{where} radius")
+            if not 0 < radius <= 1000:
+                raise InputError(f"{where} '{name}': radius = {radius:g} um is outside (0, 1000]")
+        probes.append(Probe(name, at, region, radius))
     if len({p.name for p in probes}) != len(probes):
         raise InputError("[[probe]]: probe names must be unique")
 
-    model = Model(mesh, analysis, assigned, temperature, stress_free, tuple(fixed), tuple(tractions),
-                  tuple(probes), title=str(data.get("title", "")))
+    model = Model(mesh, analysis, assigned, field, stress_free, tuple(fixed), tuple(tractions),
+                  tuple(probes), title=title)
     if cycled:
+        check_load_numbers(data["load"])
         model.load = data["load"]
         model.history()   # refuse a bad [load] table now
-        model.layers = read_layers(data.get("layer", []), mesh)
+        model.layers = read_layers(_entries(data, "layer"), mesh)
     elif "layer" in data:
         raise InputError("[[layer]] needs a [load] history (layers average the cycled inelastic energy)")
     return model
@@ -180,28 +234,30 @@ def read_layers(entries: list, mesh) -> tuple[Layer, ...]:
         where = f"[[layer]] #{k + 1}"
         _check_keys(entry, {"name", "region", "interface", "thickness", "crack_length", "x_range", "joint_height"},
                     where)
-        name = str(_require(entry, "name", where))
-        region = _require(entry, "region", where)
+        name = _string(_require(entry, "name", where), f"{where} name")
+        region = _string(_require(entry, "region", where), f"{where} region")
         mesh.require_region(region, where)
-        interface = _require(entry, "interface", where)
+        interface = _string(_require(entry, "interface", where), f"{where} interface")
         mesh.require_curve(interface, where)
         thickness = _number(_require(entry, "thickness", where), f"{where} thickness")
         if not 0 < thickness <= 1000:
-            raise InputError(f"{where} '{name}': thickness = {thickness} um is outside (0, 1000]")
+            raise InputError(f"{where} '{name}': thickness = {thickness:g} um is outside (0, 1000]")
         crack = entry.get("crack_length")
+        if crack is not None:
+            crack = _number(crack, f"{where} crack_length")
+            if not crack > 0:
+                raise InputError(f"{where} '{name}': crack_length = {crack:g} um must be > 0")
         x_range = entry.get("x_range")
         if x_range is not None:
-            if not (isinstance(x_range, list) and len(x_range) == 2):
-                raise InputError(f"{where} '{name}': x_range must be [x0, x1] in um")
-            x_range = tuple(_number(v, f"{where} x_range") for v in x_range)
+            x_range = _pair(x_range, f"{where} '{name}' x_range", "[x0, x1] in um")
             if not x_range[0] < x_range[1]:
                 raise InputError(f"{where} '{name}': x_range = {list(x_range)} needs x0 < x1")
         height = entry.get("joint_height")
-        if height is not None and not _number(height, f"{where} joint_height") > 0:
-            raise InputError(f"{where} '{name}': joint_height = {height} um must be > 0")
-        layers.append(Layer(name, region, interface, thickness,
-                            None if crack is None else _number(crack, f"{where} crack_length"), x_range,
-                            None if height is None else float(height)))
+        if height is not None:
+            height = _number(height, f"{where} joint_height")
+            if not height > 0:
+                raise InputError(f"{where} '{name}': joint_height = {height:g} um must be > 0")
+        layers.append(Layer(name, region, interface, thickness, crack, x_range, height))
     if len({layer.name for layer in layers}) != len(layers):
         raise InputError("[[layer]]: layer names must be unique")
     return tuple(layers)

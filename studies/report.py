@@ -19,12 +19,17 @@ from matplotlib import rc_context
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.tri import Triangulation
 
 from .study import slug
 
 DPI = 100
 WIDTH = 11.0                      # inches: 1100 px figures
+#: embedded copies are at most this wide: the page is at most 1200 px wide (CSS), so wider pixels
+#: are never shown; the full-resolution files stay in figures/
+SCREEN_WIDTH_PX = 1150
 STYLE = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
          "xtick.labelsize": 9, "ytick.labelsize": 9, "figure.titlesize": 12}
 #: percentiles of the common contour colour scale
@@ -47,6 +52,7 @@ table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; vertical-align: top; }
 th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.band { color: #777; font-size: 0.85em; white-space: nowrap; }
 tr.best td { background: #fde8e8; font-weight: bold; }
 tr.flagged td { background: #fff4d6; }
 tr.failed td { color: #a00; }
@@ -143,7 +149,8 @@ def coordinate_names(records: list[dict]) -> tuple[str, str]:
 
 
 class Figures:
-    """Saves figures as PNG into the figures folder and returns them as data URIs."""
+    """Saves figures as PNG into the figures folder (full resolution) and returns their screen
+    copies (screen_png) as data URIs."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -153,12 +160,33 @@ class Figures:
         fig.savefig(buffer, format="png", dpi=DPI)
         data = buffer.getvalue()
         (self.folder / name).write_bytes(data)
-        return data_uri(data)
+        return data_uri(screen_png(data))
 
     def copy(self, source: Path, name: str) -> str:
         data = Path(source).read_bytes()
         (self.folder / name).write_bytes(data)
-        return data_uri(data)
+        return data_uri(screen_png(data))
+
+
+def screen_png(png: bytes, width: int = SCREEN_WIDTH_PX) -> bytes:
+    """The copy of a PNG the page embeds: at most ``width`` px wide and reduced to a 256-colour
+    palette by median cut without dithering (median cut keeps the contours' colour gradients
+    smooth where an octree bands them; dithering adds noise that compresses badly). 2-4x smaller
+    than the full-resolution file; the original if that is smaller."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    if image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buffer, "PNG", optimize=True)
+    return min(buffer.getvalue(), png, key=len)
+
+
+def wrapped(text, inches: float, points: float = 10.0) -> str:
+    """``text`` broken into lines that fit ``inches`` at a font of ``points`` (DejaVu Sans averages
+    about 0.6 em a character)."""
+    return textwrap.fill(str(text), max(10, int(inches * 72 / (0.6 * points))))
 
 
 def data_uri(png: bytes) -> str:
@@ -209,7 +237,9 @@ def summary_section(run) -> str:
                      'state). Use a full run for decisions.</p>')
     parts.append(ranking_table(run))
     n_ok, n = len(ok_records(run)), len(run.records)
-    parts.append(f'<p class="note">{n_ok} of {n} variants solved. Structure: {esc(study.structure)}, '
+    structures = list(dict.fromkeys(v.structure or study.structure for v in study.variants))
+    parts.append(f'<p class="note">{n_ok} of {n} variants solved. '
+                 f'Structure{"s" if len(structures) > 1 else ""}: {esc(", ".join(structures))}, '
                  f'level: {esc(study.level)}. Contents: metrics, sweep curves, contours, interfaces, '
                  f'hysteresis, geometry, how sure is this (calibration basis, mesh convergence, scatter), '
                  f'materials, run metadata.</p>')
@@ -217,12 +247,15 @@ def summary_section(run) -> str:
 
 
 def ranking_table(run) -> str:
+    """The variants best first, each metric with its numerical uncertainty band; a rank that the
+    band cannot tell from the one above reads "2 (~1)" and is named in a sentence below."""
     study = run.study
     first = study.metrics[0]
     ranked = rank_records(study, run.records)
+    mesh = mesh_uncertainty(run)
     header = ["rank", "variant", "group", "parameters"] + [esc(metric_header(m)) for m in study.metrics]
-    rows, classes = [], []
-    rank = 0
+    rows, classes, ties = [], [], []
+    rank, above = 0, None
     for record in ranked:
         variant = variant_of(run, record)
         group = variant.group if variant else ""
@@ -232,7 +265,11 @@ def ranking_table(run) -> str:
             ranked_here = metric_value(record, first.key) is not None and first.better != "none"
             rank += ranked_here
             cells[0] = str(rank) if ranked_here else "-"
-            cells += [esc(fmt(metric_value(record, m.key), m.fmt)) for m in study.metrics]
+            if ranked_here and above is not None and indistinguishable(above, record, first.key, mesh):
+                cells[0] += f" (~{rank - 1})"
+                ties.append((above, record))
+            above = record if ranked_here else above
+            cells += [value_with_band(record, m, mesh) for m in study.metrics]
             classes.append("best" if ranked_here and rank == 1 else "")
         else:
             cells[0] = "-"
@@ -241,9 +278,27 @@ def ranking_table(run) -> str:
         rows.append(cells)
     order = {"lower": "lowest first", "higher": "highest first", "none": "not ranked: variant order"}
     caption = (f'<p class="note">Ranked by {esc(first.label)} ({order.get(first.better, first.better)}); '
-               f'the best variant is highlighted.</p>')
+               f'the best variant is highlighted. {esc(BAND_TEXT)}</p>')
+    if ties:
+        pairs = "; ".join(f"{esc(a['label'])} and {esc(b['label'])} ({esc(difference_text(a, b, first, mesh))})"
+                          for a, b in ties)
+        caption += (f'<p class="warn">Within their numerical uncertainty: {pairs}. Their order is not a '
+                    f'result of this run.</p>')
     numeric = set(range(4, 4 + len(study.metrics)))
     return table_html(header, rows, classes, numeric) + caption
+
+
+def value_with_band(record: dict, metric, mesh: dict) -> str:
+    value = metric_value(record, metric.key)
+    band = uncertainty(record, metric.key, mesh)
+    text = esc(fmt(value, metric.fmt))
+    return text + (f' <span class="band">&plusmn;{band:.1%}</span>' if value is not None and band else "")
+
+
+def difference_text(a: dict, b: dict, metric, mesh: dict) -> str:
+    va, vb = metric_value(a, metric.key), metric_value(b, metric.key)
+    return (f"{fmt(va, metric.fmt)} vs {fmt(vb, metric.fmt)}: {abs(va - vb) / max(abs(va), abs(vb)):.1%} apart, "
+            f"bands \u00b1{uncertainty(a, metric.key, mesh):.1%} and \u00b1{uncertainty(b, metric.key, mesh):.1%}")
 
 
 # --------------------------------------------------------------------------------- 2. metric bars
@@ -615,6 +670,44 @@ def unconverged_metrics(run) -> dict:
     records, _ = convergence_rows(run)
     changes = {m.key: finest_change(records, m.key) for m in run.study.metrics}
     return {k: c for k, c in changes.items() if c is not None and abs(c) > CONVERGENCE_TOLERANCE}
+
+
+#: what a band is, in the words of the report
+BAND_TEXT = ("\u00b1: numerical uncertainty, the baseline's change of the metric between the two finest meshes "
+             "and the variant's estimated time-step error of its last cycle, root sum of squares; two values "
+             "whose bands overlap are not told apart by this run.")
+
+
+def mesh_uncertainty(run) -> dict:
+    """Metric key -> relative change of the baseline between the two finest meshes: the estimate of
+    the metric's discretisation error, taken to hold for every variant (they share the mesh sizes)."""
+    records, _ = convergence_rows(run)
+    changes = {m.key: finest_change(records, m.key) for m in run.study.metrics}
+    return {k: abs(c) for k, c in changes.items() if c is not None}
+
+
+def time_step_error(record: dict) -> float | None:
+    """The last cycle's estimated time-step error of the solder's inelastic strain, relative to the
+    cycle's inelastic strain (fea.cycling's ``time_error``); None for a run that did not cycle."""
+    cycles = record.get("cycles") or []
+    error = cycles[-1].get("time_error") if cycles else None
+    return float(error) if isinstance(error, (int, float)) and error > 0 else None
+
+
+def uncertainty(record: dict, key: str, mesh: dict) -> float | None:
+    """Relative numerical uncertainty of one metric of one record: mesh and time step are independent
+    sources, so root sum of squares; None when neither is known."""
+    parts = [u for u in (mesh.get(key), time_step_error(record)) if u is not None]
+    return math.hypot(*parts) if parts else None
+
+
+def indistinguishable(a: dict, b: dict, key: str, mesh: dict) -> bool:
+    """Whether two records' values of a metric lie within each other's bands (the bands overlap)."""
+    va, vb = metric_value(a, key), metric_value(b, key)
+    ua, ub = uncertainty(a, key, mesh), uncertainty(b, key, mesh)
+    if None in (va, vb) or (ua is None and ub is None):
+        return False
+    return abs(va - vb) <= (ua or 0.0) * abs(va) + (ub or 0.0) * abs(vb)
 
 
 def convergence_section(run, out: Figures) -> str:

@@ -432,6 +432,8 @@ def all_checks(quick: bool = False) -> list[Check]:
     checks += cantilever_checks()
     checks += bauschinger_check()
     checks += plastic_loop_check()
+    checks += time_step_checks("Norton Si/solder/FR-4 strip, default accuracy vs 16x smaller fixed steps",
+                               norton_strip_problem())
     if not quick:
         checks += mesh_convergence()
     from fea.calculix import ccx_executable
@@ -439,6 +441,62 @@ def all_checks(quick: bool = False) -> list[Check]:
         for analysis in ("axisymmetric", "plane_strain"):
             checks += calculix_comparison(analysis)
     return checks
+
+
+# ----------------------------------------------------------------------------- time steps
+
+def refined_history(history, factor: int = 16):
+    """The same history with fixed steps ``factor`` times smaller than its segments' own (backward
+    Euler, no error control): the time-converged reference of issue 17."""
+    from dataclasses import replace
+
+    return replace(history, accuracy=None,
+                   segments=tuple(replace(s, steps=s.steps * factor) for s in history.segments))
+
+
+def time_step_checks(label: str, model: Model, history=None, region: str = "solder",
+                     tolerance: float = 0.01, factor: int = 16) -> list[Check]:
+    """dW and the accumulated equivalent inelastic strain of ``region`` in the last cycle: the
+    error-controlled run at the history's accuracy against fixed steps ``factor`` times smaller."""
+    from fea.cycling import Cycling, Solver
+
+    history = model.history() if history is None else history
+    ours = Solver(Cycling(model, history)).run().cycles[-1]
+    reference = Solver(Cycling(model, refined_history(history, factor))).run().cycles[-1]
+    case = f"time steps: {label}"
+    return [Check(case, f"dW per cycle MPa ({region})", reference["dW"][region], ours["dW"][region], tolerance),
+            Check(case, f"d eps_in per cycle ({region})", reference["eps_in_accumulated"][region],
+                  ours["eps_in_accumulated"][region], tolerance)]
+
+
+def norton_strip(gmsh):
+    """Half of a free Si / solder / FR-4 strip (x = 0 the symmetry plane)."""
+    occ = gmsh.model.occ
+    layers = {"board": (0, 0, 1000, 200), "solder": (0, 200, 1000, 50), "die": (0, 250, 1000, 100)}
+    tags = {name: occ.addRectangle(x, y, 0, w, h) for name, (x, y, w, h) in layers.items()}
+    occ.fragment([(2, t) for t in tags.values()], [])
+    occ.synchronize()
+    for name, tag in tags.items():
+        _physical(gmsh, 2, [tag], name)
+    _physical(gmsh, 1, curves_at(gmsh, 0, 0, 0, 350), "symmetry")
+    corner = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-1e-7, -1e-7, -1e-7, 1e-7, 1e-7, 1e-7, 0)]
+    _physical(gmsh, 0, corner, "anchor")
+
+
+def norton_strip_problem(size: float = 25.0) -> Model:
+    """Issue 17's case: a Si / solder / FR-4 strip in plane strain with Norton solder (A = 1e-12
+    1/(s MPa^5), n = 5, Q = 0), stress-free at 125 degC, cooled to 25 degC and cycled once
+    through -40 / 125 degC (JEDEC G) with 900 s ramps and dwells."""
+    import materials
+
+    def inline(label, table):
+        return materials.from_inline(label, {"alpha_ref": 125.0, "stress_free": 125.0, **table})
+
+    solder = dict(E=40000.0, nu=0.35, alpha=22e-6, creep={"law": "norton", "A": 1e-12, "n": 5.0, "Q": 0.0})
+    mats = {"die": inline("die", SILICON), "solder": inline("solder", solder),
+            "board": inline("board", dict(E=20000.0, nu=0.2, alpha=16e-6))}
+    return Model(gmsh_model(norton_strip, size, "norton_strip"), "plane_strain", mats,
+                 fixed=[("symmetry", "x"), ("anchor", "y")], load={"profile": "G", "cycles": 1})
 
 
 # ----------------------------------------------------------------------------- CalculiX peer
