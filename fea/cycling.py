@@ -66,8 +66,8 @@ class Cycling:
     tolerance: float = 1e-4
     max_iterations: int = 12
     max_cutbacks: int = 8
-    # error control's budget: steps per history segment, rejected steps in a row
-    max_steps_per_segment: int = 2000
+    # error control: rejected steps in a row before the run stops (the step budget per segment
+    # is the history's max_steps)
     max_rejections: int = 12
     # refactorize when an iteration reduces the residual by less than this factor, or so little
     # that more than two further iterations would be needed
@@ -580,7 +580,7 @@ class Solver:
         last_rejection = None
         if self.t == segment.t0:
             self.u_path = [(self.t, self.u)]   # a new segment: the path of the last one does not carry over
-        budget = self.counters["steps"] + self.cycling.max_steps_per_segment
+        budget = self.counters["steps"] + self.cycling.history.max_steps
         while self.t < target - 1e-9 * max(1.0, abs(target)):
             remaining = target - self.t
             dt = min(dt, remaining, self._largest_step(segment))
@@ -641,8 +641,8 @@ class Solver:
             self._record(result, self.t, self.T)
             if progress:
                 progress(segment, step, self.counters)
-            if self.counters["steps"] > budget:
-                self._out_of_budget(segment, f"{self.cycling.max_steps_per_segment} steps in this segment")
+            if controlled and self.counters["steps"] > budget:
+                self._out_of_budget(segment, f"{self.cycling.history.max_steps} steps ([load] max_steps)")
             if controlled:
                 growth = 2.0 if error == 0 else min(2.0, max(0.3, SAFETY * (allowed / error) ** (1 / ERROR_ORDER)))
                 dt = self.dt_next = dt * growth
@@ -698,8 +698,8 @@ class Solver:
         raise SolverError(
             f"time steps: [load] accuracy = {self.accuracy:g} needs more than {what} in the {segment.kind} "
             f"from t = {segment.t0:.6g} s to {segment.t1:.6g} s; it reached t = {self.t:.6g} s, "
-            f"T = {self.T:.4g} degC after {self.counters['steps']} steps; loosen accuracy (up to 0.1) "
-            f"or check the history")
+            f"T = {self.T:.4g} degC after {self.counters['steps']} steps; loosen accuracy (up to 0.1), "
+            f"raise max_steps or check the history")
 
     def _group_totals(self) -> dict:
         by_name = {r.name: r for r in self.regions}

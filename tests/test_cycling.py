@@ -155,6 +155,13 @@ def test_cli_cycling_writes_cycles_fatigue_and_time_series(model_dir, capsys):
     final = meshio.read(out / "result.vtu")
     assert {"eps_eq_in", "w_in", "s_xx", "eps_in_xx", "temperature"} <= set(final.point_data)
     assert "cycle 2/2" in captured.err  # progress
+    # error control: the progress line and summary.json show the steps, their errors, rejections
+    assert "error/allowed" in captured.err and "rejected" in captured.err
+    steps = summary["steps"]
+    assert len(steps["dt"]) == summary["solver_stats"]["steps"] > 0
+    assert all(e <= a for e, a in zip(steps["error"], steps["allowed"]))   # only accepted steps
+    assert np.allclose(np.cumsum(steps["dt"]), np.array(steps["time"]) - steps["time"][0] + steps["dt"][0])
+    assert all("rejected" in c and c["time_error"] >= 0 for c in summary["cycles"])
 
 
 @pytest.mark.parametrize("old,new,message", [
@@ -163,6 +170,11 @@ def test_cli_cycling_writes_cycles_fatigue_and_time_series(model_dir, capsys):
     ('interface = "die/film"', 'interface = "nowhere"', "nowhere"),
     ("thickness = 1.0", "thickness = -1.0", "thickness"),
     ("[temperature]\n", '[temperature]\nfield = "x"\n', "field"),
+    ("cycles = 2", "cycles = 2\naccuracy = 0.1", "accuracy = 0.1 is outside (0, 0.1)"),
+    ("cycles = 2", "cycles = 2\naccuracy = 0", "accuracy = 0 is outside (0, 0.1)"),
+    ("cycles = 2", "cycles = 2\nmax_steps = 2.5", "max_steps"),
+    # a step budget the error control runs out of: where it stopped (time, temperature, step)
+    ("cycles = 2", "cycles = 2\naccuracy = 1e-4\nmax_steps = 3", "more than 3 steps ([load] max_steps)"),
 ])
 def test_cycling_bad_input(model_dir, capsys, old, new, message):
     text = CYCLED_MODEL.format(analysis="plane_strain")
