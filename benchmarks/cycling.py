@@ -1,17 +1,26 @@
-"""Thermal cycling speed: 3 JEDEC G cycles of the default recessed-PPI assembly and molded-joint
-assembly, and pkgrel against CalculiX on the same mesh and time steps.
+"""Thermal cycling: speed and time-step accuracy on the default assemblies, and pkgrel against
+CalculiX on the same mesh and time steps.
 
-    python benchmarks/cycling.py [--cycles 3] [--skip-ccx] [--cetol 1e-3] [--ccx-threads 2]
-                                 [--ccx-timeout 1800] [--structures ppi-recess molded-joint]
+    python benchmarks/cycling.py [--cycles 3] [--skip-ccx] [--skip-time-steps]
+                                 [--time-step-cycles 2] [--time-step-mesh 1.0] [--cetol 1e-3]
+                                 [--ccx-threads 2] [--ccx-timeout 1800] [--structures ppi-recess molded-joint]
 
 Part 1 runs each default assembly model as ``pkgrel mesh`` writes it (generalized plane
-strain, SAC305 Anand solder, elastic-plastic copper) and prints the time per cycle, Newton
-iterations and factorizations. Part 2 runs the same mesh in plane strain with Norton-creep
-solder (CalculiX has neither Anand nor generalized plane strain) in pkgrel and in CalculiX
-(*VISCO with the same nominal steps; CalculiX may subdivide them), both as whole commands,
-and prints the ratio pkgrel / CalculiX together with both programs' last-cycle solder
-equivalent inelastic strain (volume average), so the accuracy behind the two times can be
-compared.
+strain, SAC305 Anand solder, elastic-plastic copper) twice as whole commands: with the
+history's fixed steps (``[load] fixed_steps = true``: 15 K ramp steps, 6 steps per dwell, the
+stepping before error control) and with the default error control, and prints both times,
+their ratio, Newton iterations, factorizations and the solder dW of both.
+
+Part 2 (issue 17's accuracy check) runs the five default assemblies (Anand SAC305; edge-recess-rdl
+with a SAC305 ball instead of its default elastic Sn), ppi-recess with Sn-Pb and the Norton
+Si / solder / FR-4 strip at the default accuracy and with fixed steps 16x smaller, and prints
+the last cycle's solder dW and accumulated inelastic strain of both and their difference.
+
+Part 3 runs the same mesh in plane strain with Norton-creep solder (CalculiX has neither Anand
+nor generalized plane strain) in pkgrel and in CalculiX (*VISCO with the same nominal steps;
+CalculiX may subdivide them), both as whole commands, and prints the ratio pkgrel / CalculiX
+together with both programs' last-cycle solder equivalent inelastic strain (volume average),
+so the accuracy behind the two times can be compared.
 
 CalculiX's creep tolerance CETOL (the largest allowed difference between the creep strain
 increments from the rates at the start and the end of an increment) sets how finely it
@@ -48,9 +57,11 @@ def mesh(structure: str, out: Path) -> None:
                     "--no-picture", "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
 
 
-def cycled(toml: str, cycles: int, plane_strain_norton: bool = False) -> str:
+def cycled(toml: str, cycles: int, plane_strain_norton: bool = False, fixed_steps: bool = False) -> str:
     lines = [line for line in toml.splitlines() if not line.startswith("field")]
     text = "\n".join(lines) + f'\n\n[load]\nprofile = "G"\ncycles = {cycles}\n'
+    if fixed_steps or plane_strain_norton:
+        text += "fixed_steps = true\n"   # the peer deck's increments are the history's own steps
     if plane_strain_norton:
         text = text.replace('"generalized_plane_strain"', '"plane_strain"')
         text = re.sub(r'^("?solder"?\s*=\s*).*$', r"\g<1>" + NORTON_SOLDER, text, flags=re.M)
@@ -107,10 +118,63 @@ def last_cycle_strain(case: Path, run_dir: str, deck: str, model) -> tuple[float
     return cycle["eps_in_accumulated"]["solder"], theirs["eps_in_accumulated"]
 
 
+def solve(case: Path, toml: str, run_dir: str, extra: list[str] = ()) -> tuple[float, str, dict]:
+    """Whole ``pkgrel solve`` of case/toml: (wall s, stdout, summary)."""
+    wall, out = timed([sys.executable, "-m", "studies.cli", "solve", toml, "--out", run_dir, *extra], case)
+    return wall, out, json.loads((case / run_dir / "summary.json").read_text())
+
+
+def speed(structure: str, case: Path, cycles: int) -> dict:
+    """Part 1: the history's fixed steps against the default error control, whole commands."""
+    (case / "fixed.toml").write_text(cycled((case / "model.toml").read_text(), cycles, fixed_steps=True))
+    (case / "cycled.toml").write_text(cycled((case / "model.toml").read_text(), cycles))
+    fixed_s, _, fixed = solve(case, "fixed.toml", "fixed")
+    wall, out, ours = solve(case, "cycled.toml", "run")
+    elements = re.search(r"(\d+) elements, (\d+) dofs", out)
+    print(f"{structure}: {elements.group(1)} elements, {elements.group(2)} dofs, {cycles} G cycles")
+    for label, seconds, summary in (("fixed steps", fixed_s, fixed), ("error control", wall, ours)):
+        st, last = summary["solver_stats"], summary["cycles"][-1]
+        print(f"  {label:<14} {seconds:6.1f} s  {st['steps']:4d} steps ({st['rejected']} rejected), "
+              f"{st['iterations']} Newton iterations, {st['factorizations']} factorizations; "
+              f"last-cycle solder dW {last['dW']['solder']:.5g} MPa, eps_in {last['eps_in_accumulated']['solder']:.5g}")
+    print(f"  error control / fixed steps: {wall / fixed_s:.2f} of the time")
+    return {"structure": structure, "elements": int(elements.group(1)), "pkgrel_s": wall, "fixed_s": fixed_s}
+
+
+def time_steps(cycles: int, mesh_factor: float) -> None:
+    """Part 2: the default accuracy against fixed steps 16x smaller (issue 17)."""
+    from dataclasses import replace
+
+    from geometry import STRUCTURES
+    from studies.verification import norton_strip_problem, time_step_checks
+
+    cases = [(name, dict(solder_material="sac305") if name == "edge-recess-rdl" else {})
+             for name in ("ppi-recess", "cu-post", "molded-joint", "fanout-rdl", "edge-recess-rdl")]
+    cases.append(("ppi-recess", dict(solder_material="snpb")))
+    print(f"\ntime steps: default accuracy against fixed steps 16x smaller, last of {cycles} G cycles "
+          f"(mesh size factor {mesh_factor:g}), solder")
+    print(f"{'case':<34} {'dW ref MPa':>11} {'dW':>11} {'error':>8} {'eps_in ref':>11} {'eps_in':>11} {'error':>8} {'s':>6}")
+    runs = [(f"{name} {' '.join(f'{k}={v}' for k, v in params.items())}".strip(),
+             lambda name=name, params=params: replace(STRUCTURES[name](**params).build("assembly", mesh_factor),
+                                                      load={"profile": "G", "cycles": cycles}))
+            for name, params in cases]
+    runs.append(("Norton Si/solder/FR-4 strip (1 cycle)", norton_strip_problem))
+    for label, build in runs:
+        start = time.perf_counter()
+        dW, eps = time_step_checks(label, build())
+        print(f"{label:<34} {dW.reference:11.5g} {dW.computed:11.5g} {dW.computed / dW.reference - 1:+8.2%} "
+              f"{eps.reference:11.5g} {eps.computed:11.5g} {eps.computed / eps.reference - 1:+8.2%} "
+              f"{time.perf_counter() - start:6.0f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--skip-ccx", action="store_true")
+    parser.add_argument("--skip-time-steps", action="store_true", help="skip part 2 (the longest part)")
+    parser.add_argument("--time-step-cycles", type=int, default=2, help="G cycles of part 2 (default 2)")
+    parser.add_argument("--time-step-mesh", type=float, default=1.0,
+                        help="part 2's mesh size factor (default 1: the default assemblies)")
     parser.add_argument("--cetol", type=float, default=1e-3,
                         help="CalculiX *VISCO creep tolerance CETOL (default 1e-3; fea.calculix writes 1e-4)")
     parser.add_argument("--ccx-threads", type=int, default=2, help="CalculiX threads (default 2)")
@@ -123,18 +187,11 @@ def main() -> None:
         for structure in args.structures:
             case = Path(tmp) / structure
             mesh(structure, case)
-            (case / "cycled.toml").write_text(cycled((case / "model.toml").read_text(), args.cycles))
-            wall, out = timed([sys.executable, "-m", "studies.cli", "solve", "cycled.toml", "--out", "run"], case)
-            stats = re.search(r"(\d+) steps, (\d+) Newton iterations, (\d+) factorizations", out)
-            elements = re.search(r"(\d+) elements, (\d+) dofs", out)
-            print(f"{structure}: {elements.group(1)} elements, {elements.group(2)} dofs, {args.cycles} cycles "
-                  f"in {wall:.1f} s ({wall / args.cycles:.1f} s per cycle incl. cool-down); {stats.group(0)}")
-            row = {"structure": structure, "elements": int(elements.group(1)), "pkgrel_s": wall}
+            row = speed(structure, case, args.cycles)
             if not args.skip_ccx:
                 (case / "peer.toml").write_text(cycled((case / "model.toml").read_text(), args.cycles, True))
                 metals = isotropic_metals(case)
-                ours, _ = timed([sys.executable, "-m", "studies.cli", "solve", "peer.toml", "--out", "peer"]
-                                + [arg for path in metals for arg in ("--materials", path)], case)
+                ours, _, _ = solve(case, "peer.toml", "peer", [arg for path in metals for arg in ("--materials", path)])
                 model = read_model(case / "peer.toml", metals)
                 write_cycling_deck(model, model.history(), case / "peer.inp", ["solder"])
                 deck = (case / "peer.inp").read_text()
@@ -152,12 +209,15 @@ def main() -> None:
                           f"after {theirs:.0f} s (--ccx-timeout), ratio < {ours / theirs:.2f}")
                     row.update(peer_pkgrel_s=ours, ccx_stopped_s=theirs)
             rows.append(row)
-    print("\nstructure       elements   pkgrel s (Anand, GPS)   pkgrel s (Norton, PS)   ccx s   ratio")
+    print("\nstructure       elements   fixed steps s   error control s   ratio   pkgrel s (Norton, PS)   ccx s   ratio")
     for r in rows:
         ratio = (f"{r['peer_pkgrel_s'] / r['ccx_s']:.2f}" if "ccx_s" in r else
                  f"<{r['peer_pkgrel_s'] / r['ccx_stopped_s']:.2f}" if "ccx_stopped_s" in r else "-")
-        print(f"{r['structure']:<14} {r['elements']:>9} {r['pkgrel_s']:>22.1f} "
-              f"{r.get('peer_pkgrel_s', float('nan')):>22.1f} {r.get('ccx_s', float('nan')):>7.1f} {ratio:>7}")
+        print(f"{r['structure']:<14} {r['elements']:>9} {r['fixed_s']:>15.1f} {r['pkgrel_s']:>17.1f} "
+              f"{r['pkgrel_s'] / r['fixed_s']:>7.2f} {r.get('peer_pkgrel_s', float('nan')):>23.1f} "
+              f"{r.get('ccx_s', float('nan')):>7.1f} {ratio:>7}")
+    if not args.skip_time_steps:
+        time_steps(args.time_step_cycles, args.time_step_mesh)
 
 
 if __name__ == "__main__":

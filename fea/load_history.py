@@ -159,7 +159,7 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
 
 
 LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step",
-             "stabilise", "max_cycles", "accuracy", "max_steps")
+             "stabilise", "max_cycles", "accuracy", "max_steps", "fixed_steps")
 
 
 def _number(table: dict, key: str, default: float | None = None) -> float:
@@ -191,7 +191,14 @@ def from_table(table: dict, stress_free: float) -> LoadHistory:
     if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= 1_000_000:
         raise InputError(f"[load] max_steps = {budget!r} must be a whole number in [1, 1000000]: the time steps "
                          f"one segment of the history may take (default {DEFAULT_MAX_STEPS})")
-    history = replace(history, accuracy=accuracy, max_steps=budget)
+    fixed = table.get("fixed_steps", False)
+    if not isinstance(fixed, bool):
+        raise InputError(f"[load] fixed_steps = {fixed!r} must be true or false")
+    if fixed and ("accuracy" in table or "max_steps" in table):
+        raise InputError("[load] fixed_steps = true takes the segments' own steps: give it without accuracy and max_steps")
+    # fixed steps: the segments' own (max_step K ramps, geometric dwells), backward Euler, as a
+    # peer deck's increments
+    history = replace(history, accuracy=None if fixed else accuracy, max_steps=budget)
     if "stabilise" not in table:
         if "max_cycles" in table:
             raise InputError("[load] max_cycles needs stabilise (the dW change that ends the cycling)")
