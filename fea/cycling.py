@@ -221,6 +221,8 @@ class Solver:
             self.residual_weight[-1] = 1.0 / np.sqrt(self.operator.weights.sum())
         self.f_ext = np.zeros(self.operator.n)
         self.f_ext[:self.basis.N] = traction_load(model, self.basis)
+        # the size of the external forces, for the convergence test
+        self.external_scale = float(np.sqrt(np.sum((self.f_ext[self.free] * self.residual_weight) ** 2)))
         self.regions = []
         for name, elements in mesh.regions.items():
             material = model.materials[name]
@@ -426,8 +428,10 @@ class Solver:
             raise StepFailed(str(exc)) from None
         r, norm = self._residual(stress, u, linear)
         # relative to the largest internal forces of the history so far (like Abaqus's
-        # time-averaged force), so a step where the stress passes through zero can converge
-        self.force_reference = max(self.force_reference, self._force_scale(stress, u, T_new, refresh_elastic))
+        # time-averaged force), so a step where the stress passes through zero can converge, and
+        # to the external forces (a purely mechanical load starts from zero stress)
+        self.force_reference = max(self.force_reference, self._force_scale(stress, u, T_new, refresh_elastic),
+                                   self.external_scale)
         scale = self.force_reference
         for iteration in range(self.cycling.max_iterations + 1):
             history.append(norm)
