@@ -20,11 +20,19 @@ def colour(region: str, k: int = 0) -> str:
 def plot_mesh(model, path) -> None:
     """Draw a built model (`fea.model.Model` with its builder's ``geometry``) to ``path`` (a
     file name or a binary file object), PNG."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    mesh_figure(model).savefig(path, dpi=DPI, format="png")
+
+
+#: mesh.png resolution: 1820 px wide, so the thin mesh edges of the detail panel stay distinct
+DPI = 130
+
+
+def mesh_figure(model):
+    """The mesh picture of a built model as a matplotlib Figure: the whole slice with the detail
+    window in red and, beside it, the detail window; regions by role, legend below."""
     from matplotlib.collections import PolyCollection
-    from matplotlib.patches import Patch
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
 
     from fea.mesh import element_nodes
 
@@ -32,8 +40,8 @@ def plot_mesh(model, path) -> None:
     xy = mesh.mesh.doflocs.T
     nodes = element_nodes(mesh.mesh)
     order = [0, 3, 1, 4, 2, 5]   # corner, mid, corner, ... so curved edges are drawn through mid-nodes
-    fig, axes = plt.subplots(1, 2 if info.zoom else 1, figsize=(14 if info.zoom else 8, 6),
-                             squeeze=False)
+    fig = Figure(figsize=(14 if info.zoom else 8, 6), layout="constrained")
+    axes = fig.subplots(1, 2 if info.zoom else 1, squeeze=False)
     handles = []
     for ax in axes[0]:
         for k, (region, elements) in enumerate(mesh.regions.items()):
@@ -57,8 +65,9 @@ def plot_mesh(model, path) -> None:
         axes[0][1].set_xlim(x0, x1)
         axes[0][1].set_ylim(y0, y1)
         axes[0][1].set_title("detail")
-        axes[0][0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="red", lw=1))
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=9)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.savefig(path, dpi=130, format="png")
-    plt.close(fig)
+        axes[0][0].add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="red", lw=1))
+    # as many legend columns as the longest entry allows across the 14 in figure (9 pt text)
+    longest = max(len(h.get_label()) for h in handles)
+    fig.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False,
+               ncols=max(1, min(len(handles), 6, 150 // (longest + 6))))
+    return fig

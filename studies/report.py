@@ -307,17 +307,19 @@ def metrics_section(run, out: Figures) -> str:
     ok = ok_records(run)
     if not ok:
         return ""
-    uri = out.save(metric_bars_figure(run.study.metrics, ok), "metrics.png")
+    uri = out.save(metric_bars_figure(run.study.metrics, ok, mesh_uncertainty(run)), "metrics.png")
     return ("<h2>Metrics across variants</h2>\n"
             + figure_html(uri, "metric bar charts", "Each metric across the solved variants; the best "
-                          "(by the metric's own sense, lower or higher) in red."))
+                          "(by the metric's own sense, lower or higher) in red; whiskers: the numerical "
+                          "uncertainty band (mesh and time step, as in the table)."))
 
 
-def metric_bars_figure(metrics, records: list[dict]) -> Figure:
+def metric_bars_figure(metrics, records: list[dict], mesh: dict | None = None) -> Figure:
     ncols = 1 if len(metrics) == 1 else 2
     nrows = math.ceil(len(metrics) / ncols)
-    labels = [r["label"] for r in records]
-    panel_h = 0.32 * len(records) + 1.2
+    labels = [wrapped(r["label"], 2.6, 9) for r in records]      # y tick labels: at most 2.6 in wide
+    lines = sum(label.count("\n") + 1 for label in labels)
+    panel_h = 0.3 * lines + 1.4
     fig = Figure(figsize=(WIDTH, panel_h * nrows + 0.3), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     y = np.arange(len(records))
@@ -330,16 +332,19 @@ def metric_bars_figure(metrics, records: list[dict]) -> Figure:
         best = best_index(values, metric.better)
         heights = [v if v is not None else 0.0 for v in values]
         colors = [HIGHLIGHT if i == best else PLAIN for i in range(len(values))]
-        ax.barh(y, heights, color=colors)
+        bands = [abs(h) * (uncertainty(r, metric.key, mesh or {}) or 0.0) for h, r in zip(heights, records)]
+        ax.barh(y, heights, color=colors, xerr=bands if any(bands) else None, ecolor="#444", capsize=2)
         for i, v in enumerate(values):
-            ax.annotate(fmt(v, metric.fmt), (heights[i], i), xytext=(3 if heights[i] >= 0 else -3, 0),
+            # the value stands clear of its whisker
+            tip = heights[i] + (bands[i] if heights[i] >= 0 else -bands[i])
+            ax.annotate(fmt(v, metric.fmt), (tip, i), xytext=(3 if heights[i] >= 0 else -3, 0),
                         textcoords="offset points", va="center", ha="left" if heights[i] >= 0 else "right",
                         fontsize=9)
         ax.set_yticks(y, labels if k % ncols == 0 else [""] * len(y))
         ax.invert_yaxis()
         ax.set_xlabel(f"[{metric.unit}]" + (f"  ({metric.better} is better)" if metric.better != "none" else ""))
-        ax.set_title(textwrap.fill(metric.label, 48 if ncols > 1 else 100))
-        ax.margins(x=0.18)
+        ax.set_title(wrapped(metric.label, 0.75 * WIDTH / ncols, 11))
+        ax.margins(x=0.22)
         ax.axvline(0.0, color="k", lw=0.6)
         ax.grid(axis="x", alpha=0.3)
     return fig
@@ -349,45 +354,63 @@ def metric_bars_figure(metrics, records: list[dict]) -> Figure:
 
 def curves_section(run, out: Figures) -> str:
     parts = []
+    mesh = mesh_uncertainty(run)
     for k, curve in enumerate(run.study.curves):
         pairs = [(v, r) for v, r in zip(run.study.variants, run.records)
                  if v.group == curve.group and r.get("status") == "ok" and curve.parameter in r.get("parameters", {})]
         if not pairs:
             parts.append(f'<p class="note">Sweep {esc(curve.group)} / {esc(curve.parameter)}: no solved variant.</p>')
             continue
-        fig = sweep_figure(run.study.metrics, curve, [r for _, r in pairs])
+        fig = sweep_figure(run.study.metrics, curve, [r for _, r in pairs], mesh)
         uri = out.save(fig, f"curve_{k:02d}_{slug(curve.group)}_{slug(curve.parameter)}.png")
         parts.append(figure_html(uri, f"sweep {curve.group}",
                                  f"Group '{curve.group}': the study metrics against {curve.label} "
-                                 f"({len(pairs)} solved variants)."))
+                                 f"({len(pairs)} solved variants). Shaded: the numerical uncertainty band "
+                                 "(mesh and time step, as in the table); a change inside it is not a trend."))
     return "<h2>Sweep curves</h2>\n" + "\n".join(parts) if parts else ""
 
 
-def sweep_figure(metrics, curve, records: list[dict]) -> Figure:
+#: sweep panels per row; the metric's name is the panel title, its unit the y label
+SWEEP_COLUMNS = 3
+BAND_COLOUR, BAND_ALPHA = "C0", 0.2
+
+
+def sweep_figure(metrics, curve, records: list[dict], mesh: dict | None = None) -> Figure:
     xs = [r["parameters"][curve.parameter] for r in records]
     numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)
     order = sorted(range(len(xs)), key=lambda i: xs[i]) if numeric else list(range(len(xs)))
     positions = [xs[i] for i in order] if numeric else list(range(len(xs)))
-    ncols = min(3, len(metrics))
+    ncols = min(SWEEP_COLUMNS, len(metrics))
     nrows = math.ceil(len(metrics) / ncols)
-    fig = Figure(figsize=(WIDTH, 3.2 * nrows + 0.4), layout="constrained")
+    panel = WIDTH / ncols                                     # inches per panel, labels included
+    fig = Figure(figsize=(WIDTH, 3.4 * nrows + 0.9), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
+    banded = False
     for k, ax in enumerate(axes.flat):
         if k >= len(metrics):
             ax.set_visible(False)
             continue
         metric = metrics[k]
-        ys = [metric_value(records[i], metric.key) for i in order]
-        ys = [np.nan if v is None else v for v in ys]
+        ys = np.array([np.nan if v is None else v for v in (metric_value(records[i], metric.key) for i in order)])
+        bands = np.array([uncertainty(records[i], metric.key, mesh or {}) or 0.0 for i in order]) * np.abs(ys)
+        if np.any(bands > 0):
+            banded = True
+            ax.fill_between(positions, ys - bands, ys + bands, color=BAND_COLOUR, alpha=BAND_ALPHA, lw=0)
         ax.plot(positions, ys, "o-", color="C0")
         if not numeric:
-            ax.set_xticks(positions, [str(xs[i]) for i in order], rotation=20)
-        ax.set_xlabel(curve.label)
-        ax.set_ylabel(metric_header(metric))
-        ax.set_title(metric.label)
+            ax.set_xticks(positions, [wrapped(xs[i], panel / len(xs) - 0.1, 9) for i in order])
+        ax.set_xlabel(wrapped(curve.label, panel - 0.6))
+        ax.set_ylabel(f"[{metric.unit}]" if metric.unit else "")
+        ax.set_title(wrapped(metric.label, panel - 0.4, 11))
         ax.grid(alpha=0.3)
-    fig.suptitle(f"{curve.group}: metrics against {curve.label}")
+    fig.suptitle(wrapped(f"{curve.group}: metrics against {curve.label}", WIDTH - 1.0, 12))
+    if banded:
+        fig.legend(handles=[Patch(color=BAND_COLOUR, alpha=BAND_ALPHA, label=BAND_LEGEND)],
+                   loc="outside lower center", frameon=False)
     return fig
+
+
+BAND_LEGEND = ("numerical uncertainty band (mesh and time step): a change inside it is not a trend")
 
 
 # --------------------------------------------------------------------------------- 4. contours
@@ -479,9 +502,10 @@ def contour_figure(record: dict, fields: dict, study, limits, extend: str) -> Fi
     names = coordinate_names([record])
     ax.set_xlabel(f"{names[0]} [um]")
     ax.set_ylabel(f"{names[1]} [um]")
-    ax.set_title(f"{record['label']}: {study.contour_label}\n{record.get('state', '')}")
+    ax.set_title(wrapped(f"{record['label']}: {study.contour_label}", axes_width + 1.5, 11)
+                 + f"\n{record.get('state', '')}")
     if mappable is not None:
-        fig.colorbar(mappable, ax=ax, label=study.contour_label, extend=extend, shrink=0.9)
+        fig.colorbar(mappable, ax=ax, label=wrapped(study.contour_label, 0.8 * height), extend=extend, shrink=0.9)
     return fig
 
 
@@ -533,43 +557,96 @@ def interfaces_section(run, out: Figures) -> str:
         uri = out.save(interface_figure(name, having), f"interface_{slug(name)}.png")
         parts.append(figure_html(uri, f"interface {name}",
                                  f"Peel (normal, positive = opening, normal out of '{name.split('/')[0]}') "
-                                 f"and shear traction along {name} inside the detail window, at the "
-                                 "plotted state."))
+                                 f"and shear traction along {name} inside the detail window, at the plotted "
+                                 "state, against the arc length s along each connected segment from the end "
+                                 "its panel names; a gap in the interface (where another material lies "
+                                 "between) starts a new segment. Dotted: a singular end, where the interface "
+                                 "meets a free edge or a third material and the traction grows with mesh "
+                                 "refinement; its end element is not drawn, so no peak there is read as data."))
     if not parts:
         return ""
     return "<h2>Stresses along interfaces</h2>\n" + "\n".join(parts)
 
 
+def interface_segments(curve: dict) -> list[dict]:
+    """The connected segments of one record's interface (arrays x, y, s, peel, shear, end per
+    segment, along s), ordered by where they start (x, then y). A record without segment numbers
+    is one segment."""
+    n = len(curve["s"])
+    ids = np.asarray(curve.get("segment", np.zeros(n)), float).astype(int)
+    arrays = {k: np.asarray(curve[k], float) for k in ("x", "y", "s", "peel", "shear")}
+    arrays["end"] = np.asarray(curve.get("end", np.zeros(n)), float) > 0
+    segments = []
+    for k in np.unique(ids):
+        part = {key: a[ids == k] for key, a in arrays.items()}
+        along = np.argsort(part["s"], kind="stable")
+        segments.append({key: a[along] for key, a in part.items()})
+    return sorted(segments, key=lambda part: (part["x"][0], part["y"][0]))
+
+
+def singular_ends(segment: dict) -> tuple[bool, bool]:
+    """Whether a segment starts / finishes where the interface itself ends (a corner, free edge or
+    triple junction: singular), not where the detail window cuts it or on the slices' symmetry
+    line x = 0 (the package centre; the axis of an axisymmetric model)."""
+    def singular(i):
+        return bool(segment["end"][i]) and abs(segment["x"][i]) > 1e-6
+    return singular(0), singular(-1)
+
+
+#: nodes of one P2 facet: a singular end's element (end, middle and far node) is not drawn
+FACET_NODES = 3
+
+
 def interface_figure(name: str, records: list[dict]) -> Figure:
-    rows = math.ceil(len(records) / legend_columns([r["label"] for r in records]))
-    fig = Figure(figsize=(WIDTH, 4.2 + 0.22 * rows), layout="constrained")
-    axes = fig.subplots(1, 2, sharex=True)
+    """One row of peel / shear panels per connected segment of the interface, one line per variant
+    against the arc length from the segment's start (named in the row's title)."""
+    segments = [interface_segments(r["interfaces"][name]) for r in records]
+    nrows = max(len(parts) for parts in segments)
+    labels = [r["label"] for r in records]
+    legend_rows = math.ceil((len(records) + 1) / legend_columns(labels + [SINGULAR_LEGEND]))
+    fig = Figure(figsize=(WIDTH, 3.0 * nrows + 0.8 + 0.22 * legend_rows), layout="constrained")
+    axes = fig.subplots(nrows, 2, squeeze=False)
     names = coordinate_names(records)
-    vertical = 0
-    for k, record in enumerate(records):
-        c = record["interfaces"][name]
-        x, y = np.asarray(c["x"], float), np.asarray(c["y"], float)
-        along_y = np.ptp(y) > np.ptp(x)
-        vertical += along_y
-        position = y if along_y else x
-        order = np.argsort(np.asarray(c["s"], float), kind="stable")
-        for ax, key in zip(axes, ("peel", "shear")):
-            ax.plot(position[order], np.asarray(c[key], float)[order], color=f"C{k % 10}", lw=1.3,
-                    label=record["label"] if key == "peel" else None)
-    coordinate = names[1] if vertical > len(records) / 2 else names[0]
-    for ax, key in zip(axes, ("peel", "shear")):
-        ax.set_xlabel(f"{coordinate} [um]")
-        ax.set_ylabel(f"{key} stress [MPa]")
-        ax.set_title(f"{name}: {key}")
-        ax.axhline(0.0, color="k", lw=0.6)
-        ax.grid(alpha=0.3)
-    fig.legend(loc="outside lower center", ncols=legend_columns([r["label"] for r in records]), frameon=False)
+    for row in range(nrows):
+        named = next(parts[row] for parts in segments if len(parts) > row)
+        for col, key in enumerate(("peel", "shear")):
+            ax = axes[row, col]
+            for k, parts in enumerate(segments):
+                if len(parts) > row:
+                    draw_segment(ax, parts[row], key, f"C{k % 10}")
+            where = (f"s from {names[0]} = {fmt(named['x'][0], '.5g')}, {names[1]} = {fmt(named['y'][0], '.5g')} um"
+                     if nrows == 1 else f"segment {row + 1} of {nrows}, s from {names[0]} = "
+                     f"{fmt(named['x'][0], '.5g')}, {names[1]} = {fmt(named['y'][0], '.5g')} um")
+            ax.set_title(wrapped(f"{name}: {key}, {where}", WIDTH / 2 - 0.4, 11))
+            ax.set_xlabel("arc length s along the segment [um]")
+            ax.set_ylabel(f"{key} stress [MPa]")
+            ax.axhline(0.0, color="k", lw=0.6)
+            ax.grid(alpha=0.3)
+    handles = [Line2D([], [], color=f"C{k % 10}", lw=1.3, label=label) for k, label in enumerate(labels)]
+    handles.append(Line2D([], [], color="k", ls=":", lw=1.0, label=SINGULAR_LEGEND))
+    fig.legend(handles=handles, loc="outside lower center", ncols=legend_columns(labels + [SINGULAR_LEGEND]),
+               frameon=False)
     return fig
 
 
-def legend_columns(labels: list[str], width_chars: int = 150) -> int:
-    """As many legend columns as fit across a figure of WIDTH inches at the legend font size."""
-    return max(1, min(len(labels), width_chars // (max(len(str(t)) for t in labels) + 6)))
+SINGULAR_LEGEND = "singular end (not drawn: grows with refinement)"
+
+
+def draw_segment(ax, segment: dict, key: str, colour: str) -> None:
+    """One segment's traction, without the end element at a singular end, which is marked."""
+    starts, finishes = singular_ends(segment)
+    n = len(segment["s"])
+    keep = slice(FACET_NODES if starts else 0, n - FACET_NODES if finishes else n)
+    ax.plot(segment["s"][keep], segment[key][keep], color=colour, lw=1.3)
+    for singular, i in ((starts, 0), (finishes, -1)):
+        if singular:
+            ax.axvline(segment["s"][i], color="k", ls=":", lw=1.0)
+
+
+def legend_columns(labels: list[str], inches: float = WIDTH) -> int:
+    """As many legend columns as fit across a figure ``inches`` wide at the legend font size (9 pt:
+    about 13 characters an inch)."""
+    return max(1, min(len(labels), int(13 * inches) // (max(len(str(t)) for t in labels) + 6)))
 
 
 # --------------------------------------------------------------------------------- 6. hysteresis
@@ -774,7 +851,7 @@ def convergence_figure(metrics, records: list[dict], finest: dict) -> Figure:
     ax.set_ylabel("change to finest mesh [%]")
     ax.set_title("Mesh convergence of the baseline")
     ax.grid(alpha=0.3)
-    fig.legend(loc="outside lower center", ncols=legend_columns([m.label for m in metrics]), frameon=False)
+    fig.legend(loc="outside lower center", ncols=legend_columns([m.label for m in metrics], 8.0), frameon=False)
     return fig
 
 

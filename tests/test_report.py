@@ -3,13 +3,15 @@ import base64
 import copy
 import html
 import io
+import importlib
 import re
 
 import numpy as np
 import pytest
 
 from studies.evaluate import Point, evaluate
-from studies.report import coloured_values, contour_limits, load_fields, rank_records, window, write_report
+from studies.report import (coloured_values, contour_limits, load_fields, rank_records, screen_png, window,
+                            write_report)
 from studies.study import Curve, Metric, Study, StudyRun, Variant
 
 LABELS = ("thin pad", "mid pad", "thick pad")
@@ -116,8 +118,11 @@ def test_report_is_self_contained_and_answers_first(tmp_path, point):
     assert len(list(figures.glob("contour_*.png"))) == len(LABELS)
     written = {p.read_bytes() for p in figures.glob("*.png")}
     embedded = {base64.b64decode(s.split(",", 1)[1]) for s in sources}
-    assert embedded == written
-    assert all(data.startswith(b"\x89PNG") for data in written)
+    # the page embeds screen copies (at most SCREEN_WIDTH_PX wide, 256 colours) of the files, which
+    # keep the full resolution
+    assert embedded == {screen_png(data) for data in written}
+    assert all(data.startswith(b"\x89PNG") for data in written | embedded)
+    assert sum(map(len, embedded)) < 0.7 * sum(map(len, written))
     for name in ("metrics.png", "hysteresis.png", "convergence.png", "interface_pad_solder.png"):
         assert (figures / name).is_file()
     assert "not/there" in text                        # an interface no record has is named, not drawn
@@ -251,3 +256,271 @@ def test_how_sure_lists_each_life_with_its_calibration_basis(tmp_path, point):
     assert "this run&#x27;s model is 2D (thin pad, thick pad)" in basis_table
     assert "no (1 cycle)" in basis_table and "Syed 2004" in basis_table
     assert "not from a stabilised loop" in text                      # a quick run says so
+
+
+# ------------------------------------------------------------------ figures a reviewer reads at a glance
+
+from contextlib import contextmanager  # noqa: E402
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+
+@contextmanager
+def _drawn_texts():
+    """Record every Text artist matplotlib actually draws (titles, suptitle, axis and tick labels,
+    legend entries, annotations, colourbar labels), with its window extent at draw time."""
+    drawn = []
+    original = Text.draw
+
+    def draw(self, renderer):
+        original(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self.get_text(), Text.get_window_extent(self, renderer)))
+
+    Text.draw = draw
+    try:
+        yield drawn
+    finally:
+        Text.draw = original
+
+
+def layout_problems(fig, dpi) -> list[str]:
+    """Texts of a figure, drawn at ``dpi``, that overlap another text or leave the canvas (1 px slack)."""
+    fig.set_dpi(dpi)
+    with _drawn_texts() as drawn:
+        FigureCanvasAgg(fig).draw()
+    width, height = fig.bbox.width, fig.bbox.height
+    problems = [f"{text!r} leaves the canvas ({box.x0:.0f}..{box.x1:.0f} x {box.y0:.0f}..{box.y1:.0f} "
+                f"in {width:.0f} x {height:.0f} px)"
+                for text, box in drawn
+                if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1]
+    for i, (text_a, a) in enumerate(drawn):
+        for text_b, b in drawn[i + 1:]:
+            overlap_x = min(a.x1, b.x1) - max(a.x0, b.x0)
+            overlap_y = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if overlap_x > 1 and overlap_y > 1:
+                problems.append(f"{text_a!r} overlaps {text_b!r} ({overlap_x:.0f} x {overlap_y:.0f} px)")
+    return problems
+
+
+#: metric values of the synthetic study runs: the magnitudes real metrics have (lives, dW, strains,
+#: stresses, forces), so tick labels and offset texts are as wide as in a real report
+MAGNITUDES = (3542.0, 0.0123, 1.2e-5, 87.5, -15.2, 2.4e5, 0.43)
+
+
+def _study_run(tmp_path, point, study, every_contour: bool = True) -> StudyRun:
+    """A real study's variants, metrics, curves and interfaces on the real quick point's fields,
+    interfaces and mesh picture; metric values of realistic magnitudes with a 3 % wiggle."""
+    base, files = point
+    folder = tmp_path / "point"
+    folder.mkdir(parents=True, exist_ok=True)
+    fields = dict(np.load(io.BytesIO(files["fields.npz"])))
+    fields.setdefault(study.contour, fields["von_mises"])     # a cycled field the thermoelastic point lacks
+    np.savez(folder / "fields.npz", **fields)
+    (folder / "mesh.png").write_bytes(files["mesh.png"])
+
+    def record(label, parameters, k, mesh_factor=2.0):
+        r = copy.deepcopy(base)
+        wiggle = 1.0 + 0.03 * ((-1) ** k) * (k % 3)
+        r.update(label=label, parameters=parameters, mesh_size_factor=mesh_factor,
+                 metrics={m.key: MAGNITUDES[i % len(MAGNITUDES)] * wiggle for i, m in enumerate(study.metrics)},
+                 hysteresis=_loop(1.0 + 0.1 * k), cycles=[{"cycle": 1, "time_error": 0.01}],
+                 files={"fields.npz": folder / "fields.npz", "mesh.png": folder / "mesh.png"})
+        return r
+
+    records = [record(v.label, {**study.base_parameters, **v.parameters}, k) for k, v in enumerate(study.variants)]
+    if not every_contour:
+        # the contours differ only in their titles: draw the first and the longest-labelled one
+        longest = max(records, key=lambda r: len(r["label"]))
+        for r in records[1:]:
+            if r is not longest:
+                r["files"] = {"mesh.png": folder / "mesh.png"}
+    convergence = [record(f"{study.variants[0].label} (mesh x{f:g})", records[0]["parameters"], k, f)
+                   for k, f in enumerate((2.8, 2.0))]
+    metadata = {"study": study.name, "quick": True, "workers": 1, "load": None}
+    return StudyRun(study, True, records, convergence, metadata)
+
+
+def _report_figures(run, path, monkeypatch) -> list:
+    """Write the report and return (name, Figure) of every figure it made (not rendered to PNG:
+    the layout check draws them itself)."""
+    from studies import report
+
+    made = []
+    monkeypatch.setattr(report.Figures, "save", lambda self, fig, name: made.append((name, fig)) or "data:,")
+    write_report(run, path)
+    return made
+
+
+def _study_layout_problems(name, point, tmp_path, monkeypatch, every_contour=True) -> dict:
+    """Figure name -> layout problems, for every figure of one study's report and its Weibull plot."""
+    from studies.report import DPI
+    from studies.scatter import weibull_figure
+
+    study = importlib.import_module(f"studies.{name}").STUDY
+    run = _study_run(tmp_path / name, point, study, every_contour)
+    problems = {f"{name}/{figure}": layout_problems(fig, DPI)
+                for figure, fig in _report_figures(run, tmp_path / name / "report.html", monkeypatch)}
+    summary = {"weibull_slope": 6.0, "variants": [{"label": v.label, "median": 3000.0 + 100 * k,
+                                                   "p10": 2500.0, "p90": 3600.0}
+                                                  for k, v in enumerate(study.variants)]}
+    problems[f"{name}/scatter_weibull.png"] = layout_problems(weibull_figure(summary), DPI)
+    return problems
+
+
+def _assert_laid_out(problems: dict) -> None:
+    bad = {k: v for k, v in problems.items() if v}
+    assert not bad, "\n".join(f"{k}: {p}" for k, v in bad.items() for p in v[:3])
+
+
+def test_report_figures_are_laid_out_without_overlapping_text(point, tmp_path, monkeypatch):
+    """Every figure of the molded-joint study's report (its metrics, sweep curve, variants,
+    interfaces, on the real quick point) and of compare_all's (the longest variant labels), the
+    Weibull plots and the mesh picture: no text box overlaps another and none leaves the canvas,
+    at the size the report embeds them. Fails on the sweep-curve figure of before issue 18 (y
+    labels into the next panel, a label off the left edge, panel titles under the figure title)."""
+    from geometry import STRUCTURES
+    from geometry.plot import DPI as MESH_DPI
+    from geometry.plot import mesh_figure
+
+    problems = _study_layout_problems("molded_joint", point, tmp_path, monkeypatch)
+    problems.update(_study_layout_problems("compare_all", point, tmp_path, monkeypatch))
+    kinds = {re.match(r"[a-z]+(_weibull)?", k.split("/")[1]).group() for k in problems}
+    assert kinds == {"metrics", "curve", "contour", "interface", "hysteresis", "convergence", "scatter_weibull"}
+    problems["mesh.png"] = layout_problems(mesh_figure(STRUCTURES["molded-joint"]().build("cell", 2.0)), MESH_DPI)
+    _assert_laid_out(problems)
+
+
+@pytest.mark.slow
+def test_every_study_report_figure_is_laid_out(point, tmp_path, monkeypatch):
+    """As above for every study (every contour) and every structure's assembly mesh picture."""
+    from geometry import STRUCTURES
+    from geometry.plot import DPI as MESH_DPI
+    from geometry.plot import mesh_figure
+    from studies.sweep import STUDIES
+
+    problems = {}
+    for name in STUDIES:
+        problems.update(_study_layout_problems(name, point, tmp_path, monkeypatch))
+    for structure, builder in STRUCTURES.items():
+        problems[f"{structure}/mesh.png"] = layout_problems(mesh_figure(builder().build("assembly", 2.0)), MESH_DPI)
+    _assert_laid_out(problems)
+
+
+def test_screen_copies_are_narrow_palette_pngs():
+    from PIL import Image
+
+    from studies.report import SCREEN_WIDTH_PX
+
+    fig = __import__("matplotlib.figure", fromlist=["Figure"]).Figure(figsize=(14, 6))
+    ax = fig.subplots()
+    ax.imshow(np.linspace(0, 1, 400 * 300).reshape(300, 400), cmap="viridis")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=130)                 # 1820 px, like a mesh picture
+    full = buffer.getvalue()
+    small = screen_png(full)
+    image = Image.open(io.BytesIO(small))
+    assert image.width == SCREEN_WIDTH_PX and image.mode == "P" and len(small) < len(full) / 2
+    assert screen_png(small) == small or len(screen_png(small)) <= len(small)   # never grows
+
+
+# ------------------------------------------------------------------ interfaces along their segments
+
+def _two_segment_curve():
+    """An interface in two pieces with a 200 um gap between them (mold/solder on either side of a
+    joint): facets of 10 um, nodes facet by facet; the outer ends are where the interface ends."""
+    x = np.concatenate([np.repeat(np.arange(1375.0, 1475.0, 10.0), 3) + np.tile([0, 5, 10], 10),
+                        np.repeat(np.arange(1675.0, 1775.0, 10.0), 3) + np.tile([0, 5, 10], 10)])
+    segment = np.repeat([0.0, 1.0], 30)
+    s = np.where(segment == 0, x - 1375.0, x - 1675.0)
+    end = np.zeros(60)
+    end[[0, 29, 30, 59]] = 1.0
+    peel = 10.0 + 0.0 * x
+    peel[[0, 29, 30, 59]] = 500.0                                 # singular corner values
+    return {"x": x.tolist(), "y": [30.0] * 60, "s": s.tolist(), "segment": segment.tolist(), "end": end.tolist(),
+            "peel": peel.tolist(), "shear": (peel / 2).tolist()}
+
+
+def test_interface_plot_draws_each_segment_along_its_arc_length_without_singular_ends():
+    from studies.report import interface_figure, interface_segments
+
+    curve = _two_segment_curve()
+    parts = interface_segments(curve)
+    assert [p["x"][0] for p in parts] == [1375.0, 1675.0] and all(p["s"][0] == 0 for p in parts)
+    fig = interface_figure("mold/solder", [{"label": "base", "interfaces": {"mold/solder": curve}}])
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 4                                         # a row of peel / shear per segment
+    assert "x = 1375" in axes[0].get_title() and "x = 1675" in axes[2].get_title()
+    for ax in axes:
+        data = [line for line in ax.get_lines() if len(line.get_xdata()) > 2]
+        assert len(data) == 1                                     # one line per segment and variant
+        s, value = data[0].get_xdata(), data[0].get_ydata()
+        assert s.max() <= 100.0                                   # nothing drawn across the gap
+        assert np.abs(value).max() < 100.0                        # the singular end values are not drawn
+        marks = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+        assert sorted(float(line.get_xdata()[0]) for line in marks) == [0.0, 100.0]
+    assert layout_problems(fig, 100) == []
+
+
+def test_traction_splits_a_curve_with_a_gap_into_chains():
+    from fea.post import chain_arc_length, orient_chains
+
+    # facets (start, middle, end) of two chains: 0-1-2 | 5-6-7, the second chain's first facet backwards
+    f_nodes = np.array([[0, 1, 6, 6], [10, 11, 12, 13], [1, 2, 5, 7]])
+    chain = orient_chains(f_nodes)
+    assert chain.tolist() == [0, 0, 1, 1]
+    assert f_nodes[:, 2].tolist() == [5, 12, 6] and f_nodes[2, 1] == 2
+    p = {0: 0.0, 1: 1.0, 2: 2.0, 5: 10.0, 6: 11.0, 7: 12.0}
+    x = lambda row: np.array([[p.get(n, 0.0) for n in row], [0.0] * 4])   # noqa: E731
+    mid = np.array([[0.5, 1.5, 10.5, 11.5], [0.0] * 4])
+    s = chain_arc_length(x(f_nodes[0]), mid, x(f_nodes[2]), chain)
+    assert s.tolist() == [0.0, 0.5, 1.0, 1.0, 1.5, 2.0, 0.0, 0.5, 1.0, 1.0, 1.5, 2.0]
+
+
+def test_window_splits_segments_where_the_curve_leaves_it():
+    from studies.evaluate import window_segments
+
+    inside = np.array([1, 1, 0, 1, 1, 1, 0], bool)
+    segments = window_segments(np.array([0, 0, 0, 0, 1, 1, 1]), inside)
+    assert segments[inside].tolist() == [0, 0, 1, 2, 2]
+
+
+# ------------------------------------------------------------------ numerical uncertainty bands
+
+def test_ranking_and_sweep_show_the_numerical_uncertainty_band(point, tmp_path):
+    """molded_joint's lives over molding 0.2-0.7 (3542 / 3527 / 3438 / 3530, a 3 % wiggle) with the
+    baseline moving 2 % between the two finest meshes and a 1 % time-step error: the table gives
+    every value its band (2.2 %), marks the ranks it cannot tell apart and says so; the sweep curve
+    shades the band."""
+    from studies.molded_joint import STUDY
+    from studies.report import ranking_table, sweep_figure
+
+    run = _study_run(tmp_path, point, STUDY)
+    lives = dict(zip(("molding 0.5 of the joint height", "molding 0.2 of the joint height",
+                      "molding 0.35 of the joint height", "molding 0.7 of the joint height"), (3542, 3527, 3438, 3530)))
+    for record in run.records:
+        record["metrics"]["critical.life"] = lives.get(record["label"], 2000.0)
+    run.convergence[0]["metrics"]["critical.life"] = 3542 * 1.02       # the coarser mesh, 2 % off
+    run.convergence[1]["metrics"]["critical.life"] = 3542
+    table = ranking_table(run)
+    assert "3.54e+03 <span class=\"band\">&plusmn;2.2%</span>" in table
+    assert "2 (~1)" in table and "3 (~2)" in table and "4 (~3)" in table and "5 (~4)" not in table
+    assert "Within their numerical uncertainty" in table and "Their order is not a result" in table
+    curve = STUDY.curves[0]
+    fig = sweep_figure(STUDY.metrics, curve, [r for r in run.records if r["label"] in lives],
+                       {"critical.life": 0.02})
+    shaded = [c for c in fig.axes[0].collections if len(c.get_paths())]
+    assert shaded, "the life panel has no band"
+    band = shaded[0].get_paths()[0].vertices[:, 1]
+    assert band.max() == pytest.approx(3542 * (1 + np.hypot(0.02, 0.01)), rel=1e-6)
+
+
+def test_contents_line_names_every_structure_of_a_multi_structure_study(point, tmp_path, monkeypatch):
+    from studies.compare_all import STUDY
+
+    run = _study_run(tmp_path, point, STUDY)
+    _report_figures(run, tmp_path / "report.html", monkeypatch)
+    text = (tmp_path / "report.html").read_text()
+    assert ("Structures: ppi-recess, cu-post, molded-joint, fanout-rdl, edge-recess-rdl, level: assembly"
+            in text)
