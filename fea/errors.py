@@ -49,11 +49,13 @@ def check_temperatures(values, name: str) -> None:
         worst = values[bad].ravel()[0]
         if not math.isfinite(worst):
             raise InputError(f"{name} = {worst} is not a finite number")
-        where = "" if values.ndim == 0 else f" at {int(bad.sum())} of {values.size} points"
-        raise InputError(f"{name} = {worst:g} degC{where} is outside [{lo:g}, {hi:g}] degC")
+        if values.ndim == 0:
+            raise InputError(f"{name} = {worst:g} degC is outside [{lo:g}, {hi:g}] degC")
+        raise InputError(f"{name} is outside [{lo:g}, {hi:g}] degC at {int(bad.sum())} of {values.size} "
+                         f"points (for example {worst:g} degC)")
 
 
-def temperature(value, name: str) -> float:
+def finite_temperature(value, name: str) -> float:
     """A user's temperature (degC): a finite number in TEMPERATURE_RANGE."""
     number = finite_number(value, name)
     check_temperatures(number, name)

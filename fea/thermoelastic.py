@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from skfem import Basis, ElementTriP2, ElementVector
 
 from . import elasticity
-from .errors import InputError, SolverError
+from .errors import InputError, SolverError, check_temperatures
 from .linsolve import factorize
 from .expressions import compile_expression
 from .mesh import Mesh
@@ -85,8 +85,11 @@ def evaluate_temperature(temperature, quad_points: np.ndarray) -> np.ndarray:
     if isinstance(temperature, str):
         temperature = compile_expression(temperature, "[temperature] field")
     if callable(temperature):
-        return np.asarray(temperature(x, y), dtype=float) * np.ones_like(x)
-    return np.full_like(x, float(temperature))
+        values = np.asarray(temperature(x, y), dtype=float) * np.ones_like(x)
+    else:
+        values = np.full_like(x, float(temperature))
+    check_temperatures(values, "[temperature] field")
+    return values
 
 
 def node_dofs(nodes: np.ndarray, component: int) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fea.constitutive import Anand, Elastic, GarofaloCreep, J2Plasticity, NortonCreep
-from fea.errors import InputError
+from fea.errors import InputError, finite_number, shown
 
 from .quantity import Quantity
 
@@ -15,19 +15,21 @@ KINDS = ("elastic", "plastic", "norton", "garofalo", "creep", "anand")
 def _inline_function(label: str, key: str, raw) -> Quantity:
     """An inline number or [[T_degC, value], ...] table (MPa) as a Quantity."""
     where = f"material '{label}': plastic.{key}"
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if raw < 0:
-            raise InputError(f"{where} = {raw!r} must not be negative")
-        return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline", value=float(raw))
-    try:
-        rows = np.asarray(raw, dtype=float)
-    except (TypeError, ValueError):
-        rows = np.zeros((0, 0))
-    if rows.ndim != 2 or rows.shape[1] != 2 or rows.shape[0] < 1 or np.any(np.diff(rows[:, 0]) <= 0):
-        raise InputError(f"{where} = {raw!r} must be a number or a table [[T_degC, value], ...] "
+    if not isinstance(raw, list):
+        value = finite_number(raw, where)
+        if value < 0:
+            raise InputError(f"{where} = {shown(raw)} must not be negative")
+        return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline", value=value)
+    if not all(isinstance(row, list) and len(row) == 2 for row in raw):
+        raise InputError(f"{where} = {shown(raw)} must be a number or a table [[T_degC, value], ...] "
+                         f"with increasing temperatures")
+    rows = np.array([[finite_number(T, f"{where} table temperature"), finite_number(v, f"{where} table value")]
+                     for T, v in raw]).reshape(-1, 2)
+    if rows.shape[0] < 1 or np.any(np.diff(rows[:, 0]) <= 0):
+        raise InputError(f"{where} = {shown(raw)} must be a number or a table [[T_degC, value], ...] "
                          f"with increasing temperatures")
     if np.any(rows[:, 1] < 0):
-        raise InputError(f"{where} = {raw!r} must not be negative")
+        raise InputError(f"{where} = {shown(raw)} must not be negative")
     return Quantity(owner=label, name=f"plastic.{key}", unit="MPa", source="inline",
                     temps=tuple(rows[:, 0]), values=tuple(rows[:, 1]))
 
@@ -37,19 +39,18 @@ def _inline_number(label: str, group: str, table: dict, key: str, default=None, 
         if default is None:
             raise InputError(f"material '{label}': {group} needs '{key}'")
         return default
-    value = table[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (positive and not value > 0) \
-            or (not positive and value < 0):
-        raise InputError(f"material '{label}': {group}.{key} = {value!r} must be a "
+    value = finite_number(table[key], f"material '{label}': {group}.{key}")
+    if (positive and not value > 0) or (not positive and value < 0):
+        raise InputError(f"material '{label}': {group}.{key} = {table[key]!r} must be a "
                          f"{'positive' if positive else 'non-negative'} number")
-    return float(value)
+    return value
 
 
-def _inline_creep(label: str, table: dict):
+def inline_creep(label: str, table: dict):
     """creep = {law = "norton", A, n, Q = 0} or {law = "garofalo", C1, C2, C3, C4}."""
     law = table.get("law", "norton")
     allowed = {"norton": ("law", "A", "n", "Q"), "garofalo": ("law", "C1", "C2", "C3", "C4")}
-    if law not in allowed:
+    if not isinstance(law, str) or law not in allowed:
         raise InputError(f"material '{label}': creep.law = {law!r} must be \"norton\" or \"garofalo\"")
     unknown = sorted(set(table) - set(allowed[law]))
     if unknown:
@@ -62,7 +63,7 @@ def _inline_creep(label: str, table: dict):
     return GarofaloCreep(*(_inline_number(label, "creep", table, k) for k in ("C1", "C2", "C3", "C4")))
 
 
-def _inline_plastic(label: str, table: dict) -> J2Plasticity:
+def inline_plastic(label: str, table: dict) -> J2Plasticity:
     """plastic = {yield, hardening, kinematic = fraction of hardening} or {..., kinematic_modulus}."""
     keys = ("yield", "hardening", "kinematic", "kinematic_modulus")
     unknown = sorted(set(table) - set(keys))
@@ -99,9 +100,9 @@ def law_of(material, kind: str | None = None, analysis: str | None = None):
     creep = material.creep
     candidates = {
         "inline_creep": (("creep", "norton", "garofalo"),
-                         lambda: _inline_creep(material.name, extra["creep"]) if "creep" in extra else None),
+                         lambda: inline_creep(material.name, extra["creep"]) if "creep" in extra else None),
         "inline_plastic": (("plastic",),
-                           lambda: _inline_plastic(material.name, extra["plastic"]) if "plastic" in extra else None),
+                           lambda: inline_plastic(material.name, extra["plastic"]) if "plastic" in extra else None),
         "anand": (("anand",), lambda: material.anand),
         "garofalo": (("garofalo", "creep"),
                      lambda: creep and creep.garofalo),

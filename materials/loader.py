@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from fea.errors import InputError
+from fea.errors import TEMPERATURE_RANGE, InputError, finite_number
 
+from .laws import inline_creep, inline_plastic
 from .material import Material
 from fea.constitutive import Anand, GarofaloCreep, NortonCreep
 
@@ -72,6 +72,11 @@ def _any(x: float) -> str | None:
     return None
 
 
+def _temperature(x: float) -> str | None:
+    lo, hi = TEMPERATURE_RANGE
+    return None if lo <= x <= hi else f"degC is outside [{lo:g}, {hi:g}] degC"
+
+
 @dataclass(frozen=True)
 class Spec:
     unit: str                                   # unit kind, key of UNITS
@@ -83,7 +88,7 @@ class Spec:
 SECTIONS: dict[str, dict[str, Spec]] = {
     "elastic": {"E": Spec("stress", _positive, table=True), "nu": Spec("-", _poisson, table=True)},
     "expansion": {"alpha": Spec("cte", _cte, table=True)},
-    "glass_transition": {"Tg": Spec("degC"), "width": Spec("K", _positive, required=False)},
+    "glass_transition": {"Tg": Spec("degC", _temperature), "width": Spec("K", _positive, required=False)},
     "plasticity": {"yield_stress": Spec("stress", _positive, table=True),
                    "hardening_modulus": Spec("stress", _non_negative, table=True),
                    # share of the hardening that is kinematic (the rest isotropic); default 0
@@ -130,9 +135,7 @@ class _Ctx:
 
 
 def _number(x, ctx: _Ctx, key: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise ctx.fail(f"{key} = {x!r} is not a finite number")
-    return float(x)
+    return finite_number(x, f"{ctx.prefix}: {key}")
 
 
 def _check_keys(raw: dict, allowed, ctx: _Ctx, where: str) -> None:
@@ -169,7 +172,7 @@ def _quantity(raw, spec: Spec, ctx: _Ctx, key: str, tg: tuple[float, float] | No
     _check_keys(raw, QUANTITY_KEYS + extra_keys, ctx, key)
     if "unit" not in raw:
         raise ctx.fail(f"{key}: missing unit (expected one of: {', '.join(UNITS[spec.unit])})")
-    if raw["unit"] not in UNITS[spec.unit]:
+    if not isinstance(raw["unit"], str) or raw["unit"] not in UNITS[spec.unit]:
         raise ctx.fail(f"{key}: unit {raw['unit']!r} is not allowed (expected one of: {', '.join(UNITS[spec.unit])})")
     source = raw.get("source")
     if not isinstance(source, str) or not source.strip():
@@ -338,7 +341,7 @@ def build_material(raw: dict, ctx: _Ctx, origin: str) -> Material:
     elastic = _section(raw["elastic"], "elastic", ctx, tg_pair)
     expansion = _section(raw["expansion"], "expansion", ctx, tg_pair)
     alpha_key = ctx.key("expansion", "alpha")
-    sft = _quantity(raw["stress_free_temperature"], Spec("degC"), ctx, "stress_free_temperature")
+    sft = _quantity(raw["stress_free_temperature"], Spec("degC", _temperature), ctx, "stress_free_temperature")
     alloy = raw.get("alloy", "")
     if not isinstance(alloy, str):
         raise ctx.fail("alloy must be a string (the alloy a solder is, e.g. \"sac305\")")
@@ -460,7 +463,7 @@ def load_file(path: Path, library: Library | None = None) -> tuple[Material, dic
         except InputError as exc:
             raise ctx.fail(f"base: {exc}") from None
         over = {k: v for k, v in raw.items() if k != "base"}
-        if "aliases" not in over and over.get("name", "").lower() != str(base_raw["name"]).lower():
+        if "aliases" not in over and str(over.get("name", "")).lower() != str(base_raw["name"]).lower():
             over["aliases"] = []   # a new name does not take over the base's aliases
         raw = _merge(base_raw, over)
     return build_material(raw, ctx, origin=str(path)), raw
@@ -554,9 +557,18 @@ def from_inline(label: str, table: dict, library: Library | None = None) -> Mate
         ref = _number(table.get("alpha_ref", 25.0), ctx, "alpha_ref")
         fields["expansion"] = _expansion({"reference_temperature": ref}, q, ctx, "alpha")
     if "stress_free" in table:
-        fields["stress_free_temperature"] = _number(table["stress_free"], ctx, "stress_free")
+        T0 = _number(table["stress_free"], ctx, "stress_free")
+        problem = _temperature(T0)
+        if problem:
+            raise ctx.fail(f"stress_free = {T0:g} {problem}")
+        fields["stress_free_temperature"] = T0
         fields["stress_free_source"] = INLINE_SOURCE
     extra = {k: dict(table[k]) for k in ("creep", "plastic") if k in table}
+    # refuse bad inline creep / plastic tables now, not when a cycling run first asks for the law
+    if "creep" in extra:
+        inline_creep(label, extra["creep"])
+    if "plastic" in extra:
+        inline_plastic(label, extra["plastic"])
 
     if base is not None:
         base = _owned_by(base, label)

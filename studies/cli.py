@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = args.func(args)
     except (InputError, SolverError) as exc:
-        print(f"pkgrel: error: {exc}", file=sys.stderr)
+        # one line whatever the user's text held (a name or an expression with a line break)
+        message = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"pkgrel: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("pkgrel: interrupted; no results written (sweeps keep finished points in their cache)", file=sys.stderr)

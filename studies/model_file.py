@@ -46,7 +46,7 @@ import tempfile
 from pathlib import Path
 
 from fea import elasticity
-from fea.errors import InputError, finite_number, shown, temperature
+from fea.errors import InputError, finite_number, finite_temperature, shown
 from fea.expressions import compile_expression
 from fea.mesh import read_msh
 from fea.model import Layer, Model, Probe
@@ -110,14 +110,16 @@ def check_load_numbers(table) -> None:
             if not isinstance(value, list):
                 raise InputError(f"[load] history = {shown(value)} must be a table of "
                                  f"[time_s, temperature_degC] rows")
-            for k, row in enumerate(value):
-                t, T = _pair(row, f"[load] history row {k + 1}", "[time_s, temperature_degC]")
-                temperature(T, f"[load] history row {k + 1} temperature")
+            for k, row in enumerate(value, start=1):
+                if not isinstance(row, list) or len(row) != 2:
+                    raise InputError(f"[load] history row {k} = {shown(row)} must be [time_s, temperature_degC]")
+                _number(row[0], f"[load] history row {k} time")
+                finite_temperature(row[1], f"[load] history row {k} temperature")
         elif key in ("cycles", "start", "ramp", "dwell", "cycle_period", "max_step", "stabilise",
                      "max_cycles", "accuracy"):
             value = _number(value, f"[load] {key}")
             if key == "start":
-                temperature(value, "[load] start")
+                finite_temperature(value, "[load] start")
             if key == "cycle_period" and not value > 0:
                 raise InputError(f"[load] cycle_period = {value:g} s must be > 0")
 
@@ -166,10 +168,10 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
             compile_expression(field_value, "[temperature] field")   # refuse bad text now
             field = field_value
         else:
-            field = temperature(field_value, "[temperature] field")
+            field = finite_temperature(field_value, "[temperature] field")
     stress_free = temperature_table.get("stress_free")
     if stress_free is not None:
-        stress_free = temperature(stress_free, "[temperature] stress_free")
+        stress_free = finite_temperature(stress_free, "[temperature] stress_free")
 
     fixed = []
     for k, bc in enumerate(_entries(data, "bc")):

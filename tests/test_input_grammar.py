@@ -1,0 +1,248 @@
+"""Every model file a user can write: `pkgrel solve` either solves it (exit 0, all outputs) or
+refuses it (exit 2, one line on stderr naming what is wrong, --out untouched), never a traceback.
+
+Model files are drawn from a grammar: each entry (analysis, the two materials, the temperature
+field, the stress-free temperature, supports, traction, probe, and entries that do not belong,
+such as [load] or [[layer]] tables) is drawn from its valid or its broken forms. A file whose
+entries are all valid must solve; a file with a broken entry must be refused, and when exactly one
+entry is broken the line names it. The solves are thermoelastic on the 494-element block of
+conftest.py (about 0.05 s each), so a hundred files take a few seconds.
+"""
+import contextlib
+import io
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from studies.cli import main
+
+EXAMPLES = 120
+ANALYSES = ("plane_strain", "generalized_plane_strain", "plane_stress", "axisymmetric")
+
+
+# ------------------------------------------------------------------------------ TOML text
+
+def toml(value) -> str:
+    """TOML text of a value, non-finite floats and any string included (JSON string escapes
+    are TOML basic-string escapes)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml(v)}" for k, v in value.items()) + " }"
+    raise TypeError(value)
+
+
+def model_text(entries: dict, mesh: Path) -> str:
+    """A model file from the drawn entries: each is (where it goes, its content)."""
+    top = {"mesh": str(mesh), "analysis": entries["analysis"]}
+    if "title" in entries:
+        top["title"] = entries["title"]
+    lines = [f"{k} = {toml(v)}" for k, v in top.items()]
+    lines += ["[materials]", f"die = {toml(entries['die'])}", f"film = {toml(entries['film'])}"]
+    temperature = {}
+    if "stress_free" in entries:
+        temperature["stress_free"] = entries["stress_free"]
+    if "load" not in entries:
+        temperature["field"] = entries["field"]
+    lines += ["[temperature]"] + [f"{k} = {toml(v)}" for k, v in temperature.items()]
+    for section in ("bc", "traction", "probe", "layer"):
+        for table in entries.get(section, []):
+            lines += [f"[[{section}]]"] + [f"{k} = {toml(v)}" for k, v in table.items()]
+    if "load" in entries:
+        lines += ["[load]"] + [f"{k} = {toml(v)}" for k, v in entries["load"].items()]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------ the grammar
+# Each entry: valid forms, and broken forms as (value, what the error line must name).
+
+NOT_FINITE = (math.nan, math.inf, -math.inf)
+NOT_NUMBERS = ("25", True, [1.0], {"value": 1.0})
+temperatures = st.one_of(st.floats(-60.0, 250.0), st.integers(-60, 250))
+
+
+def broken(values, marker: str):
+    return st.sampled_from(values).map(lambda v: (v, marker))
+
+
+def inline_die_valid():
+    E = st.floats(1e3, 4e5)
+    return st.fixed_dictionaries(
+        {"E": st.one_of(E, E.map(lambda e: [[-100.0, e], [400.0, 0.8 * e]])),
+         "nu": st.floats(0.0, 0.49), "alpha": st.floats(1e-7, 5e-5)},
+        optional={"stress_free": temperatures,
+                  "creep": st.just({"law": "norton", "A": 1e-12, "n": 5.0}),
+                  "plastic": st.just({"yield": [[-100.0, 300.0], [400.0, 200.0]], "hardening": 10.0})})
+
+
+def inline_die_broken():
+    base = {"E": 130000.0, "nu": 0.28, "alpha": 2.6e-6}
+    changes = ([{"E": v} for v in NOT_FINITE + NOT_NUMBERS + (-5.0, 0.0)]
+               + [{"nu": v} for v in NOT_FINITE + (0.6, -1.5, "0.3")]
+               + [{"alpha": v} for v in NOT_FINITE + (17.0,)]
+               + [{"E": [[0.0, 1e5], [0.0, 2e5]]}, {"E": [[0.0, math.nan], [10.0, 1e5]]},
+                  {"E": [[0.0, 1e5], ["hot", 1e5]]}]
+               + [{"stress_free": v} for v in NOT_FINITE + (-300.0, 1e6, "hot")]
+               + [{"alpha_ref": v} for v in NOT_FINITE]
+               + [{"creep": {"law": "norton", "A": v, "n": 5.0}} for v in NOT_FINITE + (-1.0, "1e-12")]
+               + [{"creep": {"law": "norton", "A": 1e-12, "n": 5.0, "Q": v}} for v in (math.nan, math.inf, -1.0)]
+               + [{"creep": {"law": ["norton"]}}, {"creep": 3}]
+               + [{"plastic": {"yield": v}}
+                  for v in NOT_FINITE + (-1.0, [[0.0, math.inf], [1.0, 1.0]], [[0.0, 1.0], [1.0, "x"]])]
+               + [{"Young": 3.0}])
+    return st.sampled_from(changes).map(lambda change: ({**base, **change}, "material 'die'"))
+
+
+ENTRIES = {
+    "analysis": (st.sampled_from(ANALYSES),
+                 st.one_of(broken(["3d", "", "Plane_Strain"], "analysis = '"),
+                           broken([5, ["plane_strain"], math.nan], "analysis"))),
+    "die": (inline_die_valid(), inline_die_broken()),
+    "film": (st.sampled_from(["cu", "Copper", {"base": "cu", "E": 100000.0}]),
+             st.one_of(broken(["coper"], "unknown material 'coper'"),
+                       broken([5, [1.0]], "[materials] film"),
+                       broken([{"base": "cu", "E": math.nan}, {"base": "cu", "nu": math.inf}], "material 'film'"))),
+    "field": (st.one_of(temperatures,
+                        st.sampled_from(["125.0 - 10.0 * y", "25 + 0.5 * x", "-40 + 0 * sqrt(x*x + y*y)",
+                                         "100 * exp(-y / 10) + log(1 + x)", "2 ** 6 - sin(x) * cos(y)"])),
+              broken(list(NOT_FINITE + NOT_NUMBERS) + [-300.0, 6000.0, 1e300, "10 ** 10 ** 10", "1/0",
+                     "0 ** -1", "(-1) ** 0.5", "log(0 * x)", "exp(1000)", "x +* 2", "__import__('os')",
+                     "x\ny", "abs(x)", "-" * 300 + "1", "(" * 300 + "1" + ")" * 300, "x - 1000",
+                     "1" + "0" * 400, "y" * 1001], "[temperature] field")),
+    "stress_free": (temperatures,
+                    broken(list(NOT_FINITE + NOT_NUMBERS) + [-274.0, 1e4], "[temperature] stress_free")),
+    "bc": (st.just([{"group": "bottom", "fix": ["y"]}, {"group": "left", "fix": "x"}]),
+           broken([[{"group": "floor", "fix": ["y"]}], [{"group": "bottom", "fix": ["z"]}],
+                   [{"group": "bottom", "fix": 5}], [{"group": "bottom", "fix": []}],
+                   [{"group": 5, "fix": ["y"]}], [{"group": "bottom"}],
+                   [{"group": "bottom", "fix": ["y"], "fixed": ["x"]}]], "[[bc]]")),
+    "traction": (st.lists(st.fixed_dictionaries({"group": st.just("top"),
+                                                 "value": st.lists(st.floats(-5.0, 5.0), min_size=2, max_size=2)}),
+                          max_size=1),
+                 broken([[{"group": "top", "value": [v, 0.0]}] for v in NOT_FINITE + NOT_NUMBERS]
+                        + [[{"group": "top", "value": [1.0]}], [{"group": "top", "value": "down"}],
+                           [{"group": "nowhere", "value": [0.0, 1.0]}]], "[[traction]]")),
+    "probe": (st.lists(st.fixed_dictionaries({"name": st.just("A"), "at": st.just([10.0, 2.5])},
+                                             optional={"region": st.just("die"), "radius": st.floats(0.1, 2.0)}),
+                       max_size=1),
+              st.one_of(broken([[{"name": "A", "at": [v, 2.5]}] for v in NOT_FINITE + NOT_NUMBERS]
+                               + [[{"name": "A", "at": [10.0]}], [{"name": 5, "at": [10.0, 2.5]}]]
+                               + [[{"name": "A", "at": [10.0, 2.5], "radius": v}] for v in NOT_FINITE + (-1.0, "big")]
+                               + [[{"name": "A", "at": [10.0, 2.5], "region": "nope"}],
+                                  [{"name": "A", "at": [10.0, 2.5]}, {"name": "A", "at": [10.0, 7.5]}]],
+                               "[[probe]]"),
+                        broken([[{"name": "A", "at": [10.0, 70.0]}], [{"name": "A", "at": [10.0, 7.5], "region": "die"}]],
+                               "is outside the mesh"))),
+    # entries that are only ever broken here (a valid [load] would start a cycling run)
+    "title": (st.sampled_from(["", "a block", "two\nlines"]), broken([5, [1], {"a": 1}], "title")),
+    "load": (None, broken([{"profile": "G", "start": v} for v in NOT_FINITE + ("cold", -500.0)]
+                          + [{"profile": "G", "ramp": v} for v in NOT_FINITE + (0.0,)]
+                          + [{"profile": "G", "cycles": v} for v in (math.nan, "three", 2.5, 0, True)]
+                          + [{"history": h} for h in ([[0.0, 25.0], [10.0, math.nan]], [[0.0, 25.0], [10.0, "hot"]],
+                                                      [[0.0, 25.0], [math.inf, 30.0]], [[0.0, 25.0], [10.0]], "hot",
+                                                      [[0.0, 25.0], [10.0, 1e5]], [[10.0, 25.0], [0.0, 30.0]])]
+                          + [{"history": [[0.0, 25.0], [10.0, 30.0]], "cycle_period": v}
+                             for v in (0.0, -5.0, math.nan, "hour")]
+                          + [{"profile": "Z"}, {"profile": "G", "accuracy": math.inf}, {"profile": "G", "extra": 1}],
+                          "[load]")),
+    "layer": (None, broken([[{"name": "L", "region": "die", "interface": "die/film", "thickness": 1.0}]],
+                           "[[layer]]")),
+}
+OPTIONAL = ("stress_free", "title", "load", "layer")   # absent unless drawn as broken (or valid)
+
+
+@st.composite
+def model_entries(draw):
+    """(entries, names of the broken ones, the marker each broken entry's line must hold)."""
+    broken_names = draw(st.sets(st.sampled_from(sorted(ENTRIES)), max_size=2))
+    entries, markers = {}, {}
+    for name, (valid, bad) in ENTRIES.items():
+        if name in broken_names:
+            entries[name], markers[name] = draw(bad)
+        elif name not in OPTIONAL or (valid is not None and draw(st.booleans())):
+            entries[name] = draw(valid)
+    return entries, markers
+
+
+def run_cli(model: Path, out: Path) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["solve", str(model), "--out", str(out)])   # an exception here fails the test
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def refuse_non_finite(text):
+    raise AssertionError(f"summary.json holds {text}")
+
+
+def test_every_model_file_solves_or_is_refused_in_one_line(two_layer_mesh):
+    seen = {"solved": 0, "refused": 0, "out existed": 0}
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(model_entries(), st.booleans())
+    def run(drawn, out_exists):
+        entries, markers = drawn
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            model = tmp / "model.toml"
+            model.write_text(model_text(entries, two_layer_mesh))
+            out = tmp / "out"
+            if out_exists:
+                out.mkdir()
+                (out / "keep.txt").write_text("earlier results")
+            code, stdout, stderr = run_cli(model, out)
+            if not markers:
+                assert code == 0, (stderr, model.read_text())
+                assert stderr == ""
+                summary = json.loads((out / "summary.json").read_text(), parse_constant=refuse_non_finite)
+                assert summary["dofs"] > 0 and summary["analysis"] == entries["analysis"]
+                assert (out / "result.vtu").stat().st_size > 0
+                assert "wrote" in stdout
+                seen["solved"] += 1
+            else:
+                assert code == 2, (code, stdout, stderr, model.read_text())
+                assert stderr.startswith("pkgrel: error: ") and stderr.count("\n") == 1, stderr
+                assert "Traceback" not in stderr
+                if len(markers) == 1:
+                    (marker,) = markers.values()
+                    assert marker in stderr, (marker, stderr)
+                if out_exists:
+                    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+                    assert (out / "keep.txt").read_text() == "earlier results"
+                else:
+                    assert not out.exists()
+                seen["refused"] += 1
+            seen["out existed"] += out_exists
+
+    run()
+    # the grammar reaches both outcomes, with and without an earlier --out
+    assert seen["solved"] >= 10 and seen["refused"] >= 40 and seen["out existed"] >= 10, seen
+
+
+def test_overflowing_expression_is_one_line(model_dir, capsys):
+    """The issue's case: `10 ** 10 ** 10` (a Python float overflow) is a one-line error."""
+    from conftest import MODEL
+
+    model = model_dir(text=MODEL.format(analysis="plane_strain", field='"10 ** 10 ** 10"'))
+    out = model_dir.dir / "out"
+    code = main(["solve", str(model), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "[temperature] field: '10 ** 10 ** 10' is not finite" in err
+    assert not out.exists()
