@@ -7,6 +7,11 @@ die it prints mesh / assembly / solve times of pkgrel in this process, then time
 commands (``pkgrel solve`` and ``ccx``, file I/O included) as child processes and prints the
 ratio pkgrel / CalculiX and both peak memories (maximum RSS of each child, measured by GNU
 time so that the fork of this process does not count).
+
+By default it times PARDISO, and amg too where pyamg is installed: pyamg is optional, not a
+pkgrel dependency (pip install pyamg, or pip install 'pkgrel[amg]'). A solver asked for with
+--solvers that cannot run here stops the script at once with what it needs. Without CalculiX
+(``ccx`` on the PATH) the comparison is skipped and pkgrel is timed alone.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import time
 from pathlib import Path
 
 from fea.calculix import ccx_executable, write_deck
+from fea.linsolve import METHODS, unavailable
 from fea.thermoelastic import solve
 from studies.verification import peer_problem
 
@@ -70,13 +76,17 @@ def benchmark(analysis: str, size: float, solvers: list[str], workdir: Path) -> 
     write_deck(problem, case / "peer.inp")
     ours_wall, ours_rss = run_child([sys.executable, "-m", "studies.cli", "solve", "model.toml",
                                      "--out", "out"], case)
-    ccx = {threads: run_child([ccx_executable(), "-i", "peer"], case, threads) for threads in (1, 2)}
     print(f"whole command: pkgrel solve {ours_wall:.2f} s, {ours_rss:.0f} MB peak RSS")
-    for threads, (wall, rss) in ccx.items():
-        print(f"               ccx ({threads} thread{'s' if threads > 1 else ''}) {wall:.2f} s, {rss:.0f} MB")
-    ccx_wall, ccx_rss = min(ccx.values())
-    print(f"ratio pkgrel / CalculiX (time, faster ccx run): {ours_wall / ccx_wall:.2f}   "
-          f"memory ratio: {ours_rss / ccx_rss:.2f}")
+    ccx_wall = ccx_rss = float("nan")
+    if ccx_executable() is None:
+        print("               ccx: not on the PATH, comparison skipped (Debian/Ubuntu: apt install calculix-ccx)")
+    else:
+        ccx = {threads: run_child([ccx_executable(), "-i", "peer"], case, threads) for threads in (1, 2)}
+        for threads, (wall, rss) in ccx.items():
+            print(f"               ccx ({threads} thread{'s' if threads > 1 else ''}) {wall:.2f} s, {rss:.0f} MB")
+        ccx_wall, ccx_rss = min(ccx.values())
+        print(f"ratio pkgrel / CalculiX (time, faster ccx run): {ours_wall / ccx_wall:.2f}   "
+              f"memory ratio: {ours_rss / ccx_rss:.2f}")
 
     for method in solvers:
         solution = solve(problem, method)
@@ -87,14 +97,41 @@ def benchmark(analysis: str, size: float, solvers: list[str], workdir: Path) -> 
             "pkgrel_mb": ours_rss, "ccx_mb": ccx_rss}
 
 
+def default_solvers() -> list[str]:
+    """PARDISO (SuperLU where MKL is missing), and amg where its optional pyamg is installed."""
+    solvers = ["pardiso" if unavailable("pardiso") is None else "superlu"]
+    if unavailable("amg") is None:
+        solvers.append("amg")
+    else:
+        print("amg not timed: it needs pyamg, which pkgrel does not install "
+              "(pip install pyamg, or pip install 'pkgrel[amg]')")
+    return solvers
+
+
+def chosen_solvers(text: str | None) -> list[str]:
+    if text is None:
+        return default_solvers()
+    solvers = [s.strip() for s in text.split(",") if s.strip()]
+    for method in solvers:
+        if method not in METHODS:
+            raise SystemExit(f"--solvers: '{method}' is not one of {', '.join(METHODS)}")
+        missing = unavailable(method)
+        if missing:
+            raise SystemExit(f"--solvers: {missing}")
+    return solvers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=float, default=0.45, help="element size in um (0.45: ~100k dofs)")
-    parser.add_argument("--solvers", default="pardiso,amg",
-                        help="in-process solvers to time (superlu takes minutes at this size)")
+    parser.add_argument("--solvers", default=None,
+                        help="in-process solvers to time, comma-separated, from "
+                             f"{', '.join(METHODS)} (default: pardiso, and amg if pyamg is installed; "
+                             "superlu takes minutes at this size; amg needs pyamg)")
     args = parser.parse_args()
+    solvers = chosen_solvers(args.solvers)
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [benchmark(a, args.size, args.solvers.split(","), Path(tmp))
+        rows = [benchmark(a, args.size, solvers, Path(tmp))
                 for a in ("plane_strain", "axisymmetric")]
     print("\nanalysis        dofs    pkgrel s   ccx s   ratio   pkgrel MB   ccx MB")
     for r in rows:

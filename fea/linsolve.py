@@ -12,7 +12,7 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import SolverError
+from .errors import InputError, SolverError
 
 METHODS = ("auto", "pardiso", "superlu", "amg")
 
@@ -27,6 +27,9 @@ def factorize(K: sp.spmatrix, method: str = "auto", rigid_body_modes: np.ndarray
         raise ValueError(f"solver method '{method}' is not one of {', '.join(METHODS)}")
     if method == "auto":
         method = "pardiso" if _have_pardiso() else "superlu"
+    missing = unavailable(method)
+    if missing:
+        raise InputError(missing)
     if method == "pardiso":
         return PardisoFactorization(K, definite)
     if method == "superlu":
@@ -60,6 +63,22 @@ def _have_pardiso() -> bool:
     except Exception:  # MKL missing or broken: fall back silently, SuperLU is exact too
         return False
     return True
+
+
+def unavailable(method: str) -> str | None:
+    """Why solver ``method`` cannot run in this installation (one line), or None if it can.
+    amg needs pyamg, which pkgrel does not install (pip install pyamg, or the extra
+    pip install 'pkgrel[amg]'); pardiso needs pypardiso and its MKL (a pkgrel dependency)."""
+    if method == "amg":
+        try:
+            import pyamg  # noqa: F401
+        except ImportError:
+            return ("solver 'amg' needs pyamg, which pkgrel does not install: pip install pyamg "
+                    "(or pip install 'pkgrel[amg]'); or choose auto, pardiso or superlu")
+    if method == "pardiso" and not _have_pardiso():
+        return ("solver 'pardiso' needs pypardiso and MKL, which cannot be imported here "
+                "(pip install pypardiso); or choose auto or superlu")
+    return None
 
 
 class NotPositiveDefinite(SolverError):

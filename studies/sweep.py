@@ -352,9 +352,17 @@ def sweep_study(structure: str, base: dict, axes: list[tuple[str, list]], level:
                 f"{ranked[-1][1]} ({ranked[-1][0]:.4g} {metrics[0].unit}), over {len(ranked)} points.")
 
     return Study(name=f"sweep_{structure}", title=f"Sweep of {structure}: {names}",
-                 question=f"How do {names} change the {structure} joint's {metrics[0].label}?",
+                 question=f"{sweep_question([name for name, _ in axes])} the {structure} joint's "
+                          f"{metrics[0].label}?",
                  structure=structure, variants=tuple(variants), metrics=metrics, answer=answer,
                  curves=curves, base_parameters=base, level=level)
+
+
+def sweep_question(names: list[str]) -> str:
+    """"How does a change" for one swept parameter, "How do a and b change" for more."""
+    if len(names) == 1:
+        return f"How does {names[0]} change"
+    return f"How do {', '.join(names[:-1])} and {names[-1]} change"
 
 
 def run_sweep_command(args) -> int:

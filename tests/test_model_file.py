@@ -204,3 +204,23 @@ def test_probes_far_from_the_origin_are_located(tmp_path):
         except Exception:   # round-off: skfem does not converge (passivation_at_post_edge here)
             continue
         assert local == pytest.approx(reference, abs=1e-9)
+
+
+def test_optional_solver_missing_is_one_line(model_dir, capsys, monkeypatch):
+    """--solver amg needs pyamg, which pkgrel does not install: without it, one line saying so."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyamg(name, *args, **kwargs):
+        if name == "pyamg":
+            raise ImportError("No module named 'pyamg'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyamg)
+    out = model_dir.dir / "out"
+    code = main(["solve", str(model_dir("plane_strain")), "--out", str(out), "--solver", "amg"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "needs pyamg" in err and "pip install pyamg" in err
+    assert not out.exists()

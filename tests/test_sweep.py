@@ -285,3 +285,12 @@ def test_dask_workers_malloc_trim_setting_is_undone():
     out = subprocess.run([sys.executable, "-c", PAGE_FAULTS], env=env, capture_output=True, text=True,
                          check=True, cwd=REPO).stdout.split()
     assert out[0] == "False"           # nothing to undo without the variable
+
+
+def test_sweep_question_is_grammatical():
+    one = sweep.sweep_study("ppi-recess", {}, [("recess_depth_ratio", [0.2, 0.5])], "cell", True)
+    assert one.question.startswith("How does recess_depth_ratio change the ppi-recess joint's ")
+    two = sweep.sweep_study("ppi-recess", {}, [("recess_depth_ratio", [0.2, 0.5]), ("molding", [True, False])],
+                            "cell", True)
+    assert two.question.startswith("How do recess_depth_ratio and molding change ")
+    assert sweep.sweep_question(["a", "b", "c"]) == "How do a, b and c change"
