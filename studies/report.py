@@ -1,9 +1,18 @@
 """The HTML report of a design study: one self-contained file, figures embedded as PNG data URIs.
 
 ``write_report(run, path)`` writes ``path`` and every figure as a PNG into ``path.parent /
-"figures"``. Sections, in order: the question and the answer with the ranked variants, metric bar
-charts, sweep curves, stress contours of the critical zone on one colour scale, interface peel and
-shear, hysteresis loops, geometry pictures, mesh convergence, materials, run metadata.
+"figures"`` (full resolution); the page embeds screen copies (``screen_png``: at most
+SCREEN_WIDTH_PX wide, 256 colours). Sections, in order: the question and the answer with the ranked
+variants, metric bar charts, sweep curves, stress contours of the critical zone on one colour scale,
+interface peel and shear along each connected segment, hysteresis loops, geometry pictures, how
+sure is this (calibration basis, mesh convergence, scatter), materials, run metadata.
+
+Every value in the ranked table, bar charts and sweep curves carries its numerical uncertainty band
+(``uncertainty``: the baseline's change between the two finest meshes and the variant's time-step
+error, root sum of squares); neighbours in the ranking whose bands overlap are marked, and the
+answer says when the leading variants are among them. Figure texts are wrapped to their panels
+(``wrapped``) so that none overlaps another or leaves the canvas (tests/test_report.py checks it
+from matplotlib's own text extents).
 """
 from __future__ import annotations
 
@@ -226,11 +235,26 @@ def answer_text(run) -> str:
         return f"The answer could not be formed ({type(exc).__name__}: {exc}); see the ranked table."
 
 
+def tie_note(run) -> str:
+    """A sentence for the answer when the leading variants lie within each other's numerical
+    uncertainty, so the reader does not take the first of them for a winner."""
+    ties = ranked_ties(run)
+    leading = [ties[0][0]] if ties and ties[0][0] is rank_records(run.study, run.records)[0] else []
+    for a, b in ties:
+        if leading and a is leading[-1]:
+            leading.append(b)
+    if not leading:
+        return ""
+    names = ", ".join(r["label"] for r in leading)
+    return (f" Within the numerical uncertainty (mesh and time step), the {len(leading)} leading variants "
+            f"are not told apart by {run.study.metrics[0].label}: {names}.")
+
+
 def summary_section(run) -> str:
     study = run.study
     parts = [f"<h1>{esc(study.title)}</h1>",
              f'<p class="question"><b>Question:</b> {esc(study.question)}</p>',
-             f'<div class="answer"><b>Answer:</b> {esc(answer_text(run))}</div>']
+             f'<div class="answer"><b>Answer:</b> {esc(answer_text(run))}{esc(tie_note(run))}</div>']
     if run.quick:
         parts.append('<p class="warn">Quick preview: coarse mesh and one thermal cycle, so the lives are '
                      'not from a stabilised loop (the first cycle carries the transient from the stress-free '
@@ -253,9 +277,11 @@ def ranking_table(run) -> str:
     first = study.metrics[0]
     ranked = rank_records(study, run.records)
     mesh = mesh_uncertainty(run)
+    ties = ranked_ties(run)
+    tied_below = {id(b) for _, b in ties}
     header = ["rank", "variant", "group", "parameters"] + [esc(metric_header(m)) for m in study.metrics]
-    rows, classes, ties = [], [], []
-    rank, above = 0, None
+    rows, classes = [], []
+    rank = 0
     for record in ranked:
         variant = variant_of(run, record)
         group = variant.group if variant else ""
@@ -265,10 +291,7 @@ def ranking_table(run) -> str:
             ranked_here = metric_value(record, first.key) is not None and first.better != "none"
             rank += ranked_here
             cells[0] = str(rank) if ranked_here else "-"
-            if ranked_here and above is not None and indistinguishable(above, record, first.key, mesh):
-                cells[0] += f" (~{rank - 1})"
-                ties.append((above, record))
-            above = record if ranked_here else above
+            cells[0] += f" (~{rank - 1})" if ranked_here and id(record) in tied_below else ""
             cells += [value_with_band(record, m, mesh) for m in study.metrics]
             classes.append("best" if ranked_here and rank == 1 else "")
         else:
@@ -286,6 +309,18 @@ def ranking_table(run) -> str:
                     f'result of this run.</p>')
     numeric = set(range(4, 4 + len(study.metrics)))
     return table_html(header, rows, classes, numeric) + caption
+
+
+def ranked_ties(run) -> list[tuple[dict, dict]]:
+    """Pairs of neighbours in the ranking whose ranking metric the numerical uncertainty cannot
+    tell apart (their bands overlap), best first."""
+    first = run.study.metrics[0]
+    if first.better == "none":
+        return []
+    mesh = mesh_uncertainty(run)
+    ranked = [r for r in rank_records(run.study, run.records)
+              if r.get("status") == "ok" and metric_value(r, first.key) is not None]
+    return [(a, b) for a, b in zip(ranked, ranked[1:]) if indistinguishable(a, b, first.key, mesh)]
 
 
 def value_with_band(record: dict, metric, mesh: dict) -> str:

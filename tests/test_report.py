@@ -507,6 +507,11 @@ def test_ranking_and_sweep_show_the_numerical_uncertainty_band(point, tmp_path):
     assert "3.54e+03 <span class=\"band\">&plusmn;2.2%</span>" in table
     assert "2 (~1)" in table and "3 (~2)" in table and "4 (~3)" in table and "5 (~4)" not in table
     assert "Within their numerical uncertainty" in table and "Their order is not a result" in table
+    # the answer says so too, naming the four it cannot tell apart
+    from studies.report import summary_section
+    answer = summary_section(run)
+    answer = answer[answer.index('class="answer"'):answer.index("</div>")]
+    assert "the 4 leading variants are not told apart" in answer and all(label in answer for label in lives)
     curve = STUDY.curves[0]
     fig = sweep_figure(STUDY.metrics, curve, [r for r in run.records if r["label"] in lives],
                        {"critical.life": 0.02})
