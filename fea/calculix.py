@@ -57,8 +57,8 @@ def _model_lines(model: Model, t_range: np.ndarray, inelastic: bool = False) -> 
     """Nodes, elements (one ELSET per region), materials, sections and supports."""
     if model.analysis not in ELEMENT_TYPES:
         raise InputError(f"CalculiX export supports {', '.join(ELEMENT_TYPES)}, not {model.analysis}")
-    if model.tractions:
-        raise InputError("CalculiX export of surface tractions is not supported")
+    if model.tractions or model.displacements:
+        raise InputError("CalculiX export of surface tractions and prescribed displacements is not supported")
     coordinates = model.mesh.mesh.doflocs
     connectivity = element_connectivity(model) + 1
     element_type = ELEMENT_TYPES[model.analysis]

@@ -33,7 +33,7 @@ from .load_history import LoadHistory
 from .mesh import Mesh
 from .model import Layer, Model
 from .operators import FreeTangent, StrainOperator
-from .thermoelastic import check_constrained, fixed_dofs, make_basis, traction_load
+from .thermoelastic import check_constrained, fixed_dofs, make_basis, prescribed_dofs, traction_load
 from .small_strain import equivalent_strain as equivalent
 from .time_integration import MAX_STEP_RATIO, accumulate_from, bdf2_coefficients, bdf2_start, local_error, predictor
 
@@ -196,8 +196,11 @@ class Solver:
     def __init__(self, cycling: Cycling, method: str = "auto"):
         model = cycling.model
         if model.analysis not in CYCLING_ANALYSES:
-            raise InputError(f"analysis = '{model.analysis}' cannot be cycled with inelastic "
-                             f"materials; use one of {', '.join(CYCLING_ANALYSES)}")
+            # the laws update a full 3D strain state; plane stress would need eps_33 solved to
+            # sigma_33 = 0 inside every law at every point, which they do not do
+            raise InputError(f"analysis = '{model.analysis}' cannot be cycled: the inelastic laws take the "
+                             f"out-of-plane strain as known, and plane stress leaves it unknown at every point; "
+                             f"use one of {', '.join(CYCLING_ANALYSES)}")
         self.cycling = cycling
         self.method = method
         mesh = model.mesh
@@ -219,10 +222,17 @@ class Solver:
         self.residual_weight = np.ones(int(self.free.sum()))
         if self.operator.generalized:
             self.residual_weight[-1] = 1.0 / np.sqrt(self.operator.weights.sum())
-        self.f_ext = np.zeros(self.operator.n)
-        self.f_ext[:self.basis.N] = traction_load(model, self.basis)
-        # the size of the external forces, for the convergence test
-        self.external_scale = float(np.sqrt(np.sum((self.f_ext[self.free] * self.residual_weight) ** 2)))
+        # mechanical loads: each traction's load vector with its time factor, the prescribed
+        # displacements' dofs (their values follow their own time factors)
+        self.tractions = []
+        for curve, value in model.tractions:
+            vector = np.zeros(self.operator.n)
+            vector[:self.basis.N] = traction_load(dataclasses.replace(model, tractions=[(curve, value)]), self.basis)
+            self.tractions.append((model.traction_amplitudes.get(curve), vector))
+        self.prescribed = prescribed_dofs(model)[0]
+        amplitudes = [d.amplitude for d in model.displacements] + list(model.traction_amplitudes.values())
+        self.load_times = sorted({t for a in amplitudes if a is not None for t, _ in a.points})
+        self._set_external(cycling.history.segments[0].t0)
         self.regions = []
         for name, elements in mesh.regions.items():
             material = model.materials[name]
@@ -412,15 +422,47 @@ class Solver:
         return [(bdf2_start(r.state, r.previous, ratio), gamma * dt) if r.rate_law and ratio > 0
                 else (r.state, dt) for r in self.nonlinear]
 
-    def step(self, u, T_old, T_new, dt, guess=None, ratio: float = 0.0, refresh_elastic: bool = True):
+    def _set_external(self, t: float) -> None:
+        """External forces and prescribed displacements at time t, and the forces' size (for
+        the convergence test: a purely mechanical load starts from zero stress)."""
+        self.f_ext = sum((vector * (1.0 if amplitude is None else amplitude(t)) for amplitude, vector in self.tractions),
+                         np.zeros(self.operator.n))
+        self.u_prescribed = prescribed_dofs(self.cycling.model, t)[1]
+        self.external_scale = float(np.sqrt(np.sum((self.f_ext[self.free] * self.residual_weight) ** 2)))
+
+    def _coupling_at(self, T: float) -> sp.csr_matrix:
+        """K_el(T)[free, prescribed] of the elastic regions: their force on the free unknowns from
+        the prescribed displacements (the free pattern holds only free x free)."""
+        if not hasattr(self, "_coupling_parts"):
+            self._coupling_parts = []
+            for region in self.linear:
+                op = self.operator.restricted(region.elements)
+                shape = (4, 4) + op.weights.shape
+                self._coupling_parts.append([op.tangent(np.broadcast_to(D[:, :, None, None], shape))
+                                             [self.free][:, self.prescribed]
+                                             for D in (small_strain.VOLUMETRIC, small_strain.SHEAR)])
+        total = sp.csr_matrix((int(self.free.sum()), self.prescribed.size))
+        for region, (volumetric, shear) in zip(self.linear, self._coupling_parts):
+            E, nu, _ = self._material_at(region, T, 1)
+            lam, mu = small_strain.lame(E, nu)
+            total = total + lam[0] * volumetric + mu[0] * shear
+        return total
+
+    def step(self, u, T_old, T_new, dt, guess=None, ratio: float = 0.0, refresh_elastic: bool = True,
+             t_new: float | None = None):
         """Newton iterations for one step from u (or from a predicted guess), with the rate laws'
         BDF2 step ratio; returns (u, states, stress, iterations, residual history) or raises
         StepFailed. The states carry work and strain accumulated from the last state."""
         properties = [self._material_at(r, T_new) for r in self.nonlinear]
         linear = self._linear_at(T_new)
+        if t_new is not None:
+            self._set_external(t_new)
+        if self.prescribed.size and self.linear:
+            linear = (linear[0], linear[1] - self._coupling_at(T_new) @ self.u_prescribed)
         starts = self._starts(dt, ratio)
         tangent_dt = min(d for _, d in starts) if starts else dt
         u = (u if guess is None else guess).copy()
+        u[self.prescribed] = self.u_prescribed
         history = []
         try:
             stress, tangent, states = self._evaluate(u, T_old, T_new, starts, properties)
@@ -530,7 +572,10 @@ class Solver:
         t0, counted = self.t, dict(self.counters)
         for segment in segments:
             # under error control the controller places the steps; else the segment's own times
-            for target in ([segment.t1] if self.accuracy is not None else segment.times()):
+            # mechanical loads' history points inside the segment are step ends too (their kinks)
+            corners = [t for t in self.load_times if segment.t0 < t < segment.t1]
+            targets = [segment.t1] if self.accuracy is not None else list(segment.times())
+            for target in sorted(set(targets + corners)):
                 self._advance(segment, target, result, progress)
             if snapshot:
                 self._refresh_linear_states(self.u, self.T)
@@ -600,7 +645,8 @@ class Solver:
                 guess = self.u + du_before * (dt / dt_before)
             try:
                 refresh = self.t == segment.t0 or self.counters["steps"] % ELASTIC_FORCE_EVERY == 0
-                u_new, states, _, iterations, _ = self.step(self.u, self.T, T_new, dt, guess, ratio, refresh)
+                u_new, states, _, iterations, _ = self.step(self.u, self.T, T_new, dt, guess, ratio, refresh,
+                                                             t_new=self.t + dt)
             except StepFailed as failure:
                 failures += 1
                 self.counters["cutbacks"] += 1
@@ -670,9 +716,10 @@ class Solver:
                 continue
             total = region.volume.sum()
             increment += equivalent(state["eps_in"] - region.state["eps_in"]) @ region.volume
-            if len(self.past_times) >= 2:
-                estimate = local_error(self.past_times, self.past_values[region.name], t_new, state["eps_in"], ratio)
-                error += equivalent(estimate) @ region.volume
+            # the first step of a run: half its increment (its distance from the constant predictor),
+            # so a load applied at once is resolved like any other step
+            estimate = local_error(self.past_times, self.past_values[region.name], t_new, state["eps_in"], ratio)
+            error += equivalent(estimate) @ region.volume
             volume += total
         return (error / volume, increment / volume) if volume else (0.0, 0.0)
 

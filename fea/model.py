@@ -54,6 +54,38 @@ class Layer:
         return kept
 
 
+@dataclass(frozen=True)
+class Amplitude:
+    """The time factor of a mechanical load: linear between (t s, factor) points and held at the
+    first and last factor outside them (a displacement ramped on and held: [[0, 0], [10, 1]])."""
+    points: tuple[tuple[float, float], ...]
+
+    def __post_init__(self):
+        times = [t for t, _ in self.points]
+        if len(times) < 1 or any(not np.isfinite(v) for point in self.points for v in point):
+            raise InputError(f"load history {list(self.points)}: needs finite [t_s, factor] pairs")
+        if any(b <= a for a, b in zip(times, times[1:])):
+            raise InputError(f"load history {list(self.points)}: times must increase")
+
+    def __call__(self, t: float) -> float:
+        times, factors = zip(*self.points)
+        return float(np.interp(t, times, factors))
+
+
+@dataclass(frozen=True)
+class Displacement:
+    """A prescribed displacement: ``component`` ("x" or "y") of every node of the curve or point
+    ``group`` is ``value`` um, times ``amplitude(t)`` in a cycling run if given."""
+    group: str
+    component: str
+    value: float
+    amplitude: Amplitude | None = None
+
+    def at(self, t: float | None = None) -> float:
+        """The displacement at time t (um); None or no amplitude: the value itself."""
+        return self.value if self.amplitude is None or t is None else self.value * self.amplitude(t)
+
+
 @dataclass(eq=False)
 class Model:
     """Everything a solve needs.
@@ -67,7 +99,11 @@ class Model:
     stress_free_temperature: overrides every material's own stress-free temperature (degC).
     fixed: (group, component) pairs, component "x" or "y": zero displacement on a named curve
         or point.
+    displacements: prescribed non-zero displacements (`Displacement`), each with an optional
+        time factor for cycling runs.
     tractions: (curve, (t_x, t_y)) pairs: uniform surface traction (MPa).
+    traction_amplitudes: curve -> `Amplitude`: the time factor of that curve's traction in a
+        cycling run (default: constant).
     probes: points where stresses are reported.
     load: the [load] table of a thermal-cycling history (e.g. {"profile": "G", "cycles": 3});
         None for a thermoelastic solve.
@@ -89,6 +125,8 @@ class Model:
     layers: Sequence[Layer] = ()
     title: str = ""
     geometry: object = field(default=None, compare=False)
+    displacements: Sequence[Displacement] = ()
+    traction_amplitudes: Mapping[str, Amplitude] = field(default_factory=dict)
 
     def __eq__(self, other) -> bool:
         """The same mesh, materials, supports, loads, probes and layers (the temperature only
@@ -100,6 +138,7 @@ class Model:
             return (model.mesh, model.analysis, dict(model.materials),
                     model.temperature if model.load is None else None, model.stress_free_temperature,
                     tuple(model.fixed), tuple((g, tuple(v)) for g, v in model.tractions), tuple(model.probes),
+                    tuple(model.displacements), dict(model.traction_amplitudes),
                     model.load, tuple(model.layers), model.title)
 
         return key(self) == key(other)

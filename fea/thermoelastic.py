@@ -108,15 +108,44 @@ def p2_node_coordinates(mesh: Mesh) -> np.ndarray:
     return mesh.mesh.doflocs
 
 
+def group_dofs(mesh: Mesh, group: str, component: str) -> np.ndarray:
+    """The dofs of one displacement component on every node of a named curve or point."""
+    if component not in COMPONENTS:
+        raise InputError(f"bc on '{group}': fix = '{component}' must be one of x, y")
+    kind, entities = mesh.require_group(group, "bc")
+    nodes = curve_nodes(mesh, entities) if kind == "curve" else entities
+    return node_dofs(nodes, COMPONENTS[component])
+
+
+def prescribed_dofs(model: Model, t: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Dofs with a prescribed non-zero displacement and their values (um) at time t (None: the
+    values themselves). A dof fixed at zero, or prescribed twice with different values, is refused."""
+    if not model.displacements:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    zero = np.concatenate([group_dofs(model.mesh, g, c) for g, c in model.fixed] or [np.zeros(0, dtype=np.int64)])
+    dofs, values = [], []
+    for d in model.displacements:
+        found = group_dofs(model.mesh, d.group, d.component)
+        if np.isin(found, zero).any():
+            raise InputError(f"bc on '{d.group}': {d.component} is both fixed at zero and prescribed "
+                             f"value = {d.value:g} um; give one of them")
+        dofs.append(found)
+        values.append(np.full(found.size, d.at(t)))
+    dofs, values = np.concatenate(dofs), np.concatenate(values)
+    order = np.argsort(dofs, kind="stable")
+    shared = dofs[order][1:] == dofs[order][:-1]
+    if np.any(shared & (values[order][1:] != values[order][:-1])):
+        raise InputError("bc: two prescribed displacements with different values share nodes; "
+                         "give each node one value")
+    unique, first = np.unique(dofs, return_index=True)
+    return unique, values[first]
+
+
 def fixed_dofs(model: Model) -> np.ndarray:
+    """Every dof with a Dirichlet condition: fixed at zero, prescribed, or on the axis."""
     mesh = model.mesh
-    fixed = []
-    for curve, component in model.fixed:
-        if component not in COMPONENTS:
-            raise InputError(f"bc on '{curve}': fix = '{component}' must be one of x, y")
-        kind, entities = mesh.require_group(curve, "bc")
-        nodes = curve_nodes(mesh, entities) if kind == "curve" else entities
-        fixed.append(node_dofs(nodes, COMPONENTS[component]))
+    fixed = [group_dofs(mesh, curve, component) for curve, component in model.fixed]
+    fixed.append(prescribed_dofs(model)[0])
     if model.analysis == "axisymmetric":
         fixed.append(node_dofs(axis_nodes(mesh), 0))
     return np.unique(np.concatenate(fixed)) if fixed else np.array([], dtype=np.int64)
@@ -188,8 +217,9 @@ def assemble(model: Model, basis: Basis, lam, mu, eth):
     return K, f
 
 
-def traction_load(model: Model, basis: Basis) -> np.ndarray:
-    """int t . v dS over the loaded curves (dS = 2 pi r ds in axisymmetry)."""
+def traction_load(model: Model, basis: Basis, t: float | None = None) -> np.ndarray:
+    """int t . v dS over the loaded curves (dS = 2 pi r ds in axisymmetry), each traction times
+    its amplitude at time t in a cycling run (None: the tractions as given)."""
     from skfem import FacetBasis, LinearForm
 
     axisymmetric = model.analysis == "axisymmetric"
@@ -203,7 +233,9 @@ def traction_load(model: Model, basis: Basis) -> np.ndarray:
         facets = model.mesh.require_curve(curve, "traction")
         facet_basis = FacetBasis(model.mesh.mesh, basis.elem, facets=facets,
                                  intorder=QUADRATURE_ORDER)
-        load += surface_traction.assemble(facet_basis, tx=float(tx), ty=float(ty))
+        amplitude = model.traction_amplitudes.get(curve)
+        factor = 1.0 if amplitude is None or t is None else amplitude(t)
+        load += factor * surface_traction.assemble(facet_basis, tx=float(tx), ty=float(ty))
     return load
 
 
@@ -229,7 +261,9 @@ def solve(model: Model, method: str = "auto") -> Solution:
     K_free = K[free][:, free]
     solver = factorize(K_free, method)
     x = np.zeros(K.shape[0])
-    x[free] = solver.solve(f[free])
+    dofs, values = prescribed_dofs(model)
+    x[dofs] = values
+    x[free] = solver.solve(f[free] - K[free][:, dofs] @ values)
     if not np.all(np.isfinite(x)):
         raise SolverError("linear solve produced non-finite displacements; check supports "
                           "and materials")

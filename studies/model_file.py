@@ -49,7 +49,7 @@ from fea import elasticity
 from fea.errors import InputError, finite_number, finite_temperature, shown
 from fea.expressions import compile_expression
 from fea.mesh import read_msh
-from fea.model import Layer, Model, Probe
+from fea.model import Amplitude, Displacement, Layer, Model, Probe
 
 TOP_LEVEL_KEYS = {"mesh", "analysis", "title", "materials", "temperature", "bc", "traction", "probe",
                   "load", "layer"}
@@ -97,6 +97,19 @@ def _pair(value, where: str, what: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         raise InputError(f"{where} = {shown(value)} must be {what}")
     return _number(value[0], f"{where}[0]"), _number(value[1], f"{where}[1]")
+
+
+def _amplitude(value, where: str, cycled: bool) -> Amplitude:
+    """A load's own history: [[t_s, factor], ...] with increasing times, for cycling runs."""
+    if not cycled:
+        raise InputError(f"{where} history needs a [load] history (a thermoelastic solve takes the value itself)")
+    if not isinstance(value, list) or not value:
+        raise InputError(f"{where} history = {shown(value)} must be [[t_s, factor], ...]")
+    points = tuple(_pair(row, f"{where} history[{k}]", "[t_s, factor]") for k, row in enumerate(value))
+    try:
+        return Amplitude(points)
+    except InputError as exc:
+        raise InputError(f"{where} {exc}") from None
 
 
 def check_load_numbers(table) -> None:
@@ -173,10 +186,10 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
     if stress_free is not None:
         stress_free = finite_temperature(stress_free, "[temperature] stress_free")
 
-    fixed = []
+    fixed, displacements = [], []
     for k, bc in enumerate(_entries(data, "bc")):
         where = f"[[bc]] #{k + 1}"
-        _check_keys(bc, {"group", "fix"}, where)
+        _check_keys(bc, {"group", "fix", "value", "history"}, where)
         group = _string(_require(bc, "group", where), f"{where} group")
         mesh.require_group(group, where)
         components = _require(bc, "fix", where)
@@ -185,19 +198,33 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
         if not isinstance(components, list) or not components:
             raise InputError(f"{where} on '{group}': fix = {shown(components)} must be \"x\", \"y\" "
                              f"or a list of them")
-        for c in components:
+        values = bc.get("value", 0.0)
+        values = values if isinstance(values, list) else [values] * len(components)
+        if len(values) != len(components):
+            raise InputError(f"{where} on '{group}': value = {shown(bc['value'])} needs one displacement (um) "
+                             f"per fixed component {shown(components)}")
+        amplitude = _amplitude(bc["history"], where, cycled) if "history" in bc else None
+        for c, value in zip(components, values):
             if c not in ("x", "y"):
                 raise InputError(f"{where} on '{group}': fix = {shown(c)} must be one of x, y")
-            fixed.append((group, c))
+            value = _number(value, f"{where} value")
+            if value == 0.0 and amplitude is None:
+                fixed.append((group, c))
+            else:
+                displacements.append(Displacement(group, c, value, amplitude))
 
-    tractions = []
+    tractions, traction_amplitudes = [], {}
     for k, tr in enumerate(_entries(data, "traction")):
         where = f"[[traction]] #{k + 1}"
-        _check_keys(tr, {"group", "value"}, where)
+        _check_keys(tr, {"group", "value", "history"}, where)
         group = _string(_require(tr, "group", where), f"{where} group")
         mesh.require_curve(group, where)
         value = _pair(_require(tr, "value", where), f"{where} value", "[t_x, t_y] in MPa")
+        if group in traction_amplitudes or any(g == group for g, _ in tractions):
+            raise InputError(f"{where}: '{group}' has a traction already; give one [[traction]] per curve")
         tractions.append((group, value))
+        if "history" in tr:
+            traction_amplitudes[group] = _amplitude(tr["history"], where, cycled)
 
     probes = []
     for k, pr in enumerate(_entries(data, "probe")):
@@ -218,7 +245,8 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
         raise InputError("[[probe]]: probe names must be unique")
 
     model = Model(mesh, analysis, assigned, field, stress_free, tuple(fixed), tuple(tractions),
-                  tuple(probes), title=title)
+                  tuple(probes), title=title, displacements=tuple(displacements),
+                  traction_amplitudes=traction_amplitudes)
     if cycled:
         check_load_numbers(data["load"])
         model.load = data["load"]
@@ -326,8 +354,15 @@ def model_toml(model: Model, mesh_file: str = "model.msh") -> str:
         groups.setdefault(group, []).append(component)
     for group, components in groups.items():
         lines += ["", "[[bc]]", f"group = {toml_value(group)}", f"fix = {toml_value(components)}"]
+    for d in model.displacements:
+        lines += ["", "[[bc]]", f"group = {toml_value(d.group)}", f"fix = {toml_value([d.component])}",
+                  f"value = {toml_value(float(d.value))}"]
+        if d.amplitude is not None:
+            lines.append(f"history = {toml_value([list(p) for p in d.amplitude.points])}")
     for group, value in model.tractions:
         lines += ["", "[[traction]]", f"group = {toml_value(group)}", f"value = {toml_value([float(v) for v in value])}"]
+        if group in model.traction_amplitudes:
+            lines.append(f"history = {toml_value([list(p) for p in model.traction_amplitudes[group].points])}")
     for probe in model.probes:
         lines += ["", "[[probe]]", f"name = {toml_value(probe.name)}", f"at = {toml_value([float(v) for v in probe.at])}"]
         if probe.region is not None:
