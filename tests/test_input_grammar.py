@@ -2,11 +2,12 @@
 refuses it (exit 2, one line on stderr naming what is wrong, --out untouched), never a traceback.
 
 Model files are drawn from a grammar: each entry (analysis, the two materials, the temperature
-field, the stress-free temperature, supports, traction, probe, and entries that do not belong,
-such as [load] or [[layer]] tables) is drawn from its valid or its broken forms. A file whose
-entries are all valid must solve; a file with a broken entry must be refused, and when exactly one
-entry is broken the line names it. The solves are thermoelastic on the 494-element block of
-conftest.py (about 0.05 s each), so a hundred files take a few seconds.
+field, the stress-free temperature, supports, traction, probe, a user material file given with
+--materials, and entries that must be refused here, such as [load] or [[layer]] tables) is drawn
+from its valid or its broken forms. A file whose entries are all valid must solve; a file with a
+broken entry must be refused, and when exactly one entry is broken the line names it. A second
+test puts each of the 203 broken forms alone into one valid file. The solves are thermoelastic
+on the 494-element block of conftest.py (about 0.05 s each): both tests take about 20 s.
 """
 import contextlib
 import io
@@ -48,6 +49,11 @@ def toml(value) -> str:
     raise TypeError(value)
 
 
+def material_text(material: dict) -> str:
+    """A material file: every section as an inline table."""
+    return "".join(f"{k} = {toml(v)}\n" for k, v in material.items())
+
+
 def model_text(entries: dict, mesh: Path) -> str:
     """A model file from the drawn entries: each is (where it goes, its content)."""
     top = {"mesh": str(mesh), "analysis": entries["analysis"]}
@@ -77,8 +83,40 @@ NOT_NUMBERS = ("25", True, [1.0], {"value": 1.0})
 temperatures = st.one_of(st.floats(-60.0, 250.0), st.integers(-60, 250))
 
 
-def broken(values, marker: str):
-    return st.sampled_from(values).map(lambda v: (v, marker))
+def broken(values, marker: str) -> list[tuple[object, str]]:
+    return [(v, marker) for v in values]
+
+
+def quantity(value, unit: str, **more) -> dict:
+    return {"value": value, "unit": unit, "source": "test", **more}
+
+
+def material_file(E=100.0, nu=0.3, alpha=17.0, T0=150.0, **more) -> dict:
+    """A user material file "mymat" (E in GPa, alpha in ppm/K)."""
+    return {"name": "mymat", "stress_free_temperature": quantity(T0, "degC"),
+            "elastic": {"E": quantity(E, "GPa"), "nu": quantity(nu, "-")},
+            "expansion": {"alpha": quantity(alpha, "ppm/K", kind="secant", reference_temperature=25.0)}, **more}
+
+
+def material_file_broken():
+    good = material_file()
+    cases = ([material_file(E=v) for v in NOT_FINITE + NOT_NUMBERS + (-1.0,)]
+             + [material_file(nu=v) for v in NOT_FINITE + (0.5,)]
+             + [material_file(alpha=v) for v in NOT_FINITE + ("17",)]
+             + [material_file(T0=v) for v in NOT_FINITE + ("hot", -300.0, 1e5)]
+             + [{**good, "elastic": {**good["elastic"], "E": {"table": [[0.0, 100.0], [100.0, v]],
+                                                              "unit": "GPa", "source": "test"}}}
+                for v in NOT_FINITE + ("x",)]
+             + [{**good, "elastic": {**good["elastic"], "E": {"table": [[math.nan, 100.0], [100.0, 90.0]],
+                                                              "unit": "GPa", "source": "test"}}}]
+             + [{**good, "elastic": {**good["elastic"], "E": quantity(100.0, ["GPa"])}}]
+             + [{**good, "expansion": {"alpha": quantity(17.0, "ppm/K", reference_temperature=v)}}
+                for v in NOT_FINITE + ("room",)]
+             + [{**good, "glass_transition": {"Tg": quantity(v, "degC")}} for v in NOT_FINITE + (1e4,)]
+             + [{**good, "creep": {"norton": {"A": quantity(v, "1/(s*MPa^n)"), "n": quantity(5.0, "-"),
+                                              "Q": quantity(0.0, "J/mol")}}} for v in NOT_FINITE + (0.0,)]
+             + [{**good, "name": 5}, {**good, "aliases": [5]}, {**good, "base": 5}, {**good, "colour": "red"}])
+    return broken(cases, "mine.toml")
 
 
 def inline_die_valid():
@@ -106,22 +144,21 @@ def inline_die_broken():
                + [{"plastic": {"yield": v}}
                   for v in NOT_FINITE + (-1.0, [[0.0, math.inf], [1.0, 1.0]], [[0.0, 1.0], [1.0, "x"]])]
                + [{"Young": 3.0}])
-    return st.sampled_from(changes).map(lambda change: ({**base, **change}, "material 'die'"))
+    return broken([{**base, **change} for change in changes], "material 'die'")
 
 
 ENTRIES = {
     "analysis": (st.sampled_from(ANALYSES),
-                 st.one_of(broken(["3d", "", "Plane_Strain"], "analysis = '"),
-                           broken([5, ["plane_strain"], math.nan], "analysis"))),
+                 broken(["3d", "", "Plane_Strain"], "analysis = '") + broken([5, ["plane_strain"], math.nan], "analysis")),
     "die": (inline_die_valid(), inline_die_broken()),
     "film": (st.sampled_from(["cu", "Copper", {"base": "cu", "E": 100000.0}]),
-             st.one_of(broken(["coper"], "unknown material 'coper'"),
-                       broken([5, [1.0]], "[materials] film"),
-                       broken([{"base": "cu", "E": math.nan}, {"base": "cu", "nu": math.inf}], "material 'film'"))),
+             broken(["coper"], "unknown material 'coper'") + broken([5, [1.0]], "[materials] film")
+             + broken([{"base": "cu", "E": math.nan}, {"base": "cu", "nu": math.inf}], "material 'film'")),
     "field": (st.one_of(temperatures,
                         st.sampled_from(["125.0 - 10.0 * y", "25 + 0.5 * x", "-40 + 0 * sqrt(x*x + y*y)",
                                          "100 * exp(-y / 10) + log(1 + x)", "2 ** 6 - sin(x) * cos(y)"])),
-              broken(list(NOT_FINITE + NOT_NUMBERS) + [-300.0, 6000.0, 1e300, "10 ** 10 ** 10", "1/0",
+              # ("25" is an expression, a valid field)
+              broken(list(NOT_FINITE) + [v for v in NOT_NUMBERS if v != "25"] + [-300.0, 6000.0, 1e300, "10 ** 10 ** 10", "1/0",
                      "0 ** -1", "(-1) ** 0.5", "log(0 * x)", "exp(1000)", "x +* 2", "__import__('os')",
                      "x\ny", "abs(x)", "-" * 300 + "1", "(" * 300 + "1" + ")" * 300, "x - 1000",
                      "1" + "0" * 400, "y" * 1001], "[temperature] field")),
@@ -141,14 +178,14 @@ ENTRIES = {
     "probe": (st.lists(st.fixed_dictionaries({"name": st.just("A"), "at": st.just([10.0, 2.5])},
                                              optional={"region": st.just("die"), "radius": st.floats(0.1, 2.0)}),
                        max_size=1),
-              st.one_of(broken([[{"name": "A", "at": [v, 2.5]}] for v in NOT_FINITE + NOT_NUMBERS]
+              broken([[{"name": "A", "at": [v, 2.5]}] for v in NOT_FINITE + NOT_NUMBERS]
                                + [[{"name": "A", "at": [10.0]}], [{"name": 5, "at": [10.0, 2.5]}]]
                                + [[{"name": "A", "at": [10.0, 2.5], "radius": v}] for v in NOT_FINITE + (-1.0, "big")]
                                + [[{"name": "A", "at": [10.0, 2.5], "region": "nope"}],
                                   [{"name": "A", "at": [10.0, 2.5]}, {"name": "A", "at": [10.0, 7.5]}]],
-                               "[[probe]]"),
-                        broken([[{"name": "A", "at": [10.0, 70.0]}], [{"name": "A", "at": [10.0, 7.5], "region": "die"}]],
-                               "is outside the mesh"))),
+                     "[[probe]]")
+              + broken([[{"name": "A", "at": [10.0, 70.0]}], [{"name": "A", "at": [10.0, 7.5], "region": "die"}]],
+                       "is outside the mesh")),
     # entries that are only ever broken here (a valid [load] would start a cycling run)
     "title": (st.sampled_from(["", "a block", "two\nlines"]), broken([5, [1], {"a": 1}], "title")),
     "load": (None, broken([{"profile": "G", "start": v} for v in NOT_FINITE + ("cold", -500.0)]
@@ -161,10 +198,13 @@ ENTRIES = {
                              for v in (0.0, -5.0, math.nan, "hour")]
                           + [{"profile": "Z"}, {"profile": "G", "accuracy": math.inf}, {"profile": "G", "extra": 1}],
                           "[load]")),
+    "material_file": (st.builds(material_file, E=st.floats(1.0, 400.0), nu=st.floats(0.0, 0.49),
+                                alpha=st.floats(0.5, 30.0), T0=temperatures),
+                      material_file_broken()),
     "layer": (None, broken([[{"name": "L", "region": "die", "interface": "die/film", "thickness": 1.0}]],
                            "[[layer]]")),
 }
-OPTIONAL = ("stress_free", "title", "load", "layer")   # absent unless drawn as broken (or valid)
+OPTIONAL = ("stress_free", "title", "load", "layer", "material_file")   # absent unless drawn
 
 
 @st.composite
@@ -174,21 +214,61 @@ def model_entries(draw):
     entries, markers = {}, {}
     for name, (valid, bad) in ENTRIES.items():
         if name in broken_names:
-            entries[name], markers[name] = draw(bad)
+            entries[name], markers[name] = draw(st.sampled_from(bad))
         elif name not in OPTIONAL or (valid is not None and draw(st.booleans())):
             entries[name] = draw(valid)
+    if "material_file" in entries and "film" not in markers:
+        entries["film"] = "mymat"   # a valid user material is used, not only read
     return entries, markers
 
 
-def run_cli(model: Path, out: Path) -> tuple[int, str, str]:
+def run_cli(model: Path, out: Path, material_files=()) -> tuple[int, str, str]:
     stdout, stderr = io.StringIO(), io.StringIO()
+    extra = [arg for path in material_files for arg in ("--materials", str(path))]
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main(["solve", str(model), "--out", str(out)])   # an exception here fails the test
+        code = main(["solve", str(model), "--out", str(out), *extra])   # an exception here fails the test
     return code, stdout.getvalue(), stderr.getvalue()
 
 
 def refuse_non_finite(text):
     raise AssertionError(f"summary.json holds {text}")
+
+
+def check_outcome(entries: dict, markers: dict, out_exists: bool, mesh: Path) -> bool:
+    """Write the model (and material file), solve it, check the outcome; True if it solved."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        model = tmp / "model.toml"
+        model.write_text(model_text(entries, mesh))
+        material_files = []
+        if "material_file" in entries:
+            material_files.append(tmp / "mine.toml")
+            material_files[0].write_text(material_text(entries["material_file"]))
+        out = tmp / "out"
+        if out_exists:
+            out.mkdir()
+            (out / "keep.txt").write_text("earlier results")
+        code, stdout, stderr = run_cli(model, out, material_files)
+        if not markers:
+            assert code == 0, (stderr, model.read_text())
+            assert stderr == ""
+            summary = json.loads((out / "summary.json").read_text(), parse_constant=refuse_non_finite)
+            assert summary["dofs"] > 0 and summary["analysis"] == entries["analysis"]
+            assert (out / "result.vtu").stat().st_size > 0
+            assert "wrote" in stdout
+            return True
+        assert code == 2, (code, stdout, stderr, model.read_text())
+        assert stderr.startswith("pkgrel: error: ") and stderr.count("\n") == 1, stderr
+        assert "Traceback" not in stderr and stdout == ""
+        if len(markers) == 1:
+            (marker,) = markers.values()
+            assert marker in stderr, (marker, stderr)
+        if out_exists:
+            assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+            assert (out / "keep.txt").read_text() == "earlier results"
+        else:
+            assert not out.exists()
+        return False
 
 
 def test_every_model_file_solves_or_is_refused_in_one_line(two_layer_mesh):
@@ -198,41 +278,33 @@ def test_every_model_file_solves_or_is_refused_in_one_line(two_layer_mesh):
     @given(model_entries(), st.booleans())
     def run(drawn, out_exists):
         entries, markers = drawn
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp = Path(tmp)
-            model = tmp / "model.toml"
-            model.write_text(model_text(entries, two_layer_mesh))
-            out = tmp / "out"
-            if out_exists:
-                out.mkdir()
-                (out / "keep.txt").write_text("earlier results")
-            code, stdout, stderr = run_cli(model, out)
-            if not markers:
-                assert code == 0, (stderr, model.read_text())
-                assert stderr == ""
-                summary = json.loads((out / "summary.json").read_text(), parse_constant=refuse_non_finite)
-                assert summary["dofs"] > 0 and summary["analysis"] == entries["analysis"]
-                assert (out / "result.vtu").stat().st_size > 0
-                assert "wrote" in stdout
-                seen["solved"] += 1
-            else:
-                assert code == 2, (code, stdout, stderr, model.read_text())
-                assert stderr.startswith("pkgrel: error: ") and stderr.count("\n") == 1, stderr
-                assert "Traceback" not in stderr
-                if len(markers) == 1:
-                    (marker,) = markers.values()
-                    assert marker in stderr, (marker, stderr)
-                if out_exists:
-                    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
-                    assert (out / "keep.txt").read_text() == "earlier results"
-                else:
-                    assert not out.exists()
-                seen["refused"] += 1
-            seen["out existed"] += out_exists
+        seen["solved" if check_outcome(entries, markers, out_exists, two_layer_mesh) else "refused"] += 1
+        seen["out existed"] += out_exists
 
     run()
     # the grammar reaches both outcomes, with and without an earlier --out
     assert seen["solved"] >= 10 and seen["refused"] >= 40 and seen["out existed"] >= 10, seen
+
+
+#: one valid model file (plane strain, -40 degC from 125 degC) that every broken form is put into
+BASELINE = {"analysis": "plane_strain", "die": {"E": 130000.0, "nu": 0.28, "alpha": 2.6e-6}, "film": "cu",
+            "field": -40.0, "stress_free": 125.0,
+            "bc": [{"group": "bottom", "fix": ["y"]}, {"group": "left", "fix": "x"}],
+            "probe": [{"name": "A", "at": [10.0, 2.5]}]}
+
+
+def test_each_broken_form_alone_is_refused_naming_its_entry(two_layer_mesh):
+    """Every broken form of the grammar, each in the otherwise valid baseline (which solves)."""
+    assert check_outcome(BASELINE, {}, False, two_layer_mesh)
+    count = 0
+    for name, (_, forms) in ENTRIES.items():
+        for k, (value, marker) in enumerate(forms):
+            try:
+                check_outcome({**BASELINE, name: value}, {name: marker}, k % 2 == 1, two_layer_mesh)
+            except AssertionError as exc:
+                raise AssertionError(f"broken {name} = {value!r}: {exc}") from None
+            count += 1
+    assert count == sum(len(forms) for _, forms in ENTRIES.values()) > 200
 
 
 def test_overflowing_expression_is_one_line(model_dir, capsys):
