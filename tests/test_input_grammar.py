@@ -6,7 +6,7 @@ field, the stress-free temperature, supports, traction, probe, a user material f
 --materials, and entries that must be refused here, such as [load] or [[layer]] tables) is drawn
 from its valid or its broken forms. A file whose entries are all valid must solve; a file with a
 broken entry must be refused, and when exactly one entry is broken the line names it. A second
-test puts each of the 203 broken forms alone into one valid file. The solves are thermoelastic
+test puts each of the (over 200) broken forms alone into one valid file. The solves are thermoelastic
 on the 494-element block of conftest.py (about 0.05 s each): both tests take about 20 s.
 """
 import contextlib
@@ -147,6 +147,7 @@ def inline_die_broken():
     return broken([{**base, **change} for change in changes], "material 'die'")
 
 
+SUPPORTS = [{"group": "bottom", "fix": ["y"]}, {"group": "left", "fix": "x"}]
 ENTRIES = {
     "analysis": (st.sampled_from(ANALYSES),
                  broken(["3d", "", "Plane_Strain"], "analysis = '") + broken([5, ["plane_strain"], math.nan], "analysis")),
@@ -164,17 +165,26 @@ ENTRIES = {
                      "1" + "0" * 400, "y" * 1001], "[temperature] field")),
     "stress_free": (temperatures,
                     broken(list(NOT_FINITE + NOT_NUMBERS) + [-274.0, 1e4], "[temperature] stress_free")),
-    "bc": (st.just([{"group": "bottom", "fix": ["y"]}, {"group": "left", "fix": "x"}]),
+    "bc": (st.one_of(st.just(SUPPORTS),
+                     st.floats(-0.5, 0.5).map(lambda v: SUPPORTS + [{"group": "top", "fix": ["y"], "value": v}])),
            broken([[{"group": "floor", "fix": ["y"]}], [{"group": "bottom", "fix": ["z"]}],
                    [{"group": "bottom", "fix": 5}], [{"group": "bottom", "fix": []}],
                    [{"group": 5, "fix": ["y"]}], [{"group": "bottom"}],
-                   [{"group": "bottom", "fix": ["y"], "fixed": ["x"]}]], "[[bc]]")),
+                   [{"group": "bottom", "fix": ["y"], "fixed": ["x"]}]]
+                  + [SUPPORTS + [{"group": "top", "fix": ["y"], "value": v}]   # ([1.0]: one value per component)
+                     for v in NOT_FINITE + ("25", True, [math.nan], {"value": 1.0})]
+                  + [SUPPORTS + [{"group": "top", "fix": ["y"], "value": [0.1, 0.2]}],
+                     SUPPORTS + [{"group": "top", "fix": ["y"], "value": 0.1, "history": [[0.0, 0.0], [1.0, 1.0]]}]],
+                  "[[bc]]")),
     "traction": (st.lists(st.fixed_dictionaries({"group": st.just("top"),
                                                  "value": st.lists(st.floats(-5.0, 5.0), min_size=2, max_size=2)}),
                           max_size=1),
                  broken([[{"group": "top", "value": [v, 0.0]}] for v in NOT_FINITE + NOT_NUMBERS]
                         + [[{"group": "top", "value": [1.0]}], [{"group": "top", "value": "down"}],
-                           [{"group": "nowhere", "value": [0.0, 1.0]}]], "[[traction]]")),
+                           [{"group": "nowhere", "value": [0.0, 1.0]}],
+                           [{"group": "top", "value": [0.0, 1.0]}, {"group": "top", "value": [1.0, 0.0]}],
+                           [{"group": "top", "value": [0.0, 1.0], "history": [[0.0, 0.0], [1.0, 1.0]]}]],
+                        "[[traction]]")),
     "probe": (st.lists(st.fixed_dictionaries({"name": st.just("A"), "at": st.just([10.0, 2.5])},
                                              optional={"region": st.just("die"), "radius": st.floats(0.1, 2.0)}),
                        max_size=1),
@@ -289,7 +299,7 @@ def test_every_model_file_solves_or_is_refused_in_one_line(two_layer_mesh):
 #: one valid model file (plane strain, -40 degC from 125 degC) that every broken form is put into
 BASELINE = {"analysis": "plane_strain", "die": {"E": 130000.0, "nu": 0.28, "alpha": 2.6e-6}, "film": "cu",
             "field": -40.0, "stress_free": 125.0,
-            "bc": [{"group": "bottom", "fix": ["y"]}, {"group": "left", "fix": "x"}],
+            "bc": SUPPORTS,
             "probe": [{"name": "A", "at": [10.0, 2.5]}]}
 
 
