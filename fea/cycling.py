@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from . import small_strain
+from . import elasticity, small_strain
 from .errors import InputError, SolverError
 from .fatigue import SHEAR_PER_EQUIVALENT, constitutive_kind, inelastic_strain_range, lives
 from .linsolve import NotPositiveDefinite, factorize
@@ -208,7 +208,7 @@ class Solver:
         if missing:
             raise InputError(f"region(s) without a material: {', '.join(missing)}")
         self.basis = make_basis(mesh)
-        self.operator = StrainOperator(self.basis, model.analysis)
+        self.operator = StrainOperator(self.basis, model.analysis, elasticity.out_of_plane(model))
         self.quad_points = self.basis.mapping.F(self.basis.X)
         self.nqp = self.quad_points.shape[2]
         fixed = fixed_dofs(model)
@@ -219,9 +219,11 @@ class Solver:
         # strain: the last unknown) by 1 / sqrt(area), which makes it a force like the nodal ones
         # and its relative size that of the mean sigma_33 error; unweighted it is a force times a
         # length and dominates the norm, and Newton iterates on it alone
+        # (curvatures: their moments int sigma_33 g dA by 1 / sqrt(int g^2 dA), likewise)
         self.residual_weight = np.ones(int(self.free.sum()))
-        if self.operator.generalized:
-            self.residual_weight[-1] = 1.0 / np.sqrt(self.operator.weights.sum())
+        n_g = self.operator.G.shape[0]
+        if n_g:
+            self.residual_weight[-n_g:] = 1.0 / np.sqrt((self.operator.G ** 2 * self.operator.weights).sum(axis=(1, 2)))
         # mechanical loads: each traction's load vector with its time factor, the prescribed
         # displacements' dofs (their values follow their own time factors)
         self.tractions = []
@@ -799,7 +801,8 @@ class Solver:
             fields["eps_eq_in"][0, e] = region.state["eps_eq_in"].reshape(-1, self.nqp)
             fields["w_in"][0, e] = region.state["w_in"].reshape(-1, self.nqp)
         eps0 = float(u[self.basis.N]) if u.size > self.basis.N else 0.0   # generalized plane strain
-        return {"time": t, "temperature": T, "u": u[:self.basis.N].copy(), "eps0": eps0, "fields": fields}
+        return {"time": t, "temperature": T, "u": u[:self.basis.N].copy(), "eps0": eps0,
+                "curvatures": tuple(float(c) for c in u[self.basis.N + 1:]), "fields": fields}
 
     def _fatigue(self, result: CyclingResult) -> dict:
         """Damage inputs and lives from the last cycle, per group."""

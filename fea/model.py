@@ -104,6 +104,9 @@ class Model:
     tractions: (curve, (t_x, t_y)) pairs: uniform surface traction (MPa).
     traction_amplitudes: curve -> `Amplitude`: the time factor of that curve's traction in a
         cycling run (default: constant).
+    bending: generalized plane strain only: the directions ("x", "y") along which the out-of-plane
+        strain may vary linearly, so that the slice can bend out of its plane
+        (`fea.elasticity.OutOfPlane`); () keeps it uniform.
     probes: points where stresses are reported.
     load: the [load] table of a thermal-cycling history (e.g. {"profile": "G", "cycles": 3});
         None for a thermoelastic solve.
@@ -127,6 +130,7 @@ class Model:
     geometry: object = field(default=None, compare=False)
     displacements: Sequence[Displacement] = ()
     traction_amplitudes: Mapping[str, Amplitude] = field(default_factory=dict)
+    bending: tuple[str, ...] = ()
 
     def __eq__(self, other) -> bool:
         """The same mesh, materials, supports, loads, probes and layers (the temperature only
@@ -138,7 +142,7 @@ class Model:
             return (model.mesh, model.analysis, dict(model.materials),
                     model.temperature if model.load is None else None, model.stress_free_temperature,
                     tuple(model.fixed), tuple((g, tuple(v)) for g, v in model.tractions), tuple(model.probes),
-                    tuple(model.displacements), dict(model.traction_amplitudes),
+                    tuple(model.displacements), dict(model.traction_amplitudes), tuple(model.bending),
                     model.load, tuple(model.layers), model.title)
 
         return key(self) == key(other)

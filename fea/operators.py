@@ -33,6 +33,8 @@ from . import elasticity
 class StrainOperator:
     basis: Basis
     analysis: str
+    # generalized plane strain: the out-of-plane unknowns (default: one uniform strain)
+    out_of_plane: elasticity.OutOfPlane | None = None
 
     def __post_init__(self):
         axisymmetric = self.analysis == "axisymmetric"
@@ -47,7 +49,12 @@ class StrainOperator:
         self._B_rows = np.ascontiguousarray(self.B.transpose(2, 3, 0, 1).reshape(nel, -1, nloc))
         self.n_u = self.basis.N
         self.generalized = self.analysis == "generalized_plane_strain"
-        self.n = self.n_u + (1 if self.generalized else 0)
+        if self.generalized and self.out_of_plane is None:
+            self.out_of_plane = elasticity.OutOfPlane()
+        # G: (n_g, nel, nqp) the out-of-plane modes g_j at the quadrature points (eps_33 = sum c_j g_j)
+        self.G = (np.array(self.out_of_plane.modes(self.basis.mapping.F(self.basis.X)))
+                  if self.generalized else np.zeros((0,) + r.shape))
+        self.n = self.n_u + self.G.shape[0]
         self.elements = np.arange(nel)
         self._slot = None
 
@@ -58,6 +65,7 @@ class StrainOperator:
         sub.elements = self.elements[elements]
         sub.B = self.B[:, :, elements]
         sub.weights = self.weights[elements]
+        sub.G = self.G[:, elements]
         sub.element_dofs = self.element_dofs[:, elements]
         sub._B_rows = np.ascontiguousarray(self._B_rows[elements])
         sub._slot = None
@@ -70,11 +78,13 @@ class StrainOperator:
         rows = np.repeat(dofs[:, :, None], nloc, axis=2).ravel()
         cols = np.repeat(dofs[:, None, :], nloc, axis=1).ravel()
         if self.generalized:
-            e0 = self.n_u
-            extra_rows = np.concatenate([self.element_dofs.ravel(), np.full(self.element_dofs.size, e0), [e0]])
-            extra_cols = np.concatenate([np.full(self.element_dofs.size, e0), self.element_dofs.ravel(), [e0]])
-            rows = np.concatenate([rows, extra_rows])
-            cols = np.concatenate([cols, extra_cols])
+            # per out-of-plane unknown its column and row, then their block (the order of element_entries)
+            extra = self.n_u + np.arange(self.G.shape[0])
+            local = self.element_dofs.ravel()
+            rows = np.concatenate([rows] + [local] * extra.size + [np.full(local.size, e) for e in extra]
+                                  + [np.repeat(extra, extra.size)])
+            cols = np.concatenate([cols] + [np.full(local.size, e) for e in extra] + [local] * extra.size
+                                  + [np.tile(extra, extra.size)])
         return rows, cols
 
     def _pattern(self) -> None:
@@ -92,18 +102,18 @@ class StrainOperator:
         local = u[self.element_dofs].T[:, :, None]  # (nel, n_local, 1)
         nel, nqp = self.weights.shape
         eps = np.matmul(self._B_rows, local).reshape(nel, nqp, 4).transpose(2, 0, 1)
-        if self.generalized:
-            eps[2] += u[self.n_u]
+        for j, g in enumerate(self.G):
+            eps[2] += u[self.n_u + j] * g
         return eps
 
     def internal_force(self, stress: np.ndarray) -> np.ndarray:
-        """f_int = int B^T sigma dV (and int sigma_33 dV for eps_0)."""
+        """f_int = int B^T sigma dV (and int sigma_33 g_j dV for the out-of-plane unknowns)."""
         nel, nqp = self.weights.shape
         weighted = (stress * self.weights).transpose(1, 2, 0).reshape(nel, nqp * 4, 1)
         local = np.matmul(self._B_rows.transpose(0, 2, 1), weighted)[:, :, 0]  # (nel, n_local)
         f = np.bincount(self.element_dofs.T.ravel(), weights=local.ravel(), minlength=self.n)
-        if self.generalized:
-            f[self.n_u] = np.sum(stress[2] * self.weights)
+        for j, g in enumerate(self.G):
+            f[self.n_u + j] = np.sum(stress[2] * g * self.weights)
         return f
 
     def force_scale(self, stress: np.ndarray) -> float:
@@ -126,8 +136,10 @@ class StrainOperator:
         Ke = np.matmul(self._B_rows.transpose(0, 2, 1), DB.reshape(nel, nqp * 4, nloc))
         if not self.generalized:
             return Ke.ravel()
-        column = DB[:, :, 2, :].sum(axis=1).T  # int (D e3) . B_i dV, symmetric D: (n_local, nel)
-        return np.concatenate([Ke.ravel(), column.ravel(), column.ravel(), [np.sum(D[2, 2] * self.weights)]])
+        # int (D e3) . B_i g_j dV (symmetric D): (n_local, nel) per out-of-plane unknown j
+        columns = [(DB[:, :, 2, :] * g[:, :, None]).sum(axis=1).T.ravel() for g in self.G]
+        block = [np.sum(D[2, 2] * g * h * self.weights) for g in self.G for h in self.G]
+        return np.concatenate([Ke.ravel()] + columns + columns + [np.array(block)])
 
     def tangent(self, D: np.ndarray) -> sp.csr_matrix:
         """K = int B^T D B dV for a tangent D of shape (4, 4, nel, nqp)."""

@@ -31,7 +31,7 @@ def quadrature_stress(solution: Solution) -> np.ndarray:
     analysis = solution.model.analysis
     u = solution.basis.interpolate(solution.u)
     eps = list(elasticity.strain(u, solution.quad_points[0], solution.axisymmetric))
-    eps[2] = eps[2] + solution.eps0
+    eps[2] = eps[2] + solution.out_of_plane_strain
     direction = small_strain.thermal_direction(analysis)
     mechanical = [e - d * solution.thermal_strain for e, d in zip(eps, direction)]
     sigma = small_strain.stress(mechanical, solution.lam, solution.mu)

@@ -39,6 +39,15 @@ class Solution:
     thermal_strain: np.ndarray          # (nel, nqp)
     timings: dict = field(default_factory=dict)
     solver_method: str = ""
+    curvatures: tuple[float, ...] = ()  # generalized plane strain with bending: 1/um per direction
+
+    @property
+    def out_of_plane_strain(self) -> np.ndarray | float:
+        """eps_33 at the quadrature points from the out-of-plane unknowns (0 unless generalized)."""
+        spec = elasticity.out_of_plane(self.model)
+        if spec is None:
+            return 0.0
+        return spec.strain((self.eps0, *self.curvatures), self.quad_points)
 
     @property
     def axisymmetric(self) -> bool:
@@ -46,7 +55,8 @@ class Solution:
 
     @property
     def n_dofs(self) -> int:
-        return self.u.size + (1 if self.model.analysis == "generalized_plane_strain" else 0)
+        spec = elasticity.out_of_plane(self.model)
+        return self.u.size + (0 if spec is None else spec.count)
 
 
 def make_basis(mesh: Mesh) -> Basis:
@@ -206,13 +216,17 @@ def assemble(model: Model, basis: Basis, lam, mu, eth):
     forms = elasticity.forms_for(model.analysis)
     K = forms.stiffness.assemble(basis, lam=lam, mu=mu)
     f = forms.thermal_load.assemble(basis, lam=lam, mu=mu, eth=eth)
-    if model.analysis == "generalized_plane_strain":
-        c = forms.out_of_plane_coupling.assemble(basis, lam=lam, mu=mu)
-        k00 = forms.out_of_plane_stiffness.assemble(basis, lam=lam, mu=mu)
-        f0 = forms.out_of_plane_thermal_load.assemble(basis, lam=lam, mu=mu, eth=eth)
-        column = sp.csr_matrix(c.reshape(-1, 1))
-        K = sp.bmat([[K, column], [column.T, sp.csr_matrix([[k00]])]], format="csr")
-        f = np.append(f, f0)
+    spec = elasticity.out_of_plane(model)
+    if spec is not None:
+        # the bordered rows of the out-of-plane unknowns (the uniform strain and curvatures)
+        modes = spec.modes(basis.mapping.F(basis.X))
+        columns = sp.csr_matrix(np.column_stack([forms.out_of_plane_coupling.assemble(basis, lam=lam, mu=mu, g=g)
+                                                 for g in modes]))
+        block = np.array([[forms.out_of_plane_stiffness.assemble(basis, lam=lam, mu=mu, g=g, h=h) for h in modes]
+                          for g in modes])
+        K = sp.bmat([[K, columns], [columns.T, sp.csr_matrix(block)]], format="csr")
+        f = np.append(f, [forms.out_of_plane_thermal_load.assemble(basis, lam=lam, mu=mu, eth=eth, g=g)
+                          for g in modes])
     f[:basis.N] += traction_load(model, basis)
     return K, f
 
@@ -272,4 +286,4 @@ def solve(model: Model, method: str = "auto") -> Solution:
     n_u = basis.N
     eps0 = float(x[n_u]) if model.analysis == "generalized_plane_strain" else 0.0
     return Solution(model, basis, x[:n_u], eps0, quad_points, temperature, lam, mu, eth,
-                    timings, solver.method)
+                    timings, solver.method, tuple(float(c) for c in x[n_u + 1:]))

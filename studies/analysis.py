@@ -45,7 +45,9 @@ def summarize(model: Model, solution, stresses) -> dict:
         "timings_s": {k: round(v, 4) for k, v in solution.timings.items()},
     }
     if model.analysis == "generalized_plane_strain":
-        summary["out_of_plane_strain"] = solution.eps0
+        summary["out_of_plane_strain"] = solution.eps0     # at the area centroid with bending
+        if model.bending:
+            summary["out_of_plane_curvature"] = dict(zip(model.bending, solution.curvatures))   # 1/um
     return summary
 
 
@@ -107,7 +109,8 @@ def snapshot_solution(model: Model, result, index: int = -1, method: str = ""):
     basis, snap = result.basis, result.snapshots[index]
     quad_points = basis.mapping.F(basis.X)
     solution = Solution(model, basis, snap["u"], snap["eps0"], quad_points,
-                        np.full(quad_points.shape[1:], snap["temperature"]), None, None, None, {}, method)
+                        np.full(quad_points.shape[1:], snap["temperature"]), None, None, None, {}, method,
+                        snap.get("curvatures", ()))
     return solution, Stresses(solution, given=snap["fields"]["stress"])
 
 

@@ -52,7 +52,7 @@ from fea.mesh import read_msh
 from fea.model import Amplitude, Displacement, Layer, Model, Probe
 
 TOP_LEVEL_KEYS = {"mesh", "analysis", "title", "materials", "temperature", "bc", "traction", "probe",
-                  "load", "layer"}
+                  "load", "layer", "bending"}
 
 
 def _require(table: dict, key: str, where: str):
@@ -244,9 +244,13 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
     if len({p.name for p in probes}) != len(probes):
         raise InputError("[[probe]]: probe names must be unique")
 
+    bending = data.get("bending", [])
+    if not isinstance(bending, list) or not all(isinstance(d, str) for d in bending):
+        raise InputError(f"bending = {shown(bending)} must be a list of directions out of [\"x\", \"y\"]")
     model = Model(mesh, analysis, assigned, field, stress_free, tuple(fixed), tuple(tractions),
                   tuple(probes), title=title, displacements=tuple(displacements),
-                  traction_amplitudes=traction_amplitudes)
+                  traction_amplitudes=traction_amplitudes, bending=tuple(bending))
+    elasticity.out_of_plane(model)   # refuse bending outside generalized plane strain now
     if cycled:
         check_load_numbers(data["load"])
         model.load = data["load"]
@@ -338,6 +342,8 @@ def model_toml(model: Model, mesh_file: str = "model.msh") -> str:
         lines.append("# parameters: " + ", ".join(f"{k}={toml_value(v)}" for k, v in info.parameters.items()))
         lines += [f"# {note}" for note in info.notes]
     lines += [f"mesh = {toml_value(mesh_file)}", f"analysis = {toml_value(model.analysis)}"]
+    if model.bending:
+        lines.append(f"bending = {toml_value(list(model.bending))}")
     if model.title:
         lines.append(f"title = {toml_value(model.title)}")
     lines += ["", "[materials]"]

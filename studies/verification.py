@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fea.mesh import Mesh, read_msh
+from fea.elasticity import out_of_plane
 from fea.model import Model
 from fea.thermoelastic import solve
 
@@ -432,6 +433,7 @@ def all_checks(quick: bool = False) -> list[Check]:
     checks += cantilever_checks()
     checks += bauschinger_check()
     checks += plastic_loop_check()
+    checks += bending_bimetal() + bending_bimetal(cycled=True)
     checks += time_step_checks("Norton Si/solder/FR-4 strip, default accuracy vs 16x smaller fixed steps",
                                norton_strip_problem())
     if not quick:
@@ -441,6 +443,73 @@ def all_checks(quick: bool = False) -> list[Check]:
         for analysis in ("axisymmetric", "plane_strain"):
             checks += calculix_comparison(analysis)
     return checks
+
+
+# ----------------------------------------------------------------------------- bending slice
+
+def timoshenko_beam(layers, dT: float) -> tuple[float, float]:
+    """(eps at y = 0, curvature) of a free layered beam along z heated by dT: zero axial force and
+    moment of sigma_zz = E_i (eps + k y - alpha_i dT) over layers (y0, y1, E, alpha) of one width."""
+    M, rhs = np.zeros((2, 2)), np.zeros(2)
+    for y0, y1, E, alpha in layers:
+        moments = np.array([y1 - y0, (y1 ** 2 - y0 ** 2) / 2, (y1 ** 3 - y0 ** 3) / 3])
+        M += E * np.array([moments[:2], moments[1:]])
+        rhs += E * alpha * dT * moments[:2]
+    strain, curvature = np.linalg.solve(M, rhs)
+    return float(strain), float(curvature)
+
+
+def bending_bimetal(nu: float = 0.3, cycled: bool = False) -> list[Check]:
+    """A free Si / Cu bilayer cross-section (20 x 1.5 um, point supports only) in generalized plane
+    strain with bending along x and y, cooled by 100 K: the slice of a long beam along z. With one
+    Poisson's ratio the cross-section's in-plane stresses have zero resultant and moment, so the
+    out-of-plane strain and curvature are Timoshenko's beam values exactly (with E, not E');
+    ``cycled``: the same through a cycling run (elastic, cooled in one ramp)."""
+    model = bending_bimetal_model(("x", "y"), nu)
+    si, cu = dict(SILICON, nu=nu), dict(COPPER, nu=nu)
+    t_si, t_cu = BIMETAL_LAYERS
+    strain, curvature = timoshenko_beam([(0.0, t_si, si["E"], si["alpha"]), (t_si, t_si + t_cu, cu["E"], cu["alpha"])],
+                                        DELTA_T)
+    centre = out_of_plane(model).centre[1]
+    if cycled:
+        from dataclasses import replace
+
+        from fea.cycling import Cycling, Solver
+        u = Solver(Cycling(replace(model, load={"history": [[0.0, 0.0], [100.0, DELTA_T]]}))).run().u
+        eps0, k_x, k_y = u[-3:]
+        label = "bending slice, cycling run (generalized plane strain)"
+    else:
+        solution = solve(model)
+        eps0, (k_x, k_y) = solution.eps0, solution.curvatures
+        label = "bending slice (generalized plane strain)"
+    return [Check(label, "out-of-plane strain at centroid", strain + curvature * centre, eps0, 0.005),
+            Check(label, "curvature k_y 1/um", curvature, k_y, 0.005),
+            # k_x = 0 by symmetry: its size against k_y, as an error of k_y
+            Check(label, "k_y + |k_x| 1/um (k_x = 0)", curvature, k_y - abs(k_x) * np.sign(curvature), 1e-6)]
+
+
+BIMETAL_LAYERS = (1.0, 0.5)   # um: Si below Cu
+
+
+def bending_bimetal_model(bending=("x", "y"), nu: float = 0.3) -> Model:
+    """The free Si / Cu bilayer cross-section of `bending_bimetal`, cooled by 100 K."""
+    width, (t_si, t_cu) = 20.0, BIMETAL_LAYERS
+    si, cu = dict(SILICON, nu=nu), dict(COPPER, nu=nu)
+
+    def build(gmsh):
+        occ = gmsh.model.occ
+        low, high = occ.addRectangle(-width / 2, 0, 0, width, t_si), occ.addRectangle(-width / 2, t_si, 0, width, t_cu)
+        occ.fragment([(2, low)], [(2, high)])
+        occ.synchronize()
+        box = gmsh.model.getEntitiesInBoundingBox
+        _physical(gmsh, 2, [e for _, e in box(-width, -1e-6, -1, width, t_si + 1e-6, 1, 2)], "si")
+        _physical(gmsh, 2, [e for _, e in box(-width, t_si - 1e-6, -1, width, 9, 1, 2)], "cu")
+        for name, x in (("left", -width / 2), ("right", width / 2)):
+            _physical(gmsh, 0, [e for _, e in box(x - 1e-7, -1e-7, -1, x + 1e-7, 1e-7, 1, 0)], name)
+
+    return Model(gmsh_model(build, 0.25, "bending_bimetal"), "generalized_plane_strain",
+                 {"si": isotropic("si", **si), "cu": isotropic("cu", **cu)}, temperature=DELTA_T,
+                 fixed=[("left", "x"), ("left", "y"), ("right", "y")], bending=tuple(bending))
 
 
 # ----------------------------------------------------------------------------- time steps

@@ -10,14 +10,18 @@ from fea.small_strain import stiffness
 from fea.thermoelastic import assemble, make_basis, material_fields
 
 
-@pytest.mark.parametrize("analysis", ["plane_strain", "generalized_plane_strain", "axisymmetric"])
-def test_operator_tangent_and_force_equal_the_weak_forms(analysis):
+@pytest.mark.parametrize("analysis,bending", [("plane_strain", ()), ("generalized_plane_strain", ()),
+                                              ("generalized_plane_strain", ("x", "y")), ("axisymmetric", ())])
+def test_operator_tangent_and_force_equal_the_weak_forms(analysis, bending):
+    from fea.elasticity import out_of_plane
+
     problem = v.peer_problem("plane_strain" if analysis != "axisymmetric" else analysis, 2.0)
     problem.analysis = analysis
+    problem.bending = bending
     basis = make_basis(problem.mesh)
     T, lam, mu, eth = material_fields(problem, basis.mapping.F(basis.X))
     K, f = assemble(problem, basis, lam, mu, eth)
-    op = StrainOperator(basis, analysis)
+    op = StrainOperator(basis, analysis, out_of_plane(problem))
     D = stiffness(lam, mu)
     np.testing.assert_allclose(op.tangent(D).toarray(), K.toarray(), atol=1e-10 * abs(K).max())
     thermal_stress = np.einsum("abeq,beq->aeq", D, np.array([eth, eth, eth, 0 * eth]))
@@ -25,21 +29,30 @@ def test_operator_tangent_and_force_equal_the_weak_forms(analysis):
     # strain of a solution vector: uniform expansion u = eps * x gives eps in-plane (and hoop)
     x = basis.doflocs
     u = np.where(np.arange(basis.N) % 2 == 0, 1e-3 * x[0], 1e-3 * x[1])
-    u = np.append(u, 2e-3) if analysis == "generalized_plane_strain" else u
+    u = np.append(u, [2e-3] + [0.0] * len(bending)) if analysis == "generalized_plane_strain" else u
     eps = op.strain(u)
     np.testing.assert_allclose(eps[0], 1e-3, rtol=1e-9)
     np.testing.assert_allclose(eps[1], 1e-3, rtol=1e-9)
     expected_33 = {"plane_strain": 0.0, "generalized_plane_strain": 2e-3, "axisymmetric": 1e-3}[analysis]
     np.testing.assert_allclose(eps[2], expected_33, atol=1e-12)
+    if bending:
+        # a curvature along y: eps_33 grows linearly with y - y_c
+        u[-1] = 1e-4
+        x = basis.mapping.F(basis.X)
+        np.testing.assert_allclose(op.strain(u)[2], 2e-3 + 1e-4 * (x[1] - out_of_plane(problem).centre[1]), atol=1e-12)
     np.testing.assert_allclose(eps[3], 0.0, atol=1e-12)
 
 
-@pytest.mark.parametrize("analysis", ["plane_strain", "generalized_plane_strain"])
-def test_free_tangent_of_element_subsets_is_the_free_block_of_the_full_tangent(analysis):
+@pytest.mark.parametrize("analysis,bending", [("plane_strain", ()), ("generalized_plane_strain", ()),
+                                              ("generalized_plane_strain", ("y",))])
+def test_free_tangent_of_element_subsets_is_the_free_block_of_the_full_tangent(analysis, bending):
+    from fea.elasticity import out_of_plane
+
     problem = v.peer_problem("plane_strain", 2.0)
     problem.analysis = analysis
+    problem.bending = bending
     basis = make_basis(problem.mesh)
-    op = StrainOperator(basis, analysis)
+    op = StrainOperator(basis, analysis, out_of_plane(problem))
     rng = np.random.default_rng(5)
     nel, nqp = op.weights.shape
     A = rng.normal(size=(4, 4, nel, nqp))
