@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, finite_number
 
 DWELL_STEP_SPAN = 16.0
 #: [load] accuracy when none is given: the target relative error of a cycle's dW and inelastic
@@ -163,10 +163,7 @@ LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_pe
 
 
 def _number(table: dict, key: str, default: float | None = None) -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"[load] {key}: expected a number, got {value!r}")
-    return float(value)
+    return finite_number(table.get(key, default), f"[load] {key}")
 
 
 def from_table(table: dict, stress_free: float) -> LoadHistory:
