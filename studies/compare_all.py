@@ -70,9 +70,10 @@ METRICS = (
     Metric("outer_joint.von_mises_mean", "solder von Mises mean at -40 degC, outer joint", "MPa"),
     Metric("warpage_um", "die warpage at -40 degC (slice)", "um", "none", ".3g"),
     # the normalisation, read back from the evaluated geometry (interconnect_facts)
-    Metric("outer_joint.dnp_um", "outer joint distance from the neutral point", "um", "none", ".4g"),
-    Metric("outer_joint.joint_count", "joints in the slice", "-", "none", ".3g"),
-    Metric("outer_joint.layer_thickness_um", "Darveaux layer thickness, outer joint", "um", "none", ".3g"),
+    Metric("outer_joint.dnp_um", "outer joint distance from the neutral point", "um", "none", ".4g", solved=False),
+    Metric("outer_joint.joint_count", "joints in the slice", "-", "none", ".3g", solved=False),
+    Metric("outer_joint.layer_thickness_um", "Darveaux layer thickness, outer joint", "um", "none", ".3g",
+           solved=False),
 )
 
 #: critical_joint key -> metric name

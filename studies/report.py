@@ -58,6 +58,7 @@ h2 { border-bottom: 1px solid #bbb; margin-top: 2em; }
 .note { color: #555; font-size: 0.92em; }
 .warn { background: #fff4d6; border-left: 5px solid #d9a400; padding: 0.4em 1em; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
+.wide { overflow-x: auto; }          /* a table wider than the page scrolls inside it */
 th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; vertical-align: top; }
 th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -211,7 +212,7 @@ def table_html(header: list[str], rows: list[list[str]], classes: list[str] | No
                numeric: set[int] = frozenset()) -> str:
     """A table of already escaped cell texts; a short row's last cell spans the remaining columns."""
     head = "".join(f"<th>{h}</th>" for h in header)
-    lines = [f"<table>\n<tr>{head}</tr>"]
+    lines = [f'<div class="wide"><table>\n<tr>{head}</tr>']
     for k, row in enumerate(rows):
         cls = f' class="{classes[k]}"' if classes and classes[k] else ""
         cells = [f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row[:-1])]
@@ -220,7 +221,7 @@ def table_html(header: list[str], rows: list[list[str]], classes: list[str] | No
         attrs = (f' colspan="{span}"' if span > 1 else "") + (' class="num"' if span == 1 and last in numeric else "")
         cells.append(f"<td{attrs}>{row[-1]}</td>")
         lines.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return "\n".join(lines) + "\n</table>"
+    return "\n".join(lines) + "\n</table></div>"
 
 
 # --------------------------------------------------------------------------------- 1. summary
@@ -320,12 +321,12 @@ def ranked_ties(run) -> list[tuple[dict, dict]]:
     mesh = mesh_uncertainty(run)
     ranked = [r for r in rank_records(run.study, run.records)
               if r.get("status") == "ok" and metric_value(r, first.key) is not None]
-    return [(a, b) for a, b in zip(ranked, ranked[1:]) if indistinguishable(a, b, first.key, mesh)]
+    return [(a, b) for a, b in zip(ranked, ranked[1:]) if indistinguishable(a, b, first, mesh)]
 
 
 def value_with_band(record: dict, metric, mesh: dict) -> str:
     value = metric_value(record, metric.key)
-    band = uncertainty(record, metric.key, mesh)
+    band = uncertainty(record, metric, mesh)
     text = esc(fmt(value, metric.fmt))
     return text + (f' <span class="band">&plusmn;{band:.1%}</span>' if value is not None and band else "")
 
@@ -333,7 +334,7 @@ def value_with_band(record: dict, metric, mesh: dict) -> str:
 def difference_text(a: dict, b: dict, metric, mesh: dict) -> str:
     va, vb = metric_value(a, metric.key), metric_value(b, metric.key)
     return (f"{fmt(va, metric.fmt)} vs {fmt(vb, metric.fmt)}: {abs(va - vb) / max(abs(va), abs(vb)):.1%} apart, "
-            f"bands \u00b1{uncertainty(a, metric.key, mesh):.1%} and \u00b1{uncertainty(b, metric.key, mesh):.1%}")
+            f"bands \u00b1{uncertainty(a, metric, mesh):.1%} and \u00b1{uncertainty(b, metric, mesh):.1%}")
 
 
 # --------------------------------------------------------------------------------- 2. metric bars
@@ -367,7 +368,7 @@ def metric_bars_figure(metrics, records: list[dict], mesh: dict | None = None) -
         best = best_index(values, metric.better)
         heights = [v if v is not None else 0.0 for v in values]
         colors = [HIGHLIGHT if i == best else PLAIN for i in range(len(values))]
-        bands = [abs(h) * (uncertainty(r, metric.key, mesh or {}) or 0.0) for h, r in zip(heights, records)]
+        bands = [abs(h) * (uncertainty(r, metric, mesh or {}) or 0.0) for h, r in zip(heights, records)]
         ax.barh(y, heights, color=colors, xerr=bands if any(bands) else None, ecolor="#444", capsize=2)
         for i, v in enumerate(values):
             # the value stands clear of its whisker
@@ -427,7 +428,7 @@ def sweep_figure(metrics, curve, records: list[dict], mesh: dict | None = None) 
             continue
         metric = metrics[k]
         ys = np.array([np.nan if v is None else v for v in (metric_value(records[i], metric.key) for i in order)])
-        bands = np.array([uncertainty(records[i], metric.key, mesh or {}) or 0.0 for i in order]) * np.abs(ys)
+        bands = np.array([uncertainty(records[i], metric, mesh or {}) or 0.0 for i in order]) * np.abs(ys)
         if np.any(bands > 0):
             banded = True
             ax.fill_between(positions, ys - bands, ys + bands, color=BAND_COLOUR, alpha=BAND_ALPHA, lw=0)
@@ -649,9 +650,8 @@ def interface_figure(name: str, records: list[dict]) -> Figure:
             for k, parts in enumerate(segments):
                 if len(parts) > row:
                     draw_segment(ax, parts[row], key, f"C{k % 10}")
-            where = (f"s from {names[0]} = {fmt(named['x'][0], '.5g')}, {names[1]} = {fmt(named['y'][0], '.5g')} um"
-                     if nrows == 1 else f"segment {row + 1} of {nrows}, s from {names[0]} = "
-                     f"{fmt(named['x'][0], '.5g')}, {names[1]} = {fmt(named['y'][0], '.5g')} um")
+            start = f"s from {names[0]} = {fmt(named['x'][0], '.5g')}, {names[1]} = {fmt(named['y'][0], '.5g')} um"
+            where = start if nrows == 1 else f"segment {row + 1} of {nrows}, {start}"
             ax.set_title(wrapped(f"{name}: {key}, {where}", WIDTH / 2 - 0.4, 11))
             ax.set_xlabel("arc length s along the segment [um]")
             ax.set_ylabel(f"{key} stress [MPa]")
@@ -786,8 +786,9 @@ def unconverged_metrics(run) -> dict:
 
 #: what a band is, in the words of the report
 BAND_TEXT = ("\u00b1: numerical uncertainty, the baseline's change of the metric between the two finest meshes "
-             "and the variant's estimated time-step error of its last cycle, root sum of squares; two values "
-             "whose bands overlap are not told apart by this run.")
+             "and the variant's estimated time-step error of its last cycle, root sum of squares (facts of the "
+             "geometry, such as distances and counts, carry none); two values whose bands overlap are not "
+             "told apart by this run.")
 
 
 def mesh_uncertainty(run) -> dict:
@@ -806,17 +807,21 @@ def time_step_error(record: dict) -> float | None:
     return float(error) if isinstance(error, (int, float)) and error > 0 else None
 
 
-def uncertainty(record: dict, key: str, mesh: dict) -> float | None:
+def uncertainty(record: dict, metric, mesh: dict) -> float | None:
     """Relative numerical uncertainty of one metric of one record: mesh and time step are independent
-    sources, so root sum of squares; None when neither is known."""
-    parts = [u for u in (mesh.get(key), time_step_error(record)) if u is not None]
+    sources, so root sum of squares; None when neither is known or the metric is a fact of the
+    geometry (``Metric.solved`` false)."""
+    if not metric.solved:
+        return None
+    parts = [u for u in (mesh.get(metric.key), time_step_error(record)) if u is not None]
     return math.hypot(*parts) if parts else None
 
 
-def indistinguishable(a: dict, b: dict, key: str, mesh: dict) -> bool:
+def indistinguishable(a: dict, b: dict, metric, mesh: dict) -> bool:
     """Whether two records' values of a metric lie within each other's bands (the bands overlap)."""
+    key = metric.key
     va, vb = metric_value(a, key), metric_value(b, key)
-    ua, ub = uncertainty(a, key, mesh), uncertainty(b, key, mesh)
+    ua, ub = uncertainty(a, metric, mesh), uncertainty(b, metric, mesh)
     if None in (va, vb) or (ua is None and ub is None):
         return False
     return abs(va - vb) <= (ua or 0.0) * abs(va) + (ub or 0.0) * abs(vb)

@@ -44,6 +44,7 @@ class Metric:
     unit: str
     better: str = "lower"      # lower | higher | none
     fmt: str = ".4g"
+    solved: bool = True        # False: a fact of the geometry (a distance, a count), no numerical band
 
 
 @dataclass(frozen=True)

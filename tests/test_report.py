@@ -529,3 +529,8 @@ def test_contents_line_names_every_structure_of_a_multi_structure_study(point, t
     text = (tmp_path / "report.html").read_text()
     assert ("Structures: ppi-recess, cu-post, molded-joint, fanout-rdl, edge-recess-rdl, level: assembly"
             in text)
+    # a fact of the geometry (the outer joint's distance from the neutral point) carries no band
+    from studies.report import value_with_band
+    fact = next(m for m in STUDY.metrics if m.key == "outer_joint.dnp_um")
+    assert "band" not in value_with_band(run.records[0], fact, {fact.key: 0.01})
+    assert "band" in value_with_band(run.records[0], STUDY.metrics[0], {})      # the time-step error
