@@ -11,7 +11,7 @@ history's fixed steps (``[load] fixed_steps = true``: 15 K ramp steps, 6 steps p
 stepping before error control) and with the default error control, and prints both times,
 their ratio, Newton iterations, factorizations and the solder dW of both.
 
-Part 2 (issue 17's accuracy check) runs the five default assemblies (Anand SAC305; edge-recess-rdl
+Part 2 (the time-step accuracy check) runs the five default assemblies (Anand SAC305; edge-recess-rdl
 with a SAC305 ball instead of its default elastic Sn), ppi-recess with Sn-Pb and the Norton
 Si / solder / FR-4 strip at the default accuracy and with fixed steps 16x smaller, and prints
 the last cycle's solder dW and accumulated inelastic strain of both and their difference.
@@ -142,7 +142,7 @@ def speed(structure: str, case: Path, cycles: int) -> dict:
 
 
 def time_steps(cycles: int, mesh_factor: float) -> None:
-    """Part 2: the default accuracy against fixed steps 16x smaller (issue 17)."""
+    """Part 2: the default accuracy against fixed steps 16x smaller."""
     from dataclasses import replace
 
     from geometry import STRUCTURES

@@ -516,7 +516,7 @@ def bending_bimetal_model(bending=("x", "y"), nu: float = 0.3) -> Model:
 
 def refined_history(history, factor: int = 16):
     """The same history with fixed steps ``factor`` times smaller than its segments' own (backward
-    Euler, no error control): the time-converged reference of issue 17."""
+    Euler, no error control): the time-converged reference."""
     from dataclasses import replace
 
     return replace(history, accuracy=None,
@@ -553,7 +553,7 @@ def norton_strip(gmsh):
 
 
 def norton_strip_problem(size: float = 25.0) -> Model:
-    """Issue 17's case: a Si / solder / FR-4 strip in plane strain with Norton solder (A = 1e-12
+    """A user's first cycling case: a Si / solder / FR-4 strip in plane strain with Norton solder (A = 1e-12
     1/(s MPa^5), n = 5, Q = 0), stress-free at 125 degC, cooled to 25 degC and cycled once
     through -40 / 125 degC (JEDEC G) with 900 s ramps and dwells."""
     import materials

@@ -1,4 +1,4 @@
-"""Generalized plane strain that can bend (issue 16): out-of-plane curvature unknowns with zero
+"""Generalized plane strain that can bend: out-of-plane curvature unknowns with zero
 net force and moments, against the closed-form layered beam."""
 import numpy as np
 import pytest

@@ -256,7 +256,7 @@ def test_cholesky_refusal_falls_back_to_the_pivoting_factorization(monkeypatch):
 
 
 def test_a_traction_alone_creeps_a_bar_at_its_stress_free_temperature():
-    """Issue 16: an axisymmetric Norton bar under an axial traction, held at its stress-free
+    """An axisymmetric Norton bar under an axial traction, held at its stress-free
     temperature (no thermal force at all), creeps at A sigma^n: eps_in(t) = A sigma^n t within 1 %
     (the elastic strain is not in eps_in; the rate is constant, so backward Euler and BDF2 are exact
     up to the Newton tolerance)."""

@@ -1,4 +1,4 @@
-"""Mechanical loads (issue 16): prescribed displacements and tractions, with their own time
+"""Mechanical loads: prescribed displacements and tractions, with their own time
 factors, in thermoelastic solves and cycling runs, from the stress-free state."""
 import dataclasses
 

@@ -1,4 +1,4 @@
-"""Error-controlled time steps (issue 17): BDF2 and its error estimate against closed forms, and
+"""Error-controlled time steps: BDF2 and its error estimate against closed forms, and
 the default accuracy against the same runs with fixed steps 16x smaller."""
 from dataclasses import replace
 
@@ -55,7 +55,7 @@ def test_milne_estimate_matches_the_true_local_error(ratio):
 
 
 def test_error_control_meets_the_default_accuracy_on_the_norton_strip():
-    """Issue 17's case: Si / Norton solder / FR-4 in plane strain, one G cycle with 900 s dwells.
+    """A first-cycling case: Si / Norton solder / FR-4 in plane strain, one G cycle with 900 s dwells.
     The history's own fixed steps miss dW by more than 1 %; the default accuracy does not."""
     model = v.norton_strip_problem()
     checks = v.time_step_checks("Norton strip", model)
