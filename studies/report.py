@@ -596,9 +596,10 @@ def interfaces_section(run, out: Figures) -> str:
                                  f"and shear traction along {name} inside the detail window, at the plotted "
                                  "state, against the arc length s along each connected segment from the end "
                                  "its panel names; a gap in the interface (where another material lies "
-                                 "between) starts a new segment. Dotted: a singular end, where the interface "
-                                 "meets a free edge or a third material and the traction grows with mesh "
-                                 "refinement; its end element is not drawn, so no peak there is read as data."))
+                                 "between) starts a new segment. Dotted, in the variant's colour: a singular end, "
+                                 "where the interface meets a free edge or a third material and the traction "
+                                 "grows with mesh refinement; its end element is not drawn, so no peak there "
+                                 "is read as data."))
     if not parts:
         return ""
     return "<h2>Stresses along interfaces</h2>\n" + "\n".join(parts)
@@ -606,8 +607,9 @@ def interfaces_section(run, out: Figures) -> str:
 
 def interface_segments(curve: dict) -> list[dict]:
     """The connected segments of one record's interface (arrays x, y, s, peel, shear, end per
-    segment, along s), ordered by where they start (x, then y). A record without segment numbers
-    is one segment."""
+    segment), each running from its lower end if it is steeper than 45 degrees, else from its end
+    nearer the centre (so both sides of a joint read the same way), ordered by where they start
+    (x, then y). A record without segment numbers is one segment."""
     n = len(curve["s"])
     ids = np.asarray(curve.get("segment", np.zeros(n)), float).astype(int)
     arrays = {k: np.asarray(curve[k], float) for k in ("x", "y", "s", "peel", "shear")}
@@ -616,7 +618,12 @@ def interface_segments(curve: dict) -> list[dict]:
     for k in np.unique(ids):
         part = {key: a[ids == k] for key, a in arrays.items()}
         along = np.argsort(part["s"], kind="stable")
-        segments.append({key: a[along] for key, a in part.items()})
+        part = {key: a[along] for key, a in part.items()}
+        coordinate = part["y"] if np.ptp(part["y"]) > np.ptp(part["x"]) else part["x"]
+        if coordinate[-1] < coordinate[0]:
+            part = {key: a[::-1] for key, a in part.items()}
+            part["s"] = part["s"][0] - part["s"]
+        segments.append(part)
     return sorted(segments, key=lambda part: (part["x"][0], part["y"][0]))
 
 
@@ -650,21 +657,23 @@ def interface_figure(name: str, records: list[dict]) -> Figure:
             for k, parts in enumerate(segments):
                 if len(parts) > row:
                     draw_segment(ax, parts[row], key, f"C{k % 10}")
-            start = f"s from {names[0]} = {fmt(named['x'][0], '.5g')}, {names[1]} = {fmt(named['y'][0], '.5g')} um"
+            start = (f"s from ({names[0]}, {names[1]}) = ({fmt(named['x'][0], '.4g')}, "
+                     f"{fmt(named['y'][0], '.4g')}) um")
             where = start if nrows == 1 else f"segment {row + 1} of {nrows}, {start}"
-            ax.set_title(wrapped(f"{name}: {key}, {where}", WIDTH / 2 - 0.4, 11))
+            ax.set_title(wrapped(f"{key}, {where}", WIDTH / 2 - 0.4, 11))
             ax.set_xlabel("arc length s along the segment [um]")
             ax.set_ylabel(f"{key} stress [MPa]")
             ax.axhline(0.0, color="k", lw=0.6)
             ax.grid(alpha=0.3)
     handles = [Line2D([], [], color=f"C{k % 10}", lw=1.3, label=label) for k, label in enumerate(labels)]
     handles.append(Line2D([], [], color="k", ls=":", lw=1.0, label=SINGULAR_LEGEND))
+    fig.suptitle(f"Tractions along {name}")
     fig.legend(handles=handles, loc="outside lower center", ncols=legend_columns(labels + [SINGULAR_LEGEND]),
                frameon=False)
     return fig
 
 
-SINGULAR_LEGEND = "singular end (not drawn: grows with refinement)"
+SINGULAR_LEGEND = "dotted: singular end (not drawn)"
 
 
 def draw_segment(ax, segment: dict, key: str, colour: str) -> None:
@@ -675,7 +684,7 @@ def draw_segment(ax, segment: dict, key: str, colour: str) -> None:
     ax.plot(segment["s"][keep], segment[key][keep], color=colour, lw=1.3)
     for singular, i in ((starts, 0), (finishes, -1)):
         if singular:
-            ax.axvline(segment["s"][i], color="k", ls=":", lw=1.0)
+            ax.axvline(segment["s"][i], color=colour, ls=":", lw=1.0)
 
 
 def legend_columns(labels: list[str], inches: float = WIDTH) -> int:

@@ -429,11 +429,12 @@ def test_screen_copies_are_narrow_palette_pngs():
 
 def _two_segment_curve():
     """An interface in two pieces with a 200 um gap between them (mold/solder on either side of a
-    joint): facets of 10 um, nodes facet by facet; the outer ends are where the interface ends."""
+    joint): facets of 10 um, nodes facet by facet, the second piece listed from its outer end; the
+    outer ends are where the interface ends."""
     x = np.concatenate([np.repeat(np.arange(1375.0, 1475.0, 10.0), 3) + np.tile([0, 5, 10], 10),
-                        np.repeat(np.arange(1675.0, 1775.0, 10.0), 3) + np.tile([0, 5, 10], 10)])
+                        (np.repeat(np.arange(1675.0, 1775.0, 10.0), 3) + np.tile([0, 5, 10], 10))[::-1]])
     segment = np.repeat([0.0, 1.0], 30)
-    s = np.where(segment == 0, x - 1375.0, x - 1675.0)
+    s = np.where(segment == 0, x - 1375.0, 1775.0 - x)
     end = np.zeros(60)
     end[[0, 29, 30, 59]] = 1.0
     peel = 10.0 + 0.0 * x
@@ -451,7 +452,8 @@ def test_interface_plot_draws_each_segment_along_its_arc_length_without_singular
     fig = interface_figure("mold/solder", [{"label": "base", "interfaces": {"mold/solder": curve}}])
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == 4                                         # a row of peel / shear per segment
-    assert "x = 1375" in axes[0].get_title() and "x = 1675" in axes[2].get_title()
+    # each segment runs from its end nearer the centre, named in its panels' titles
+    assert "(x, y) = (1375, 30) um" in axes[0].get_title() and "(x, y) = (1675, 30) um" in axes[2].get_title()
     for ax in axes:
         data = [line for line in ax.get_lines() if len(line.get_xdata()) > 2]
         assert len(data) == 1                                     # one line per segment and variant
