@@ -378,8 +378,9 @@ def test_report_figures_are_laid_out_without_overlapping_text(point, tmp_path, m
     """Every figure of the molded-joint study's report (its metrics, sweep curve, variants,
     interfaces, on the real quick point) and of compare_all's (the longest variant labels), the
     Weibull plots and the mesh picture: no text box overlaps another and none leaves the canvas,
-    at the size the report embeds them. Fails on the sweep-curve figure of before issue 18 (y
-    labels into the next panel, a label off the left edge, panel titles under the figure title)."""
+    at the size the report embeds them. Fails on a sweep-curve figure with the metric's whole label
+    as its y label (19 texts of molded_joint's ran into the next panel or off the canvas) and on
+    unwrapped contour titles."""
     from geometry import STRUCTURES
     from geometry.plot import DPI as MESH_DPI
     from geometry.plot import mesh_figure
