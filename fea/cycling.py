@@ -122,6 +122,7 @@ class CyclingResult:
     hysteresis: dict = field(default_factory=dict)   # per group: time series of averages
     fatigue: dict = field(default_factory=dict)
     snapshots: list = field(default_factory=list)    # (time, T, u, per-region fields)
+    jumps: list = field(default_factory=list)        # cycle jumps: after which cycle, how many skipped
     stats: dict = field(default_factory=dict)
     u: np.ndarray | None = None
     regions: list = field(default_factory=list)
@@ -550,8 +551,20 @@ class Solver:
         window = history.cycle_window(history.cycles) if history.cycles >= 1 else (first.t0, history.segments[-1].t1)
         self.period = window[1] - window[0]
         start = time.perf_counter()
-        for cycle, segments in itertools.groupby(history.segments, key=lambda s: s.cycle):
-            self._run_cycle(cycle, list(segments), result, progress, snapshot_every_segment)
+        self.cycle_ends = []      # (cycle, u, states) at the ends of the last computed cycles (jumps)
+        cycles = [(c, list(s)) for c, s in itertools.groupby(history.segments, key=lambda s: s.cycle)]
+        k = 0
+        while k < len(cycles):
+            cycle, segments = cycles[k]
+            skip = self._jump_length(result, cycle, history)
+            if skip:
+                # the loop has stabilised: carry the state over the next ``skip`` cycles
+                self._jump(skip, cycles[k + skip][1][0], result)
+                k += skip
+                continue
+            self._run_cycle(cycle, segments, result, progress, snapshot_every_segment)
+            self.cycle_ends = (self.cycle_ends + [(cycle, self.u.copy(), [dict(r.state) for r in self.regions])])[-2:]
+            k += 1
         while history.stabilise is not None and result.cycles and len(result.cycles) < history.max_cycles \
                 and not self._stabilised(result, history.stabilise):
             # one more cycle, the same as the last one: until dW stops changing, or the cap
@@ -594,6 +607,40 @@ class Solver:
                                   "time_error": (delta["time_error"] / delta["inelastic_increment"]
                                                  if delta["inelastic_increment"] > 0 else 0.0),
                                   **self._cycle_damage(at_start, result, first)})
+
+    def _jump_length(self, result: CyclingResult, cycle: int, history) -> int:
+        """Cycles to skip before ``cycle`` (0: compute it): with [load] cycle_jump = J, J cycles
+        after every two computed ones whose dW differ by less than jump_tolerance, keeping the
+        last cycle computed."""
+        J = history.cycle_jump
+        if not J or cycle < 1 or len(self.cycle_ends) < 2 or len(result.cycles) < 2:
+            return 0
+        (a, _, _), (b, _, _) = self.cycle_ends
+        if b != cycle - 1 or a != cycle - 2 or result.cycles[-1]["cycle"] != b:
+            return 0          # the last two computed cycles must be consecutive and just before this one
+        change = self._last_change(result)
+        if change is None or change >= history.jump_tolerance:
+            return 0
+        return max(0, min(J, history.cycles - cycle))
+
+    def _jump(self, skip: int, next_segment, result: CyclingResult) -> None:
+        """Extrapolate every state variable and the displacement linearly over ``skip`` cycles from
+        the last two computed ones (Lesne & Savalle 1989's cycle jump for a stabilising loop: the
+        change per cycle is held for the skipped cycles), and restart the time integration at the
+        start of the next computed cycle (backward Euler first: the step history is not carried)."""
+        (_, u_before, states_before), (_, u_last, states_last) = self.cycle_ends
+        for region, before, last in zip(self.regions, states_before, states_last):
+            region.state = {key: value + skip * (value - before[key]) if isinstance(value, np.ndarray) else value
+                            for key, value in last.items()}
+            region.previous = None
+        self.u = u_last + skip * (u_last - u_before)
+        self.t, self.T = next_segment.t0, next_segment.T0
+        self.past_times = [self.t]
+        self.past_values = {r.name: [r.state["eps_in"]] for r in self.nonlinear if r.rate_law}
+        self.u_path = []
+        self.cycle_ends = []
+        self.counters["jumped_cycles"] = self.counters.get("jumped_cycles", 0) + skip
+        result.jumps.append({"after_cycle": result.cycles[-1]["cycle"], "skipped": skip})
 
     def _stabilised(self, result: CyclingResult, tolerance: float) -> bool:
         change = self._last_change(result)

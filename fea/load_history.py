@@ -71,6 +71,10 @@ class LoadHistory:
     accuracy: float | None = None
     max_step_K: float = 15.0
     max_steps: int = DEFAULT_MAX_STEPS
+    # cycle jumping: skip cycle_jump cycles (extrapolated) after every two computed ones whose dW
+    # differ by less than jump_tolerance (relative); 0: compute every cycle
+    cycle_jump: int = 0
+    jump_tolerance: float = 0.02
 
     @property
     def cycles(self) -> int:
@@ -159,7 +163,7 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
 
 
 LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step",
-             "stabilise", "max_cycles", "accuracy", "max_steps", "fixed_steps")
+             "stabilise", "max_cycles", "accuracy", "max_steps", "fixed_steps", "cycle_jump", "jump_tolerance")
 
 
 def _number(table: dict, key: str, default: float | None = None) -> float:
@@ -196,6 +200,18 @@ def from_table(table: dict, stress_free: float) -> LoadHistory:
     # fixed steps: the segments' own (max_step K ramps, geometric dwells), backward Euler, as a
     # peer deck's increments
     history = replace(history, accuracy=None if fixed else accuracy, max_steps=budget)
+    jump = table.get("cycle_jump", 0)
+    if isinstance(jump, bool) or not isinstance(jump, int) or not 0 <= jump <= 1000:
+        raise InputError(f"[load] cycle_jump = {jump!r} must be a whole number in [0, 1000]: the cycles skipped "
+                         f"(extrapolated) after every two computed ones once the loop has stabilised")
+    jump_tolerance = _number(table, "jump_tolerance", 0.02)
+    if not 0.0 < jump_tolerance < 0.5:
+        raise InputError(f"[load] jump_tolerance = {jump_tolerance:g} is outside (0, 0.5): the relative dW change "
+                         f"between two computed cycles below which cycles are skipped")
+    if jump and "stabilise" in table:
+        raise InputError("[load] cycle_jump and stabilise do not go together: stabilise repeats the last cycle "
+                         "until dW settles, cycle_jump skips cycles of a long history once it has")
+    history = replace(history, cycle_jump=jump, jump_tolerance=jump_tolerance)
     if "stabilise" not in table:
         if "max_cycles" in table:
             raise InputError("[load] max_cycles needs stabilise (the dW change that ends the cycling)")

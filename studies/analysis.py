@@ -128,6 +128,7 @@ def _analyse_cycling(model: Model, method: str, progress) -> Analysis:
         "steps": {key: [step[key] for step in result.steps]
                   for key in ("time", "temperature", "dt", "error", "allowed", "iterations")},
         "cycles": result.cycles,
+        "cycle_jumps": result.jumps,          # [load] cycle_jump: after which cycle, how many skipped
         "fatigue": result.fatigue,
         "hysteresis": result.hysteresis,
         "solver_stats": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.stats.items()},
