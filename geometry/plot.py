@@ -40,7 +40,8 @@ def mesh_figure(model):
     xy = mesh.mesh.doflocs.T
     nodes = element_nodes(mesh.mesh)
     order = [0, 3, 1, 4, 2, 5]   # corner, mid, corner, ... so curved edges are drawn through mid-nodes
-    fig = Figure(figsize=(14 if info.zoom else 8, 6), layout="constrained")
+    # compressed: constrained layout for fixed-aspect (equal) axes, so titles stay on the canvas
+    fig = Figure(figsize=(14 if info.zoom else 8, 6), layout="compressed")
     axes = fig.subplots(1, 2 if info.zoom else 1, squeeze=False)
     handles = []
     for ax in axes[0]:
