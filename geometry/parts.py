@@ -15,7 +15,9 @@ from .shapes import Boundary, Disk, Intersect, Layer, Shape, disk_slab_area, rec
 SLICE_ANALYSIS = "generalized_plane_strain"
 
 #: the note of every model that is a generalized-plane-strain slice
-SLICE_NOTE = "generalized plane strain: the slice is thin compared with the package"
+SLICE_NOTE = ("generalized plane strain: the slice is thin compared with the package; its out-of-plane strain "
+              "is uniform (it warps in its plane, not out of it; with bending = [\"y\"] solder dW moves by "
+              "-19 to +28 % on the default assemblies)")
 
 #: name of the single point that holds an assembly slice in y (see :func:`slice_supports`)
 ANCHOR = "anchor"
