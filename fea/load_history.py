@@ -231,6 +231,8 @@ def _history(table: dict, stress_free: float, max_step: float) -> LoadHistory:
         if "profile" in table:
             raise InputError("[load]: give either profile or history, not both")
         period = None if table.get("cycle_period") is None else _number(table, "cycle_period")
+        if period is not None and not period > 0:
+            raise InputError(f"[load] cycle_period = {period:g} s must be > 0")
         return table_history(table["history"], stress_free, max_step_K=max_step, cycle_period=period)
     if "profile" not in table:
         raise InputError("[load]: missing required key 'profile'")
