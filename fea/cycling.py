@@ -232,7 +232,8 @@ class Solver:
             vector = np.zeros(self.operator.n)
             vector[:self.basis.N] = traction_load(dataclasses.replace(model, tractions=[(curve, value)]), self.basis)
             self.tractions.append((model.traction_amplitudes.get(curve), vector))
-        self.prescribed = prescribed_dofs(model)[0]
+        self.prescribed, self.u_prescribed = prescribed_dofs(model)
+        self._prescribed_vary = any(d.amplitude is not None for d in model.displacements)
         amplitudes = [d.amplitude for d in model.displacements] + list(model.traction_amplitudes.values())
         self.load_times = sorted({t for a in amplitudes if a is not None for t, _ in a.points})
         self._set_external(cycling.history.segments[0].t0)
@@ -290,6 +291,7 @@ class Solver:
         self._linear_parts = sp.hstack(parts, format="csr") if parts else None
         self._thermal_parts = np.column_stack(thermal) if thermal else None
         self._linear_cache = (None, None)
+        self._coupling_parts = None     # K_el[free, prescribed] parts, built when first needed
 
     def _linear_at(self, T: float):
         """Tangent (upper-triangle data of the free pattern) and thermal force of the elastic
@@ -430,13 +432,14 @@ class Solver:
         the convergence test: a purely mechanical load starts from zero stress)."""
         self.f_ext = sum((vector * (1.0 if amplitude is None else amplitude(t)) for amplitude, vector in self.tractions),
                          np.zeros(self.operator.n))
-        self.u_prescribed = prescribed_dofs(self.cycling.model, t)[1]
+        if self._prescribed_vary:
+            self.u_prescribed = prescribed_dofs(self.cycling.model, t)[1]
         self.external_scale = float(np.sqrt(np.sum((self.f_ext[self.free] * self.residual_weight) ** 2)))
 
     def _coupling_at(self, T: float) -> sp.csr_matrix:
         """K_el(T)[free, prescribed] of the elastic regions: their force on the free unknowns from
         the prescribed displacements (the free pattern holds only free x free)."""
-        if not hasattr(self, "_coupling_parts"):
+        if self._coupling_parts is None:
             self._coupling_parts = []
             for region in self.linear:
                 op = self.operator.restricted(region.elements)
