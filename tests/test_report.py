@@ -349,6 +349,7 @@ def _report_figures(run, path, monkeypatch) -> list:
 
     made = []
     monkeypatch.setattr(report.Figures, "save", lambda self, fig, name: made.append((name, fig)) or "data:,")
+    monkeypatch.setattr(report.Figures, "copy", lambda self, source, name: "data:,")   # a mesh picture's PNG
     write_report(run, path)
     return made
 
@@ -375,7 +376,7 @@ def _assert_laid_out(problems: dict) -> None:
 
 
 def test_report_figures_are_laid_out_without_overlapping_text(point, tmp_path, monkeypatch):
-    """Every figure of the molded-joint study's report (its metrics, sweep curve, variants,
+    """Every kind of figure of the molded-joint study's report (its metrics, sweep curve, variants,
     interfaces, on the real quick point) and of compare_all's (the longest variant labels), the
     Weibull plots and the mesh picture: no text box overlaps another and none leaves the canvas,
     at the size the report embeds them. Fails on a sweep-curve figure with the metric's whole label
@@ -385,8 +386,9 @@ def test_report_figures_are_laid_out_without_overlapping_text(point, tmp_path, m
     from geometry.plot import DPI as MESH_DPI
     from geometry.plot import mesh_figure
 
-    problems = _study_layout_problems("molded_joint", point, tmp_path, monkeypatch)
-    problems.update(_study_layout_problems("compare_all", point, tmp_path, monkeypatch))
+    # the contours differ only in their titles: the first and the longest-titled of each study
+    problems = _study_layout_problems("molded_joint", point, tmp_path, monkeypatch, every_contour=False)
+    problems.update(_study_layout_problems("compare_all", point, tmp_path, monkeypatch, every_contour=False))
     kinds = {re.match(r"[a-z]+(_weibull)?", k.split("/")[1]).group() for k in problems}
     assert kinds == {"metrics", "curve", "contour", "interface", "hysteresis", "convergence", "scatter_weibull"}
     problems["mesh.png"] = layout_problems(mesh_figure(STRUCTURES["molded-joint"]().build("cell", 2.0)), MESH_DPI)
