@@ -258,6 +258,17 @@ def test_how_sure_lists_each_life_with_its_calibration_basis(tmp_path, point):
     assert "not from a stabilised loop" in text                      # a quick run says so
 
 
+def test_how_sure_states_the_slices_idealisation(tmp_path, point):
+    from studies.report import idealisation_section
+
+    run = _run(tmp_path, point)
+    cell = idealisation_section(run)
+    assert "Model idealisation" in cell and "uniform out-of-plane strain" not in cell
+    run.records[0]["analysis"] = "generalized_plane_strain"
+    text = idealisation_section(run)
+    assert "generalized_plane_strain" in text and "uniform out-of-plane strain" in text and "+28 %" in text
+
+
 # ------------------------------------------------------------------ figures a reviewer reads at a glance
 
 from contextlib import contextmanager  # noqa: E402
