@@ -550,3 +550,25 @@ def test_contents_line_names_every_structure_of_a_multi_structure_study(point, t
     fact = next(m for m in STUDY.metrics if m.key == "outer_joint.dnp_um")
     assert "band" not in value_with_band(run.records[0], fact, {fact.key: 0.01})
     assert "band" in value_with_band(run.records[0], STUDY.metrics[0], {})      # the time-step error
+
+
+def test_interface_corner_is_marked_and_its_elements_not_drawn():
+    """An interface that turns a right angle (the PPI over a recess edge): the line breaks at the
+    corner, the element on either side is not drawn, and the corner is marked like a singular end."""
+    from matplotlib.figure import Figure
+
+    from studies.report import draw_segment, interface_segments
+
+    along = np.repeat(np.arange(0.0, 100.0, 10.0), 3) + np.tile([0, 5, 10], 10)
+    x = np.concatenate([along, np.full(30, 100.0)])
+    y = np.concatenate([np.zeros(30), along])
+    peel = np.full(60, 10.0)
+    peel[28:32] = 900.0                                            # the corner's nodal values
+    curve = {"x": x + 500.0, "y": y, "s": np.concatenate([along, 100.0 + along]), "end": np.zeros(60),
+             "peel": peel, "shear": peel}
+    ax = Figure().subplots()
+    draw_segment(ax, interface_segments(curve)[0], "peel", "C0")
+    lines = [line for line in ax.get_lines() if line.get_linestyle() != ":"]
+    assert len(lines) == 2 and all(np.abs(line.get_ydata()).max() < 100.0 for line in lines)
+    assert lines[0].get_xdata().max() == 90.0 and lines[1].get_xdata().min() == 110.0
+    assert [float(line.get_xdata()[0]) for line in ax.get_lines() if line.get_linestyle() == ":"] == [100.0]
