@@ -977,7 +977,7 @@ SLICE_IDEALISATION = (
     "The assembly slices are generalized plane strain with a uniform out-of-plane strain: they warp "
     "in their plane, not out of it. Letting them bend out of their plane as well (model file "
     "<code>bending = [\"y\"]</code>) moves the default assemblies' solder dW by +28 % (ppi-recess), "
-    "-8.6 % (cu-post) and -18.6 % (molded-joint): more than the mesh and time-step bands, and with "
+    "-8.6 % (cu-post), -18.6 % (molded-joint), -2.6 % (fanout-rdl) and -7.8 % (edge-recess-rdl): more than the mesh and time-step bands, and with "
     "different signs, so compare structures with this idealisation in mind; variants of one "
     "structure share it.")
 
