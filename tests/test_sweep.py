@@ -221,7 +221,7 @@ def test_the_critical_joint_is_the_outermost_one(tmp_path):
     assert [layer["name"] for layer in joint["layers"]] == ["pad_layer", "land_layer", "joint"]
 
 
-@pytest.mark.parametrize("x_range, message", [("[1.0]", "x_range must be [x0, x1]"),
+@pytest.mark.parametrize("x_range, message", [("[1.0]", "x_range = [1.0] must be [x0, x1] in um"),
                                               ("[2.0, 1.0]", "needs x0 < x1")])
 def test_layer_x_range_is_checked(tmp_path, x_range, message):
     from fea.errors import InputError
