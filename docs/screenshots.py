@@ -8,7 +8,7 @@ given and the report is missing, and saves ``docs/screens/STUDY.png``: the repor
 Chromium (Debian package ``chromium``) in a 1280 x 900 window, what a reader sees before scrolling.
 Not in the test suite: it needs Chromium and, with ``--run``, full study runs (on one worker of a
 shared 2-core machine, 2026-12-03: compare_all 801 s, molded_joint 818 s, ppi_recess 1182 s,
-cu_post 434 s, fanout_rdl 1152 s).
+cu_post 434 s, fanout_rdl 1152 s, edge_recess_rdl 1093 s).
 """
 from __future__ import annotations
 
