@@ -259,6 +259,16 @@ def test_how_sure_lists_each_life_with_its_calibration_basis(tmp_path, point):
     assert "not from a stabilised loop" in text                      # a quick run says so
 
 
+def test_time_step_band_is_the_accuracy_the_error_control_held():
+    from studies.report import time_step_error
+
+    cycles = [{"cycle": 1, "time_error": 0.03}]          # the bound: 5-10x the measured error
+    assert time_step_error({"cycles": cycles, "load": {"profile": "G"}}) == 0.01
+    assert time_step_error({"cycles": cycles, "load": {"profile": "G", "accuracy": 0.004}}) == 0.004
+    assert time_step_error({"cycles": cycles, "load": {"profile": "G", "fixed_steps": True}}) == 0.03
+    assert time_step_error({"cycles": [], "load": None}) is None
+
+
 def test_how_sure_states_the_slices_idealisation(tmp_path, point):
     from studies.report import idealisation_section
 
