@@ -234,6 +234,8 @@ class Solver:
             self.tractions.append((model.traction_amplitudes.get(curve), vector))
         self.prescribed, self.u_prescribed = prescribed_dofs(model)
         self._prescribed_vary = any(d.amplitude is not None for d in model.displacements)
+        # constant loads are set once, here; only loads with a history of their own change per step
+        self._loads_vary = self._prescribed_vary or any(a is not None for a, _ in self.tractions)
         amplitudes = [d.amplitude for d in model.displacements] + list(model.traction_amplitudes.values())
         self.load_times = sorted({t for a in amplitudes if a is not None for t, _ in a.points})
         self._set_external(cycling.history.segments[0].t0)
@@ -461,7 +463,7 @@ class Solver:
         StepFailed. The states carry work and strain accumulated from the last state."""
         properties = [self._material_at(r, T_new) for r in self.nonlinear]
         linear = self._linear_at(T_new)
-        if t_new is not None:
+        if t_new is not None and self._loads_vary:
             self._set_external(t_new)
         if self.prescribed.size and self.linear:
             linear = (linear[0], linear[1] - self._coupling_at(T_new) @ self.u_prescribed)

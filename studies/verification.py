@@ -538,15 +538,26 @@ def time_step_checks(label: str, model: Model, history=None, region: str = "sold
                   ours["eps_in_accumulated"][region], tolerance)]
 
 
-def norton_strip(gmsh):
-    """Half of a free Si / solder / FR-4 strip (x = 0 the symmetry plane)."""
+def rectangle_regions(gmsh, rectangles: dict) -> None:
+    """Named regions from rectangles {name: (x, y, width, height)}, fragmented into one conforming mesh."""
     occ = gmsh.model.occ
-    layers = {"board": (0, 0, 1000, 200), "solder": (0, 200, 1000, 50), "die": (0, 250, 1000, 100)}
-    tags = {name: occ.addRectangle(x, y, 0, w, h) for name, (x, y, w, h) in layers.items()}
+    tags = {name: occ.addRectangle(x, y, 0, w, h) for name, (x, y, w, h) in rectangles.items()}
     occ.fragment([(2, t) for t in tags.values()], [])
     occ.synchronize()
     for name, tag in tags.items():
         _physical(gmsh, 2, [tag], name)
+
+
+def stress_free_at_125(label: str, table: dict):
+    """An inline material stress-free (and CTE-referenced) at 125 degC."""
+    import materials
+
+    return materials.from_inline(label, {"alpha_ref": 125.0, "stress_free": 125.0, **table})
+
+
+def norton_strip(gmsh):
+    """Half of a free Si / solder / FR-4 strip (x = 0 the symmetry plane)."""
+    rectangle_regions(gmsh, {"board": (0, 0, 1000, 200), "solder": (0, 200, 1000, 50), "die": (0, 250, 1000, 100)})
     _physical(gmsh, 1, curves_at(gmsh, 0, 0, 0, 350), "symmetry")
     corner = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-1e-7, -1e-7, -1e-7, 1e-7, 1e-7, 1e-7, 0)]
     _physical(gmsh, 0, corner, "anchor")
@@ -556,14 +567,9 @@ def norton_strip_problem(size: float = 25.0) -> Model:
     """A user's first cycling case: a Si / solder / FR-4 strip in plane strain with Norton solder (A = 1e-12
     1/(s MPa^5), n = 5, Q = 0), stress-free at 125 degC, cooled to 25 degC and cycled once
     through -40 / 125 degC (JEDEC G) with 900 s ramps and dwells."""
-    import materials
-
-    def inline(label, table):
-        return materials.from_inline(label, {"alpha_ref": 125.0, "stress_free": 125.0, **table})
-
     solder = dict(E=40000.0, nu=0.35, alpha=22e-6, creep={"law": "norton", "A": 1e-12, "n": 5.0, "Q": 0.0})
-    mats = {"die": inline("die", SILICON), "solder": inline("solder", solder),
-            "board": inline("board", dict(E=20000.0, nu=0.2, alpha=16e-6))}
+    mats = {"die": stress_free_at_125("die", SILICON), "solder": stress_free_at_125("solder", solder),
+            "board": stress_free_at_125("board", dict(E=20000.0, nu=0.2, alpha=16e-6))}
     return Model(gmsh_model(norton_strip, size, "norton_strip"), "plane_strain", mats,
                  fixed=[("symmetry", "x"), ("anchor", "y")], load={"profile": "G", "cycles": 1})
 
@@ -634,14 +640,8 @@ def calculix_comparison(analysis: str, size: float = 1.0) -> list[Check]:
 
 def solder_joint(gmsh):
     """A round solder joint: silicon die, Cu pad, solder, Cu land, board (x = r)."""
-    occ = gmsh.model.occ
-    rectangles = {"die": (0, 0, 60, 20), "pad": (0, 20, 20, 5), "solder": (0, 25, 20, 20),
-                  "land": (0, 45, 20, 5), "board": (0, 50, 60, 50)}
-    tags = {name: occ.addRectangle(x, y, 0, w, h) for name, (x, y, w, h) in rectangles.items()}
-    occ.fragment([(2, t) for t in tags.values()], [])
-    occ.synchronize()
-    for name, tag in tags.items():
-        _physical(gmsh, 2, [tag], name)
+    rectangle_regions(gmsh, {"die": (0, 0, 60, 20), "pad": (0, 20, 20, 5), "solder": (0, 25, 20, 20),
+                             "land": (0, 45, 20, 5), "board": (0, 50, 60, 50)})
     _physical(gmsh, 1, curves_at(gmsh, 0, 0, 60, 0), "bottom")
     _physical(gmsh, 1, curves_at(gmsh, 0, 25, 20, 25), "pad/solder")
 
@@ -650,11 +650,7 @@ def solder_joint_problem(size: float = 2.0) -> Model:
     """Norton-creep solder between plastic copper pads (inline data shared with CalculiX)."""
     copper = dict(E=117000.0, nu=0.34, alpha=17e-6, plastic={"yield": 80.0, "hardening": 1000.0})
     solder = dict(E=40000.0, nu=0.35, alpha=22e-6, creep={"law": "norton", "A": 1e-10, "n": 3.0, "Q": 0.0})
-    import materials
-
-    def inline(label, table):
-        return materials.from_inline(label, {"alpha_ref": 125.0, "stress_free": 125.0, **table})
-
+    inline = stress_free_at_125
     mats = {"die": inline("die", SILICON), "board": inline("board", dict(E=20000.0, nu=0.2, alpha=16e-6)),
             "pad": inline("pad", copper), "land": inline("land", copper), "solder": inline("solder", solder)}
     return Model(gmsh_model(solder_joint, size, "solder_joint"), "axisymmetric", mats,

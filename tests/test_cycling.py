@@ -254,29 +254,3 @@ def test_cholesky_refusal_falls_back_to_the_pivoting_factorization(monkeypatch):
     assert not pivoting.definite
     np.testing.assert_allclose(result.cycles[0]["dW"]["solder"], reference.cycles[0]["dW"]["solder"], rtol=1e-8)
 
-
-def test_a_traction_alone_creeps_a_bar_at_its_stress_free_temperature():
-    """An axisymmetric Norton bar under an axial traction, held at its stress-free
-    temperature (no thermal force at all), creeps at A sigma^n: eps_in(t) = A sigma^n t within 1 %
-    (the elastic strain is not in eps_in; the rate is constant, so backward Euler and BDF2 are exact
-    up to the Newton tolerance)."""
-    import materials
-
-    length, radius, A, n, sigma, duration = 100.0, 10.0, 1e-12, 5.0, 20.0, 1000.0
-
-    def bar(gmsh):
-        tag = gmsh.model.occ.addRectangle(0, 0, 0, radius, length)
-        gmsh.model.occ.synchronize()
-        v._physical(gmsh, 2, [tag], "bar")
-        v._physical(gmsh, 1, v.curves_at(gmsh, 0, 0, radius, 0), "bottom")
-        v._physical(gmsh, 1, v.curves_at(gmsh, 0, length, radius, length), "top")
-
-    law = {"law": "norton", "A": A, "n": n, "Q": 0.0}
-    rod = materials.from_inline("bar", {"E": E, "nu": NU, "alpha": ALPHA, "alpha_ref": 125.0, "stress_free": 125.0,
-                                        "creep": law})
-    model = Model(v.gmsh_model(bar, 5.0, "bar"), "axisymmetric", {"bar": rod}, fixed=[("bottom", "y")],
-                  tractions=[("top", (0.0, sigma))], load={"history": [[0.0, 125.0], [duration, 125.0]]})
-    result = Solver(Cycling(model)).run()
-    assert result.cycles[-1]["eps_in_accumulated"]["bar"] == pytest.approx(A * sigma ** n * duration, rel=0.01)
-    stress = result.regions[0].state["stress"]
-    assert np.allclose(stress[1], sigma, rtol=1e-3)     # sigma_zz = the traction everywhere
