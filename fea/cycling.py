@@ -33,6 +33,7 @@ from .load_history import LoadHistory
 from .mesh import Mesh
 from .model import Layer, Model
 from .operators import FreeTangent, StrainOperator
+from .constitutive import Elastic
 from .thermoelastic import check_constrained, fixed_dofs, make_basis, prescribed_dofs, traction_load
 from .small_strain import equivalent_strain as equivalent
 from .time_integration import MAX_STEP_RATIO, accumulate_from, bdf2_coefficients, bdf2_start, local_error, predictor
@@ -52,6 +53,10 @@ ELASTIC_FORCE_EVERY = 8
 # a step starts with a new factorization when its creep time step is this far from the tangent's
 TANGENT_DT_SPAN = 2.0
 LINE_SEARCH_STEPS = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
+# stiffness of a region before a process stage forms it (liquid compound, molten solder), as a
+# fraction of its modulus: it follows the stack without carrying load (element birth)
+UNFORMED_STIFFNESS = 1e-6
+UNFORMED_LAW = Elastic()
 
 
 @dataclass
@@ -103,6 +108,11 @@ class RegionState:
     volume: np.ndarray      # (n,) dV of the region's quadrature points (flattened)
     state: dict
     previous: dict | None = None   # the state one accepted step back (BDF2)
+    # process history: a region a stage forms later is absent (UNFORMED_STIFFNESS) until then;
+    # from its formation on its mechanical strain is eps - offset - eps_th(T; stress_free), with
+    # offset the total strain it was formed in, minus its cure shrinkage
+    formed: bool = True
+    offset: np.ndarray | None = None
 
     @property
     def inelastic(self) -> bool:
@@ -123,6 +133,7 @@ class CyclingResult:
     fatigue: dict = field(default_factory=dict)
     snapshots: list = field(default_factory=list)    # (time, T, u, per-region fields)
     jumps: list = field(default_factory=list)        # cycle jumps: after which cycle, how many skipped
+    formations: list = field(default_factory=list)   # process stages: time, temperature, regions formed
     stats: dict = field(default_factory=dict)
     u: np.ndarray | None = None
     regions: list = field(default_factory=list)
@@ -242,12 +253,14 @@ class Solver:
         self.regions = []
         for name, elements in mesh.regions.items():
             material = model.materials[name]
-            T0 = (model.stress_free_temperature if model.stress_free_temperature is not None
-                  else material.stress_free_temperature)
+            # the history starts where every region present is stress-free (the override, or the
+            # first process stage); a region formed later gets its stress-free state then
+            T0 = cycling.history.stress_free
             law = material.law(analysis=model.analysis)
             volume = self.operator.weights[elements].ravel()
             self.regions.append(RegionState(name, elements, material, law, float(T0), volume,
-                                            law.initial_state(volume.size)))
+                                            law.initial_state(volume.size),
+                                            formed=name not in cycling.history.formed_later))
         self._properties = {}
         self._elastic_force_squared = 0.0
         self.groups = build_groups(cycling, self.regions, self.quad_points)
@@ -294,6 +307,9 @@ class Solver:
         self._thermal_parts = np.column_stack(thermal) if thermal else None
         self._linear_cache = (None, None)
         self._coupling_parts = None     # K_el[free, prescribed] parts, built when first needed
+        # int B^T VOLUMETRIC offset dV and int B^T SHEAR offset dV of the elastic regions formed
+        # in a process stage (their force on the stack is lambda(T), mu(T) times these)
+        self._offset_forces = {}
 
     def _linear_at(self, T: float):
         """Tangent (upper-triangle data of the free pattern) and thermal force of the elastic
@@ -309,7 +325,11 @@ class Solver:
         key = np.array(coefficients)
         if self._linear_cache[0] is None or not np.array_equal(self._linear_cache[0], key):
             self._linear_cache = (key, self._linear_parts @ key)   # dwells: the same temperature
-        return self._linear_cache[1], self._thermal_parts @ np.array(thermal)
+        force = self._thermal_parts @ np.array(thermal)
+        for k, (volumetric, shear) in self._offset_forces.items():
+            lam, mu = coefficients[2 * k], coefficients[2 * k + 1]
+            force = force + lam * volumetric + mu * shear
+        return self._linear_cache[1], force
 
     def _linear_states(self, u, T: float) -> list[dict]:
         """States of the elastic regions for the displacement u at temperature T, from their laws."""
@@ -320,7 +340,12 @@ class Solver:
         for region, part in zip(self.linear, self.linear_slices):
             n = region.volume.size
             E, nu, eth = self._material_at(region, T, 1)     # uniform temperature: one value each
+            if not region.formed:
+                states.append({**region.state, "stress": np.zeros((4, n))})
+                continue
             eps_mech = eps[:, part].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
+            if region.offset is not None:
+                eps_mech = eps_mech - region.offset
             states.append(region.law.update(eps_mech, region.state, T, T, 1.0, E[0], nu[0])[2])
         return states
 
@@ -340,7 +365,10 @@ class Solver:
             return cached[1]
         Tn = np.full(n, T)
         E, nu = region.material.E(Tn), region.material.nu(Tn)
-        eth = region.material.thermal_strain(Tn, np.full_like(Tn, region.stress_free))
+        if region.formed:
+            eth = region.material.thermal_strain(Tn, np.full_like(Tn, region.stress_free))
+        else:
+            E, eth = UNFORMED_STIFFNESS * E, np.zeros(n)    # absent: follows the stack, no thermal strain
         self._properties[(region.name, n)] = (T, (E, nu, eth))
         return E, nu, eth
 
@@ -358,9 +386,15 @@ class Solver:
                 zip(self.nonlinear, self.nonlinear_slices, properties, starts)):
             n = region.volume.size
             eps_mech = eps[:, part].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
-            s, D, st = region.law.update(eps_mech, start, np.full(n, T_old),
-                                         np.full(n, T_new), dt, E, nu,
-                                         guess=None if guesses is None else guesses[k])
+            if region.offset is not None:
+                eps_mech = eps_mech - region.offset
+            if region.formed:
+                s, D, st = region.law.update(eps_mech, start, np.full(n, T_old),
+                                             np.full(n, T_new), dt, E, nu,
+                                             guess=None if guesses is None else guesses[k])
+            else:   # absent until its process stage: soft and elastic, its state does not move
+                s, D, _ = UNFORMED_LAW.update(eps_mech, region.state, T_old, T_new, dt, E, nu)
+                st = region.state
             stress[:, part] = s.reshape(4, -1, self.nqp)
             tangent[:, :, part] = D.reshape(4, 4, -1, self.nqp)
             states.append(st)
@@ -486,7 +520,7 @@ class Solver:
         for iteration in range(self.cycling.max_iterations + 1):
             history.append(norm)
             if norm <= self.cycling.tolerance * max(scale, 1e-30) or norm < 1e-14:
-                states = [accumulate_from(r.state, st) if r.rate_law and ratio > 0 else st
+                states = [accumulate_from(r.state, st) if r.rate_law and ratio > 0 and r.formed else st
                           for r, st in zip(self.nonlinear, states)]
                 return u, states, stress, iteration, history
             if iteration == self.cycling.max_iterations:
@@ -551,6 +585,7 @@ class Solver:
         self.dt_next = (first.t1 - first.t0) / first.steps
         self.first_steps = {}     # (kind, T0, T1) of a segment: the first step it settled on
         self.cycle_rate = None    # mean inelastic strain rate of the last cycle (error control)
+        self.formations = []      # process stages: when and at which temperature regions formed
         history = self.cycling.history
         # the period the allowed error refers to: a cycle's, or the whole history's without cycles
         window = history.cycle_window(history.cycles) if history.cycles >= 1 else (first.t0, history.segments[-1].t1)
@@ -580,6 +615,7 @@ class Solver:
                                      for s in last], result, progress, snapshot_every_segment)
         self._refresh_linear_states(self.u, self.T)
         result.u = self.u
+        result.formations = self.formations
         result.stats = dict(self.counters, wall_s=time.perf_counter() - start,
                             dofs=int(self.operator.n), elements=int(model.mesh.n_elements))
         result.fatigue = self._fatigue(result)
@@ -597,6 +633,8 @@ class Solver:
             targets = [segment.t1] if self.accuracy is not None else list(segment.times())
             for target in sorted(set(targets + corners)):
                 self._advance(segment, target, result, progress)
+            if segment.forms:
+                self._form(segment)
             if snapshot:
                 self._refresh_linear_states(self.u, self.T)
                 result.snapshots.append(self._snapshot(self.t, self.T, self.u))
@@ -612,6 +650,35 @@ class Solver:
                                   "time_error": (delta["time_error"] / delta["inelastic_increment"]
                                                  if delta["inelastic_increment"] > 0 else 0.0),
                                   **self._cycle_damage(at_start, result, first)})
+
+    def _form(self, segment) -> None:
+        """A process stage forms regions at the end of ``segment``: each is stress-free now, in the
+        strain the stack has given it, at the current temperature; its cure shrinkage (a free
+        contraction) counts from here on."""
+        shrinkage = dict(segment.shrinkage)
+        linear = {r.name: k for k, r in enumerate(self.linear)}
+        for region in self.regions:
+            if region.name not in segment.forms:
+                continue
+            op = self.operator.restricted(region.elements)
+            eps = op.strain(self.u).reshape(4, -1)
+            region.offset = eps - shrinkage.get(region.name, 0.0) * THERMAL_DIRECTION[:, None]
+            region.formed, region.stress_free = True, self.T
+            region.state = region.law.initial_state(region.volume.size)
+            region.previous = dict(region.state)
+            for key in [key for key in self._properties if key[0] == region.name]:
+                del self._properties[key]
+            if region.name in linear:
+                offset = region.offset.reshape((4,) + op.weights.shape)
+                self._offset_forces[linear[region.name]] = tuple(
+                    op.internal_force(np.einsum("ij,j...->i...", D, offset))[self.free]
+                    for D in (small_strain.VOLUMETRIC, small_strain.SHEAR))
+            if region.rate_law:
+                self.past_values[region.name] = [region.state["eps_in"]] * len(self.past_values[region.name])
+        self._linear_cache = (None, None)
+        self.refactor_next = True
+        self.formations.append({"stage": segment.stage, "time": self.t, "temperature": self.T,
+                                "regions": list(segment.forms)})
 
     def _jump_length(self, result: CyclingResult, cycle: int, history) -> int:
         """Cycles to skip before ``cycle`` (0: compute it): with [load] cycle_jump = J, J cycles

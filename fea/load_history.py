@@ -10,6 +10,16 @@ ramps of at most 15 K/min for most conditions). Ramps are split into steps of at
 A history is a list of segments, each a straight line in (time, temperature) split into steps.
 Cycles start at the beginning of the hot dwell, so every cycle is the same sequence
 hot dwell -> ramp down -> cold dwell -> ramp up.
+
+Before the cycles, a process sequence (``[load] process``: named stages, each a temperature
+reached by a ramp and held) forms the layers one after another: a region named in a stage's
+``forms`` is absent (no stiffness) until the stage's temperature is reached and stress-free in
+the shape the stack has then, with an optional cure shrinkage from that moment on; the regions no
+stage forms are there, stress-free, at the first stage. Without a process and without a
+``stress_free`` override, `formation_process` derives one from the materials' own stress-free
+temperatures: the stack starts at the highest one and each layer forms as the cool-down passes
+its own (materials whose stress-free temperature is at or below the cycles' start, the library's
+reference bodies at 25 degC, are there from the start).
 """
 from __future__ import annotations
 
@@ -17,9 +27,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .errors import InputError, finite_number
+from .errors import InputError, finite_number, finite_temperature
 
 DWELL_STEP_SPAN = 16.0
+#: K/s of a process stage's ramp when it gives none: 10 K/min, a typical oven ramp (cure ovens
+#: and reflow cool-down are 1-6 K/s at most; JEDEC J-STD-020 reflow ramps <= 3 K/s)
+PROCESS_RATE = 10.0 / 60.0
 #: [load] accuracy when none is given: the target relative error of a cycle's dW and inelastic
 #: strain (measured against steps 16x smaller in docs/verification.md#time-steps)
 DEFAULT_ACCURACY = 0.01
@@ -40,6 +53,11 @@ class Segment:
     steps: int
     cycle: int          # 0 = preload (cool-down / process), 1..N = temperature cycles
     kind: str           # "ramp" or "dwell"
+    # process stages: the regions that form (become stress-free) at the segment's end, with
+    # their cure shrinkage (linear strain, positive = contraction), and the stage's name
+    forms: tuple[str, ...] = ()
+    shrinkage: tuple[tuple[str, float], ...] = ()
+    stage: str = ""
 
     def times(self) -> np.ndarray:
         if self.kind == "dwell":
@@ -77,6 +95,11 @@ class LoadHistory:
     jump_tolerance: float = 0.02
 
     @property
+    def formed_later(self) -> tuple[str, ...]:
+        """Regions that a process stage forms (absent before it)."""
+        return tuple(name for s in self.segments for name in s.forms)
+
+    @property
     def cycles(self) -> int:
         return max(s.cycle for s in self.segments)
 
@@ -91,6 +114,62 @@ class LoadHistory:
         return np.array(rows)
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One process stage: ``temperature`` (degC) reached by a ramp of ``ramp`` s (default at
+    PROCESS_RATE) and held ``hold`` s; the regions in ``forms`` become stress-free when the
+    temperature is reached, shrinking by ``shrinkage`` (region -> linear cure strain) from then on."""
+    name: str
+    temperature: float
+    hold: float = 0.0
+    ramp: float | None = None
+    forms: tuple[str, ...] = ()
+    shrinkage: tuple[tuple[str, float], ...] = ()
+
+
+def process_segments(stages, max_step_K: float) -> list[Segment]:
+    """Cycle-0 segments of a process from t = 0 at the first stage's temperature."""
+    segments, t, T = [], 0.0, stages[0].temperature
+    for k, stage in enumerate(stages):
+        if k and stage.temperature != T:
+            duration = stage.ramp if stage.ramp is not None else max(abs(stage.temperature - T) / PROCESS_RATE, 1.0)
+            segments.append(Segment(t, t + duration, T, stage.temperature,
+                                    _steps_for_ramp(stage.temperature - T, max_step_K), 0, "ramp", stage=stage.name))
+            t, T = t + duration, stage.temperature
+        if k and (stage.forms or stage.shrinkage):
+            if not segments:
+                raise InputError(f"[load] process stage '{stage.name}' forms regions at the first stage's "
+                                 f"temperature without a ramp or hold before it: name them in the first stage")
+            segments[-1] = replace(segments[-1], forms=segments[-1].forms + stage.forms,
+                                   shrinkage=segments[-1].shrinkage + stage.shrinkage)
+        if stage.hold > 0:
+            segments.append(Segment(t, t + stage.hold, T, T, 6, 0, "dwell", stage=stage.name))
+            t += stage.hold
+    return segments
+
+
+def formation_process(formation: dict, end: float) -> tuple[Stage, ...]:
+    """The process a model without one follows: region -> its material's stress-free (formation)
+    temperature; the stack starts at the highest, and every region whose temperature lies
+    between ``end`` (the cycles' start) and the highest forms as the cool-down passes it."""
+    top = max(formation.values())
+    later = sorted({T for T in formation.values() if end < T < top}, reverse=True)
+    stages = [Stage(f"stress-free at {top:g} degC", top)]
+    for T in later:
+        names = tuple(sorted(n for n, v in formation.items() if v == T))
+        stages.append(Stage(f"{', '.join(names)} formed at {T:g} degC", T, forms=names))
+    return tuple(stages)
+
+
+def _ramp_to(segments: list[Segment], T: float, max_step_K: float, rate: float) -> list[Segment]:
+    """The segments followed by a ramp to T at ``rate`` K/s (none if they end at T)."""
+    t, T0 = segments[-1].t1, segments[-1].T1
+    if T0 == T:
+        return segments
+    return segments + [Segment(t, t + max(abs(T - T0) / rate, 1.0), T0, T, _steps_for_ramp(T - T0, max_step_K), 0, "ramp",
+                               stage="cool-down" if T < T0 else "heat-up")]
+
+
 def _steps_for_ramp(dT: float, max_step_K: float) -> int:
     return max(2, int(np.ceil(abs(dT) / max_step_K)))
 
@@ -98,8 +177,10 @@ def _steps_for_ramp(dT: float, max_step_K: float) -> int:
 def jedec_history(profile: str, cycles: int, stress_free: float, start: float = 25.0,
                   ramp_s: float = 900.0, dwell_s: float = 900.0, max_step_K: float = 15.0,
                   dwell_steps: int = 6, cooldown_s: float | None = None,
-                  accuracy: float | None = DEFAULT_ACCURACY) -> LoadHistory:
-    """Stress-free -> start (cool-down) -> hot extreme, then ``cycles`` JEDEC cycles."""
+                  accuracy: float | None = DEFAULT_ACCURACY, process=()) -> LoadHistory:
+    """Stress-free -> start (cool-down) -> hot extreme, then ``cycles`` JEDEC cycles; with a
+    ``process`` (stages), the process and then a ramp to start at the cycles' rate replace the
+    cool-down (and the stress-free temperature is the first stage's)."""
     key = str(profile).upper()
     if key not in JEDEC_CONDITIONS:
         raise InputError(f"[load] profile = '{profile}' is not a JESD22-A104 condition; "
@@ -113,11 +194,17 @@ def jedec_history(profile: str, cycles: int, stress_free: float, start: float = 
     rate = (high - low) / ramp_s
     segments = []
     t = 0.0
-    cooldown_s = abs(stress_free - start) / rate if cooldown_s is None else cooldown_s
-    if start != stress_free:
-        segments.append(Segment(t, t + max(cooldown_s, 1.0), stress_free, start,
-                                _steps_for_ramp(stress_free - start, max_step_K), 0, "ramp"))
-        t = segments[-1].t1
+    if process:
+        stress_free = process[0].temperature
+        first = [Segment(0.0, 0.0, stress_free, stress_free, 1, 0, "dwell")]   # a start point to ramp from
+        segments = _ramp_to(first + process_segments(process, max_step_K), start, max_step_K, rate)[1:]
+        t = segments[-1].t1 if segments else 0.0
+    else:
+        cooldown_s = abs(stress_free - start) / rate if cooldown_s is None else cooldown_s
+        if start != stress_free:
+            segments.append(Segment(t, t + max(cooldown_s, 1.0), stress_free, start,
+                                    _steps_for_ramp(stress_free - start, max_step_K), 0, "ramp"))
+            t = segments[-1].t1
     to_hot = max(abs(high - start) / rate, 1.0)
     segments.append(Segment(t, t + to_hot, start, high, _steps_for_ramp(high - start, max_step_K), 0, "ramp"))
     t = segments[-1].t1
@@ -129,17 +216,21 @@ def jedec_history(profile: str, cycles: int, stress_free: float, start: float = 
                                               (low, high, ramp_s, "ramp", n_ramp)):
             segments.append(Segment(t, t + duration, T0, T1, steps, cycle, kind))
             t += duration
+    origin = (f"after a {len(process)}-stage process from {stress_free:g} degC" if process
+              else f"from {stress_free:g} degC")
     return LoadHistory(tuple(segments), stress_free,
                        f"JESD22-A104 condition {key} ({low:g}/{high:g} degC), {cycles} cycles, "
-                       f"ramps {ramp_s:g} s, dwells {dwell_s:g} s, from {stress_free:g} degC via {start:g} degC",
+                       f"ramps {ramp_s:g} s, dwells {dwell_s:g} s, {origin} via {start:g} degC",
                        accuracy=accuracy, max_step_K=max_step_K)
 
 
 def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_s: float = 300.0,
-                  cycle_period: float | None = None, accuracy: float | None = DEFAULT_ACCURACY) -> LoadHistory:
+                  cycle_period: float | None = None, accuracy: float | None = DEFAULT_ACCURACY,
+                  process=()) -> LoadHistory:
     """A custom history from rows of (time s, temperature degC), starting at the stress-free
     state at time 0 if the table does not. Cycles are counted by ``cycle_period`` if given
-    (from the first row), else the whole table is one cycle."""
+    (from the first row), else the whole table is one cycle. With a ``process`` (stages), the
+    process comes first and then a ramp at PROCESS_RATE to the table's first temperature."""
     rows = np.asarray(table, dtype=float)
     if rows.ndim != 2 or rows.shape[1] != 2 or len(rows) < 2:
         raise InputError("[load] history must be a table of at least two [time_s, temperature_degC] rows")
@@ -154,8 +245,17 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
                  else max(_steps_for_ramp(T1 - T0, max_step_K), int(np.ceil((t1 - t0) / (4 * max_step_s)))))
         cycle = 1 if cycle_period is None else int((t0 - rows[0, 0]) // cycle_period) + 1
         segments.append(Segment(t0, t1, T0, T1, min(steps, 50) if kind == "dwell" else steps, cycle, kind))
-    if rows[0, 1] != stress_free:
-        first = Segment(rows[0, 0] - 1.0, rows[0, 0], stress_free, rows[0, 1],
+    if process:
+        stress_free = process[0].temperature
+        first = [Segment(0.0, 0.0, stress_free, stress_free, 1, 0, "dwell")]   # a start point to ramp from
+        before = _ramp_to(first + process_segments(process, max_step_K), rows[0, 1], max_step_K, PROCESS_RATE)[1:]
+        shift = rows[0, 0] - (before[-1].t1 if before else 0.0)
+        segments = [replace(s, t0=s.t0 + shift, t1=s.t1 + shift) for s in before] + segments
+    elif rows[0, 1] != stress_free:
+        # the cool-down from the stress-free state at the process rate (not in one second: a
+        # creeping solder would see an instant 100 K quench)
+        duration = max(abs(stress_free - rows[0, 1]) / PROCESS_RATE, 1.0)
+        first = Segment(rows[0, 0] - duration, rows[0, 0], stress_free, rows[0, 1],
                         _steps_for_ramp(stress_free - rows[0, 1], max_step_K), 0, "ramp")
         segments.insert(0, first)
     return LoadHistory(tuple(segments), stress_free, f"custom table of {len(rows)} points",
@@ -163,18 +263,87 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
 
 
 LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step",
-             "stabilise", "max_cycles", "accuracy", "max_steps", "fixed_steps", "cycle_jump", "jump_tolerance")
+             "stabilise", "max_cycles", "accuracy", "max_steps", "fixed_steps", "cycle_jump", "jump_tolerance",
+             "process")
+STAGE_KEYS = ("stage", "temperature", "hold", "ramp", "forms", "shrinkage")
+#: |cure shrinkage| allowed (linear strain): epoxy compounds shrink 0.1-0.5 % linear
+MAX_SHRINKAGE = 0.05
+
+
+def parse_process(entries, regions: dict) -> tuple[Stage, ...]:
+    """The stages of ``[load] process`` (a list of tables, in time order); ``regions``: region ->
+    material name, to resolve the names in ``forms`` (a region, or a material: all its regions)."""
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        raise InputError("[load] process must be a list of stage tables "
+                         "({ stage = name, temperature = degC, hold = s, ramp = s, forms = [regions], shrinkage = { region = strain } })")
+    stages, formed = [], {}
+    for k, entry in enumerate(entries, start=1):
+        where = f"[load] process stage {k}"
+        unknown = sorted(set(entry) - set(STAGE_KEYS))
+        if unknown:
+            raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(STAGE_KEYS)}")
+        name = entry.get("stage", f"stage {k}")
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"{where}: stage = {name!r} must be a name")
+        where = f"[load] process stage '{name}'"
+        if "temperature" not in entry:
+            raise InputError(f"{where}: missing temperature (degC)")
+        temperature = finite_temperature(entry["temperature"], f"{where} temperature")
+        hold = finite_number(entry.get("hold", 0.0), f"{where} hold")
+        if not 0.0 <= hold <= 1e6:
+            raise InputError(f"{where}: hold = {hold:g} s is outside [0, 1e6]")
+        ramp = None if entry.get("ramp") is None else finite_number(entry["ramp"], f"{where} ramp")
+        if ramp is not None and not 1.0 <= ramp <= 1e6:
+            raise InputError(f"{where}: ramp = {ramp:g} s is outside [1, 1e6]")
+        names = entry.get("forms", [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise InputError(f"{where}: forms = {names!r} must be a list of region or material names")
+        forms = []
+        for n in names:
+            matched = [n] if n in regions else sorted(r for r, m in regions.items() if m == n)
+            if not matched:
+                raise InputError(f"{where}: forms names '{n}', which is neither a region nor a material of the "
+                                 f"model; regions: {', '.join(sorted(regions))}")
+            for region in matched:
+                if region in formed:
+                    raise InputError(f"{where}: region '{region}' is formed already, in stage '{formed[region]}': "
+                                     f"a layer forms once; stages are in time order")
+                formed[region] = name
+            forms += matched
+        shrinkage = entry.get("shrinkage", {})
+        if not isinstance(shrinkage, dict):
+            raise InputError(f"{where}: shrinkage must be a table region = linear cure strain")
+        shrink = []
+        for n, value in shrinkage.items():
+            strain = finite_number(value, f"{where} shrinkage {n}")
+            matched = [n] if n in regions else sorted(r for r, m in regions.items() if m == n)
+            if not matched or not set(matched) <= set(forms):
+                raise InputError(f"{where}: shrinkage of '{n}', which this stage does not form: a compound "
+                                 f"shrinks as it cures, in the stage that forms it")
+            if not -MAX_SHRINKAGE <= strain <= MAX_SHRINKAGE:
+                raise InputError(f"{where}: shrinkage {n} = {strain:g} is outside [-{MAX_SHRINKAGE:g}, "
+                                 f"{MAX_SHRINKAGE:g}] (linear strain, positive = contraction)")
+            shrink += [(r, strain) for r in matched]
+        if k == 1 and shrink:
+            raise InputError(f"{where}: the first stage is the stack's stress-free start; a shrinking layer "
+                             f"forms in a later stage")
+        stages.append(Stage(name, temperature, hold, ramp, tuple(forms), tuple(shrink)))
+    return tuple(stages)
 
 
 def _number(table: dict, key: str, default: float | None = None) -> float:
     return finite_number(table.get(key, default), f"[load] {key}")
 
 
-def from_table(table: dict, stress_free: float) -> LoadHistory:
+def from_table(table: dict, stress_free: float | None, regions: dict | None = None,
+               formation: dict | None = None) -> LoadHistory:
     """The history a [load] table describes, starting at the stress-free temperature: a JEDEC
     profile ({profile, cycles, start, ramp, dwell, max_step}) or a custom table
     ({history = [[t_s, T_degC], ...], cycle_period, max_step}), either with optional
-    {stabilise = relative dW change, max_cycles}."""
+    {stabilise = relative dW change, max_cycles}, and either after a process ({process = [stages]};
+    ``regions``: region -> material name, to resolve the stages' names) or, without one, with
+    ``formation`` (region -> stress-free temperature) after the process `formation_process`
+    derives from it; with neither, everything is stress-free at ``stress_free``."""
     if not isinstance(table, dict):
         raise InputError("[load] must be a table")
     unknown = sorted(set(table) - set(LOAD_KEYS))
@@ -183,7 +352,17 @@ def from_table(table: dict, stress_free: float) -> LoadHistory:
     max_step = _number(table, "max_step", 15.0)
     if not 0.5 <= max_step <= 50.0:
         raise InputError(f"[load] max_step = {max_step} K is outside [0.5, 50]")
-    history = _history(table, stress_free, max_step)
+    process = ()
+    if "process" in table:
+        process = parse_process(table["process"], regions or {})
+    elif formation:
+        first_row = table.get("history")
+        end = (_number(table, "start", 25.0) if "history" not in table or not isinstance(first_row, list) or not first_row
+               else finite_number(first_row[0][1], "[load] history row 1 temperature"))
+        process = formation_process(formation, end)
+        if len(process) == 1:
+            process, stress_free = (), process[0].temperature   # one stress-free state: the plain cool-down
+    history = _history(table, stress_free, max_step, process)
     accuracy = _number(table, "accuracy", DEFAULT_ACCURACY)
     if not 0.0 < accuracy < 0.1:
         raise InputError(f"[load] accuracy = {accuracy:g} is outside (0, 0.1): the target relative error of a "
@@ -226,14 +405,14 @@ def from_table(table: dict, stress_free: float) -> LoadHistory:
     return replace(history, stabilise=tolerance, max_cycles=cap)
 
 
-def _history(table: dict, stress_free: float, max_step: float) -> LoadHistory:
+def _history(table: dict, stress_free: float, max_step: float, process=()) -> LoadHistory:
     if "history" in table:
         if "profile" in table:
             raise InputError("[load]: give either profile or history, not both")
         period = None if table.get("cycle_period") is None else _number(table, "cycle_period")
         if period is not None and not period > 0:
             raise InputError(f"[load] cycle_period = {period:g} s must be > 0")
-        return table_history(table["history"], stress_free, max_step_K=max_step, cycle_period=period)
+        return table_history(table["history"], stress_free, max_step_K=max_step, cycle_period=period, process=process)
     if "profile" not in table:
         raise InputError("[load]: missing required key 'profile'")
     cycles = table.get("cycles", 3)
@@ -241,4 +420,4 @@ def _history(table: dict, stress_free: float, max_step: float) -> LoadHistory:
         raise InputError(f"[load] cycles = {cycles!r} must be a whole number in [1, 100]")
     return jedec_history(table["profile"], cycles, stress_free, start=_number(table, "start", 25.0),
                          ramp_s=_number(table, "ramp", 900.0), dwell_s=_number(table, "dwell", 900.0),
-                         max_step_K=max_step)
+                         max_step_K=max_step, process=process)

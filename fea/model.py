@@ -86,6 +86,20 @@ class Displacement:
         return self.value if self.amplitude is None or t is None else self.value * self.amplitude(t)
 
 
+@dataclass(frozen=True)
+class Crack:
+    """A pre-crack along a named interface curve between two regions: from ``start`` (x, y) um,
+    its mouth (a free edge, or an interior point where the crack is closed), ``length`` um along
+    the interface (``direction``, a vector, picks the way when ``start`` is inside the curve).
+    The phase angle is reported at ``reference_length`` um (Rice 1988)."""
+    name: str
+    interface: str
+    start: tuple[float, float]
+    length: float
+    direction: tuple[float, float] | None = None
+    reference_length: float = 1.0
+
+
 @dataclass(eq=False)
 class Model:
     """Everything a solve needs.
@@ -112,6 +126,7 @@ class Model:
         None for a thermoelastic solve.
     layers: Darveaux averaging layers of a cycled model.
     title: free text for reports.
+    cracks: interface pre-cracks (`Crack`); `fea.crack.with_cracks` splits the mesh along them.
     geometry: what a builder knows beyond the model (structure, level, parameters, detail
         window, closed-form areas, notes); not part of the model's identity.
     """
@@ -131,6 +146,7 @@ class Model:
     displacements: Sequence[Displacement] = ()
     traction_amplitudes: Mapping[str, Amplitude] = field(default_factory=dict)
     bending: tuple[str, ...] = ()
+    cracks: Sequence[Crack] = ()
 
     def __eq__(self, other) -> bool:
         """The same mesh, materials, supports, loads, probes and layers (the temperature only
@@ -143,18 +159,29 @@ class Model:
                     model.temperature if model.load is None else None, model.stress_free_temperature,
                     tuple(model.fixed), tuple((g, tuple(v)) for g, v in model.tractions), tuple(model.probes),
                     tuple(model.displacements), dict(model.traction_amplitudes), tuple(model.bending),
-                    model.load, tuple(model.layers), model.title)
+                    model.load, tuple(model.layers), model.title, tuple(model.cracks))
 
         return key(self) == key(other)
 
     def start_temperature(self) -> float:
         """Where a load history starts: the stress-free state (the highest material one unless
-        the model overrides it)."""
+        the model overrides it, or the first stage of a ``[load] process``)."""
         if self.stress_free_temperature is not None:
             return float(self.stress_free_temperature)
         return max(float(m.stress_free_temperature) for m in self.materials.values())
 
     def history(self):
-        """The load history of ``load`` (a `fea.load_history.LoadHistory`), or None."""
+        """The load history of ``load`` (a `fea.load_history.LoadHistory`), or None. Without a
+        ``stress_free`` override every region forms at its material's stress-free temperature
+        (``[load] process`` stages, or the process derived from those temperatures)."""
         from .load_history import from_table
-        return None if self.load is None else from_table(self.load, self.start_temperature())
+        if self.load is None:
+            return None
+        regions = {name: getattr(material, "name", name) for name, material in self.materials.items()}
+        if self.stress_free_temperature is not None:
+            if isinstance(self.load, dict) and "process" in self.load:
+                raise InputError("[load] process sets each layer's stress-free state as it forms: give it "
+                                 "without [temperature] stress_free (which makes every material stress-free at once)")
+            return from_table(self.load, self.start_temperature(), regions)
+        formation = {name: float(material.stress_free_temperature) for name, material in self.materials.items()}
+        return from_table(self.load, self.start_temperature(), regions, formation)

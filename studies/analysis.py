@@ -129,6 +129,10 @@ def _analyse_cycling(model: Model, method: str, progress) -> Analysis:
                   for key in ("time", "temperature", "dt", "error", "allowed", "iterations")},
         "cycles": result.cycles,
         "cycle_jumps": result.jumps,          # [load] cycle_jump: after which cycle, how many skipped
+        # process stages: when, at which temperature, which regions formed (stress-free then)
+        "process": {"stress_free_start": history.stress_free,
+                    "formed": [{k: (float(v) if k in ("time", "temperature") else v) for k, v in f.items()}
+                               for f in result.formations]},
         "fatigue": result.fatigue,
         "hysteresis": result.hysteresis,
         "solver_stats": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.stats.items()},
