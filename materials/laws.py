@@ -6,10 +6,12 @@ import numpy as np
 
 from fea.constitutive import Anand, Elastic, GarofaloCreep, J2Plasticity, NortonCreep
 from fea.errors import InputError, finite_number, shown
+from fea.viscoelastic import Viscoelastic
 
 from .quantity import Quantity
+from .viscoelastic import inline_viscoelastic, with_glassy_modulus
 
-KINDS = ("elastic", "plastic", "norton", "garofalo", "creep", "anand")
+KINDS = ("elastic", "plastic", "norton", "garofalo", "creep", "anand", "viscoelastic")
 
 
 def _inline_function(label: str, key: str, raw) -> Quantity:
@@ -88,10 +90,11 @@ def inline_plastic(label: str, table: dict) -> J2Plasticity:
 def law_of(material, kind: str | None = None, analysis: str | None = None):
     """The constitutive law of a material.
 
-    kind None picks the richest model the data holds: inline model-file creep / plastic tables
-    first (the user wrote them for this model), then Anand, Garofalo, Norton, plasticity, else
-    elastic. kind = 'anand', 'garofalo', 'norton', 'creep' (Garofalo or Norton), 'plastic' or
-    'elastic' asks for one; missing data is an InputError. With `analysis` given, plane stress
+    kind None picks the richest model the data holds: inline model-file creep / plastic /
+    viscoelastic tables first (the user wrote them for this model), then Anand, Garofalo, Norton,
+    plasticity, else elastic; a library material's viscoelastic data is used only when asked for.
+    kind = 'anand', 'garofalo', 'norton', 'creep' (Garofalo or Norton), 'plastic', 'viscoelastic'
+    or 'elastic' asks for one; missing data is an InputError. With `analysis` given, plane stress
     with an inelastic model is refused.
     """
     if kind is not None and kind not in KINDS:
@@ -103,6 +106,10 @@ def law_of(material, kind: str | None = None, analysis: str | None = None):
                          lambda: inline_creep(material.name, extra["creep"]) if "creep" in extra else None),
         "inline_plastic": (("plastic",),
                            lambda: inline_plastic(material.name, extra["plastic"]) if "plastic" in extra else None),
+        "inline_viscoelastic": (("viscoelastic",), lambda: _inline_viscoelastic(material, extra)),
+        # library data: a law only when asked for by name (the studies' compounds stay elastic)
+        "viscoelastic": (("viscoelastic",), lambda: kind == "viscoelastic" and material.viscoelastic and
+                         with_glassy_modulus(material.viscoelastic, material.elastic_modulus)),
         "anand": (("anand",), lambda: material.anand),
         "garofalo": (("garofalo", "creep"),
                      lambda: creep and creep.garofalo),
@@ -127,6 +134,16 @@ def law_of(material, kind: str | None = None, analysis: str | None = None):
     return law
 
 
+def _inline_viscoelastic(material, extra: dict):
+    """An inline viscoelastic table (or "library": the base's data) as a law with the material's
+    glassy modulus."""
+    raw = extra.get("viscoelastic")
+    if raw is None:
+        return None
+    law = material.viscoelastic if raw == "library" else inline_viscoelastic(material.name, raw)
+    return with_glassy_modulus(law, material.elastic_modulus)
+
+
 def _kinds_of(law) -> tuple[str, ...]:
-    return {Anand: ("anand",), GarofaloCreep: ("garofalo", "creep"), NortonCreep: ("norton", "creep"),
+    return {Viscoelastic: ("viscoelastic",), Anand: ("anand",), GarofaloCreep: ("garofalo", "creep"), NortonCreep: ("norton", "creep"),
             J2Plasticity: ("plastic",), Elastic: ("elastic",)}[type(law)]

@@ -20,6 +20,7 @@ from fea.constitutive import Anand, GarofaloCreep, NortonCreep
 
 from .models import DIMENSIONS, Basis, CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Plasticity
 from .quantity import Expansion, Quantity
+from .viscoelastic import check_consistent, inline_viscoelastic, library_viscoelastic
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -113,7 +114,7 @@ SECTIONS: dict[str, dict[str, Spec]] = {
 BASIS_KEYS = ("alloy", "model_dimension", "constitutive", "basis")
 CONSTITUTIVE_KINDS = ("anand", "garofalo", "norton", "plastic", "closed-form")
 GROUPS = {"creep": ("norton", "garofalo"), "fatigue": ("darveaux", "coffin_manson", "energy")}
-TOP_KEYS = ("name", "aliases", "description", "alloy", "base", "stress_free_temperature") + tuple(
+TOP_KEYS = ("name", "aliases", "description", "alloy", "base", "stress_free_temperature", "viscoelastic") + tuple(
     s for s in list(SECTIONS) + list(GROUPS) if "." not in s)
 REQUIRED_SECTIONS = ("elastic", "expansion")
 QUANTITY_KEYS = ("value", "table", "below_tg", "above_tg", "unit", "source", "note", "extrapolate")
@@ -358,10 +359,23 @@ def build_material(raw: dict, ctx: _Ctx, origin: str) -> Material:
         tg_source=tg_source or "",
         origin=origin,
         alloy=alloy.strip().lower(),
+        viscoelastic=_viscoelastic_section(raw, ctx, elastic["E"]),
         **_optional_models(raw, ctx),
     )
     _check_life_laws_fit(material, ctx)
     return material
+
+
+def _viscoelastic_section(raw: dict, ctx: _Ctx, E: Quantity):
+    """[viscoelastic] of a data file (materials.viscoelastic), consistent with the E(T) data."""
+    if "viscoelastic" not in raw:
+        return None
+    law = library_viscoelastic(raw["viscoelastic"], ctx, _quantity, Spec)
+    try:
+        check_consistent(ctx.owner, E, law)
+    except InputError as exc:
+        raise ctx.fail(str(exc)) from None
+    return law
 
 
 def _check_life_laws_fit(material: Material, ctx: _Ctx) -> None:
@@ -492,7 +506,8 @@ def load_library(extra_files=()) -> Library:
 
 # ---------------------------------------------------------------- inline materials
 
-INLINE_KEYS = ("E", "nu", "alpha", "alpha_ref", "stress_free", "base", "extrapolate", "creep", "plastic")
+INLINE_KEYS = ("E", "nu", "alpha", "alpha_ref", "stress_free", "base", "extrapolate", "creep", "plastic",
+               "viscoelastic")
 INLINE_SOURCE = "inline value in the model file"
 
 
@@ -516,6 +531,18 @@ def _owned_by(mat: Material, label: str) -> Material:
                                             hardening_modulus=own(mat.plasticity.hardening_modulus))
     return replace(mat, elastic_modulus=own(mat.elastic_modulus), poisson_ratio=own(mat.poisson_ratio),
                    expansion=replace(mat.expansion, alpha=own(mat.expansion.alpha)), plasticity=plasticity)
+
+
+def _inline_viscoelastic(label: str, raw, base: Material | None, E: Quantity):
+    """viscoelastic = {...} (checked now, kept as given) or "library" (the base material's data)."""
+    if raw == "library":
+        if base is None or base.viscoelastic is None:
+            raise InputError(f"material '{label}': viscoelastic = \"library\" needs base = a library material "
+                             f"with viscoelastic data ({'none given' if base is None else base.name + ' has none'})")
+        check_consistent(label, E, base.viscoelastic)
+        return raw
+    check_consistent(label, E, inline_viscoelastic(label, raw))
+    return dict(raw)
 
 
 def from_inline(label: str, table: dict, library: Library | None = None) -> Material:
@@ -569,6 +596,9 @@ def from_inline(label: str, table: dict, library: Library | None = None) -> Mate
         inline_creep(label, extra["creep"])
     if "plastic" in extra:
         inline_plastic(label, extra["plastic"])
+    if "viscoelastic" in table:
+        extra["viscoelastic"] = _inline_viscoelastic(label, table["viscoelastic"], base,
+                                                     fields.get("elastic_modulus") or (base and base.elastic_modulus))
 
     if base is not None:
         base = _owned_by(base, label)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fea.constitutive import Anand
+from fea.viscoelastic import Viscoelastic
 
 from .laws import law_of
 from .models import Creep, Fatigue, Plasticity
@@ -29,6 +30,9 @@ class Material:
     creep: Creep | None = None
     anand: Anand | None = None
     fatigue: Fatigue | None = None
+    # library Prony series and shift (the law only when asked for: `law("viscoelastic")`, or an
+    # inline material's viscoelastic = "library"); inline data lives in `extra`
+    viscoelastic: Viscoelastic | None = None
     origin: str = ""                   # data file, or "inline"
     alloy: str = ""                    # solders: the alloy (life laws must be fitted on it)
     # model-file extras not yet interpreted (inline `creep = {...}`, `plastic = {...}`)
@@ -76,6 +80,8 @@ class Material:
             out.append("garofalo")
         if self.anand:
             out.append("anand")
+        if self.viscoelastic or "viscoelastic" in self.extra:
+            out.append("viscoelastic")
         if self.fatigue and self.fatigue.darveaux:
             out.append("darveaux")
         if self.fatigue and self.fatigue.coffin_manson:
@@ -93,7 +99,7 @@ class Material:
             if self.plasticity.kinematic_fraction is not None:
                 found.append(self.plasticity.kinematic_fraction.source)
         for model in (self.creep and self.creep.norton, self.creep and self.creep.garofalo,
-                      self.anand, self.fatigue and self.fatigue.darveaux,
+                      self.anand, self.viscoelastic, self.fatigue and self.fatigue.darveaux,
                       self.fatigue and self.fatigue.coffin_manson, self.fatigue and self.fatigue.energy):
             if model:
                 found += model.source.split("; ")
@@ -126,7 +132,7 @@ class Material:
             "source": self.source,
             "origin": self.origin,
         }
-        for key in ("plasticity", "creep", "anand", "fatigue"):
+        for key in ("plasticity", "creep", "anand", "viscoelastic", "fatigue"):
             model = getattr(self, key)
             out[key] = model.to_dict() if model else None
         if self.extra:

@@ -49,6 +49,7 @@ from fea import elasticity
 from fea.errors import InputError, finite_number, finite_temperature, shown
 from fea.expressions import compile_expression
 from fea.mesh import read_msh
+from fea.viscoelastic import Viscoelastic
 from fea.model import Amplitude, Displacement, Layer, Model, Probe
 
 TOP_LEVEL_KEYS = {"mesh", "analysis", "title", "materials", "temperature", "bc", "traction", "probe",
@@ -254,11 +255,23 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
     if cycled:
         check_load_numbers(data["load"])
         model.load = data["load"]
-        model.history()   # refuse a bad [load] table now
+        check_load_temperatures(model.materials, model.history())   # refuse a bad [load] table now
         model.layers = read_layers(_entries(data, "layer"), mesh)
     elif "layer" in data:
         raise InputError("[[layer]] needs a [load] history (layers average the cycled inelastic energy)")
     return model
+
+
+def check_load_temperatures(materials_by_region: dict, history) -> None:
+    """Refuse a viscoelastic shift function that has a pole inside the history's temperature range."""
+    temperatures = [T for s in history.segments for T in (s.T0, s.T1)]
+    for region, material in materials_by_region.items():
+        law = material.law()
+        if isinstance(law, Viscoelastic):
+            try:
+                law.check_temperatures(min(temperatures), max(temperatures))
+            except InputError as exc:
+                raise InputError(f"[materials] {region}: {exc}") from None
 
 
 def read_layers(entries: list, mesh) -> tuple[Layer, ...]:

@@ -59,10 +59,10 @@ def isotropic(label: str, E: float, nu: float, alpha: float, stress_free: float 
 
 # ----------------------------------------------------------------------------- meshing helper
 
-def gmsh_model(build, size: float, name: str = "verification", save_as=None) -> Mesh:
+def gmsh_model(build, size: float, name: str = "verification", save_as=None, min_size: float | None = None) -> Mesh:
     """Run ``build(gmsh)`` (which adds OCC geometry and physical groups), mesh it with
     quadratic triangles of target size ``size`` and return the Mesh; ``save_as`` keeps
-    the .msh file."""
+    the .msh file. ``min_size``: sizes down to it where ``build`` set a mesh-size field."""
     import gmsh
 
     gmsh.initialize(interruptible=False)
@@ -71,7 +71,7 @@ def gmsh_model(build, size: float, name: str = "verification", save_as=None) -> 
         gmsh.model.add(name)
         build(gmsh)
         gmsh.model.occ.synchronize()
-        gmsh.option.setNumber("Mesh.MeshSizeMin", size)
+        gmsh.option.setNumber("Mesh.MeshSizeMin", size if min_size is None else min_size)
         gmsh.option.setNumber("Mesh.MeshSizeMax", size)
         gmsh.option.setNumber("Mesh.ElementOrder", 2)
         gmsh.option.setNumber("Mesh.SaveAll", 0)
@@ -434,6 +434,7 @@ def all_checks(quick: bool = False) -> list[Check]:
     checks += bauschinger_check()
     checks += plastic_loop_check()
     checks += bending_bimetal() + bending_bimetal(cycled=True)
+    checks.append(viscoelastic_bilayer_check()[0])
     checks += time_step_checks("Norton Si/solder/FR-4 strip, default accuracy vs 16x smaller fixed steps",
                                norton_strip_problem())
     if not quick:
@@ -510,6 +511,74 @@ def bending_bimetal_model(bending=("x", "y"), nu: float = 0.3) -> Model:
     return Model(gmsh_model(build, 0.25, "bending_bimetal"), "generalized_plane_strain",
                  {"si": isotropic("si", **si), "cu": isotropic("cu", **cu)}, temperature=DELTA_T,
                  fixed=[("left", "x"), ("left", "y"), ("right", "y")], bending=tuple(bending))
+
+
+# ----------------------------------------------------------------------------- viscoelastic bilayer
+
+VE_LAYERS = (1.0, 0.5)        # um: compound below Si
+VE_COOL = (175.0, 25.0)       # degC: stress-free (cure) and the hold
+VE_MOLD = dict(E=24000.0, nu=0.3, alpha=9.0e-6)
+VE_PRONY = ((0.3, 10.0), (0.4, 1000.0))
+
+
+def viscoelastic_mold(prony=VE_PRONY, **overrides):
+    """A viscoelastic compound stress-free at the cure temperature (Arrhenius shift, 150 degC
+    reference, Q/R = 10000 K: relaxation times x 2e4 at 25 degC)."""
+    import materials
+
+    cure = VE_COOL[0]
+    return materials.from_inline("mold", {**VE_MOLD, "alpha_ref": cure, "stress_free": cure, **overrides,
+                                          "viscoelastic": {"prony": [list(p) for p in prony], "bulk": "same",
+                                                           "shift": {"law": "arrhenius", "reference": 150.0,
+                                                                     "Q_over_R": 10000.0}}})
+
+
+def viscoelastic_bilayer_model(mold) -> Model:
+    """Si on the compound, 20 um wide, free (point supports), generalized plane strain with bending
+    along x and y, one Poisson's ratio (0.3), so the curvature is Timoshenko's beam value."""
+    width, (t_mold, t_si) = 20.0, VE_LAYERS
+    cure = VE_COOL[0]
+
+    def build(gmsh):
+        rectangle_regions(gmsh, {"mold": (-width / 2, 0, width, t_mold), "si": (-width / 2, t_mold, width, t_si)})
+        box = gmsh.model.getEntitiesInBoundingBox
+        for name, x in (("left", -width / 2), ("right", width / 2)):
+            _physical(gmsh, 0, [e for _, e in box(x - 1e-7, -1e-7, -1, x + 1e-7, 1e-7, 1, 0)], name)
+
+    si = isotropic("si", **dict(SILICON, nu=0.3), stress_free=cure)
+    return Model(gmsh_model(build, 0.25, "viscoelastic_bilayer"), "generalized_plane_strain",
+                 {"mold": mold, "si": si}, fixed=[("left", "x"), ("left", "y"), ("right", "y")], bending=("x", "y"))
+
+
+def viscoelastic_bilayer_reference(E_mold: float) -> tuple[float, float]:
+    """Timoshenko's (strain at y = 0, curvature) of the bilayer with the compound's modulus E_mold."""
+    t_mold, t_si = VE_LAYERS
+    return timoshenko_beam([(0.0, t_mold, E_mold, VE_MOLD["alpha"]),
+                            (t_mold, t_mold + t_si, SILICON["E"], SILICON["alpha"])], VE_COOL[1] - VE_COOL[0])
+
+
+def viscoelastic_bilayer_centre() -> float:
+    t_mold, t_si = VE_LAYERS
+    return (t_mold + t_si) / 2
+
+
+def viscoelastic_bilayer_check(hold: float = 1e9) -> tuple[Check, float]:
+    """The bilayer cooled from cure in 150 s and held ``hold`` s (5e4 times the longest relaxation
+    time at 25 degC): the curvature against Timoshenko's with the long-term modulus E g_inf (the
+    quasi-elastic limit of a linear viscoelastic solid under a constant load); also returns the
+    curvature right after the cool-down (well above: the compound is still nearly glassy)."""
+    from dataclasses import replace
+
+    from fea.cycling import Cycling, Solver
+
+    mold = viscoelastic_mold()
+    g_inf = 1.0 - sum(g for g, _ in VE_PRONY)
+    history = {"history": [[0.0, VE_COOL[0]], [150.0, VE_COOL[1]], [150.0 + hold, VE_COOL[1]]]}
+    result = Solver(Cycling(replace(viscoelastic_bilayer_model(mold), load=history))).run()
+    early = next(s for s in result.snapshots if s["time"] >= 150.0 - 1e-9)["curvatures"][1]
+    _, curvature = viscoelastic_bilayer_reference(VE_MOLD["E"] * g_inf)
+    return Check("viscoelastic Si on compound bilayer, long hold (generalized plane strain)",
+                 "curvature k_y 1/um (long-term modulus)", curvature, float(result.u[-1]), 0.01), early
 
 
 # ----------------------------------------------------------------------------- time steps
