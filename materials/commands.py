@@ -20,7 +20,9 @@ def register(subparsers) -> None:
                                           "models, source), or show one material.")
     p.add_argument("name", nargs="?", help="material name or alias (omit to list all)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--plot", metavar="FILE.png", help="draw E(T), CTE(T) and, for solders, Anand curves (needs NAME)")
+    p.add_argument("--plot", metavar="FILE.png", help="draw E(T), CTE(T) and, for solders, Anand curves, for "
+                                                      "viscoelastic polymers the relaxation master curve and shift "
+                                                      "factor (needs NAME)")
     add_materials_option(p)
     p.set_defaults(func=run)
 
@@ -101,7 +103,8 @@ def plot_material(mat, path: Path) -> None:
     # at least the JEDEC range; wider to show Tg and the stress-free temperature
     lo = PLOT_T[0]
     hi = max(PLOT_T[1], mat.stress_free_temperature, (mat.tg + 40.0) if mat.tg is not None else lo)
-    panels = 3 if mat.anand else 2
+    viscoelastic = mat.law("viscoelastic") if "viscoelastic" in mat.models() else None
+    panels = 2 + bool(mat.anand) + 2 * bool(viscoelastic)
     fig, axes = plt.subplots(1, panels, figsize=(5.0 * panels, 4.2), constrained_layout=True)
     T = _plot_range(mat.elastic_modulus, lo, hi)
     axes[0].plot(T, mat.E(T) / 1e3, color="C0")
@@ -127,9 +130,36 @@ def plot_material(mat, path: Path) -> None:
         ax.set(xlabel="strain (%)", ylabel="stress (MPa)", title=f"{mat.name}: Anand, constant strain rate")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
+    if viscoelastic:
+        _plot_viscoelastic(mat, viscoelastic, axes[-2], axes[-1], lo, hi)
     try:
         fig.savefig(path, dpi=120)
     except (OSError, ValueError) as exc:
         raise InputError(f"--plot: cannot write '{path}' ({exc})") from None
     finally:
         plt.close(fig)
+
+
+def _plot_viscoelastic(mat, law, curve_ax, shift_ax, lo: float, hi: float) -> None:
+    """The relaxation modulus master curve E(t) at the shift's reference temperature (with its
+    glassy and long-term limits) and log10 a_T(T) over the plotted temperatures."""
+    from .viscoelastic import relaxation_curve
+
+    t, E = relaxation_curve(law)
+    reference = law.shift.reference
+    curve_ax.semilogx(t, E / 1e3, color="C3")
+    for value, label in ((law.glassy_modulus, "glassy E"), (law.glassy_modulus * law.long_term_fraction,
+                                                           "long-term E (1 - sum g)")):
+        curve_ax.axhline(value / 1e3, color="grey", lw=0.8, ls=":")
+        curve_ax.annotate(label, (t[0], value / 1e3), fontsize=8, color="grey", va="bottom")
+    curve_ax.set(xlabel="reduced time t / a_T (s)", ylabel="E(t) (GPa)",
+                 title=f"{mat.name}: relaxation master curve at {reference:g} degC")
+    pole = reference - law.shift.C2 if law.shift.law == "wlf" else None
+    start = lo if pole is None else max(lo, pole + 1.0)
+    T = np.linspace(start, hi, 200)
+    shift_ax.plot(T, law.shift.log10_shift(T), color="C4", label=f"{law.shift.law.upper()}, Tref {reference:g} degC")
+    shift_ax.axvline(reference, color="grey", lw=0.8, ls=":")
+    shift_ax.set(xlabel="T (degC)", ylabel="log10 a_T", title=f"{mat.name}: shift factor")
+    shift_ax.legend(fontsize=8)
+    for ax in (curve_ax, shift_ax):
+        ax.grid(alpha=0.3)

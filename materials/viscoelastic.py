@@ -11,7 +11,7 @@ Library file (the same keys, each value with its unit and source):
 
     [viscoelastic]
     prony = { value = [[0.3, 10.0], ...], unit = "s", source = "..." }   # [weight, relaxation time]
-    bulk = { value = "same", source = "..." }
+    bulk = { value = "same", unit = "-", source = "..." }
     [viscoelastic.shift]
     law = "wlf"
     reference = { value = 150.0, unit = "degC", source = "..." }
@@ -121,9 +121,10 @@ def library_viscoelastic(raw, ctx, quantity, spec) -> Viscoelastic:
         weights, times = _prony(prony["value"], "viscoelastic.prony", TIME_UNITS[prony["unit"]])
     except InputError as exc:
         raise ctx.fail(str(exc)) from None
-    bulk = raw.get("bulk", {"value": "same", "source": "default"})
-    if not isinstance(bulk, dict) or "value" not in bulk:
-        raise ctx.fail("viscoelastic.bulk must be { value = \"same\" | \"elastic\", source = \"...\" }")
+    bulk = raw.get("bulk", {"value": "same", "unit": "-", "source": "default"})
+    if not isinstance(bulk, dict) or "value" not in bulk or bulk.get("unit") != "-" \
+            or set(bulk) - {"value", "unit", "source", "note"}:
+        raise ctx.fail("viscoelastic.bulk must be { value = \"same\" | \"elastic\", unit = \"-\", source = \"...\" }")
     sources.append(_source(bulk, ctx, "viscoelastic.bulk"))
     shift_raw = raw["shift"]
     if not isinstance(shift_raw, dict):

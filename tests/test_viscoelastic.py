@@ -350,3 +350,44 @@ def test_the_bilayer_warpage_at_long_times_is_the_quasi_elastic_closed_form():
     check, early = v.viscoelastic_bilayer_check()
     assert check.error < 0.01
     assert abs(early / check.reference - 1.0) > 0.05
+
+
+# ---------------------------------------------------------------- library data and the plot
+
+
+@pytest.mark.parametrize("name", ["emc", "lmc", "underfill"])
+def test_library_compounds_have_a_prony_series_consistent_with_their_tg_data(name):
+    """The glassy modulus is E below Tg and the long-term one E above Tg (within 0.01 %); the WLF
+    pole lies below JESD22-A104 condition C (-65 degC); the studies' default law stays elastic."""
+    mat = materials.load_library().get(name)
+    law_ = mat.law("viscoelastic")
+    assert law_.glassy_modulus == pytest.approx(float(mat.E(np.array(-40.0))))
+    assert law_.glassy_modulus * law_.long_term_fraction == pytest.approx(float(mat.E(np.array(250.0))), rel=1e-4)
+    law_.check_temperatures(-65.0, 260.0)
+    assert law_.shift.reference == mat.tg
+    assert type(mat.law()).__name__ == "Elastic"
+    assert isinstance(materials.from_inline("mold", {"base": name, "viscoelastic": "library"}).law(), Viscoelastic)
+
+
+def test_a_library_file_whose_prony_series_misses_the_rubbery_modulus_is_refused(tmp_path):
+    raw = (materials.DATA_DIR / "emc.toml").read_text().replace("0.15625, 1000", "0.05, 1000")
+    (tmp_path / "emc2.toml").write_text(raw.replace('name = "emc"', 'name = "emc2"').replace("aliases = [", "aliases = [] #"))
+    with pytest.raises(InputError, match="emc2.toml: .*does not match the rubbery E = 1500 MPa"):
+        materials.load_library([tmp_path / "emc2.toml"])
+
+
+def test_materials_plot_draws_the_master_curve_and_the_shift_factor(tmp_path):
+    from materials.commands import plot_material
+
+    import matplotlib.pyplot as plt
+
+    figures = []
+    real_close = plt.close
+    plt.close = lambda fig=None: figures.append(fig) or real_close(fig)
+    try:
+        plot_material(materials.load_library().get("emc"), tmp_path / "emc.png")
+    finally:
+        plt.close = real_close
+    titles = [ax.get_title() for ax in figures[0].axes]
+    assert "emc: relaxation master curve at 150 degC" in titles and "emc: shift factor" in titles
+    assert (tmp_path / "emc.png").stat().st_size > 10000
