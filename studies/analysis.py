@@ -44,6 +44,9 @@ def summarize(model: Model, solution, stresses) -> dict:
         "solver": solution.solver_method,
         "timings_s": {k: round(v, 4) for k, v in solution.timings.items()},
     }
+    if model.cracks and solution.lam is not None:
+        from fea.crack import crack_results
+        summary["cracks"] = crack_results(solution, stresses.quadrature)
     if model.analysis == "generalized_plane_strain":
         summary["out_of_plane_strain"] = solution.eps0     # at the area centroid with bending
         if model.bending:
@@ -63,6 +66,9 @@ class Analysis:
 
 def analyse(model: Model, method: str = "auto", progress=None) -> Analysis:
     """Solve a model (thermoelastic, or cycled through its [load] history) without writing."""
+    from fea.crack import with_cracks
+
+    model = with_cracks(model)
     if model.load is not None:
         return _analyse_cycling(model, method, progress)
     start = time.perf_counter()

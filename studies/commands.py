@@ -95,6 +95,9 @@ def run_solve(args) -> int:
     for name, probe in summary["probes"].items():
         comps = "  ".join(f"{k}={probe[k]:.3f}" for k in summary["stress_components"])
         print(f"  probe {name}: {comps}  von_mises={probe['von_mises']:.3f}")
+    for name, crack in summary.get("cracks", {}).items():
+        print(f"  crack {name}: G = {crack['G']:.4g} J/m^2, psi = {crack['phase_angle_deg']:.1f} deg at "
+              f"{crack['reference_length_um']:g} um, tip at ({crack['tip'][0]:.4g}, {crack['tip'][1]:.4g})")
     print(f"wrote {args.out}/summary.json and {args.out}/result.vtu")
     return 0
 

@@ -36,6 +36,18 @@ region = "solder"
 interface = "ppi/solder"
 thickness = 25.0               # um
 ```
+
+A thermoelastic model may hold interface pre-cracks (`fea.crack`: G and phase angle in summary.json):
+
+```toml
+[[crack]]
+name = "corner"
+interface = "film/substrate"   # a physical curve between two regions
+start = [0.0, 0.0]             # um, on the interface: the crack mouth
+length = 20.0                  # um along the interface
+reference_length = 1.0         # um, optional: where the phase angle is stated (default 1)
+direction = [1.0, 0.0]         # optional: the way along the interface when start is inside it
+```
 """
 from __future__ import annotations
 
@@ -50,10 +62,10 @@ from fea.errors import InputError, finite_number, finite_temperature, shown
 from fea.expressions import compile_expression
 from fea.mesh import read_msh
 from fea.viscoelastic import Viscoelastic
-from fea.model import Amplitude, Displacement, Layer, Model, Probe
+from fea.model import Amplitude, Crack, Displacement, Layer, Model, Probe
 
 TOP_LEVEL_KEYS = {"mesh", "analysis", "title", "materials", "temperature", "bc", "traction", "probe",
-                  "load", "layer", "bending"}
+                  "load", "layer", "bending", "crack"}
 
 
 def _require(table: dict, key: str, where: str):
@@ -259,7 +271,30 @@ def read_model(path: str | os.PathLike, material_files=()) -> Model:
         model.layers = read_layers(_entries(data, "layer"), mesh)
     elif "layer" in data:
         raise InputError("[[layer]] needs a [load] history (layers average the cycled inelastic energy)")
+    if "crack" in data:
+        from fea.crack import with_cracks
+
+        model.cracks = read_cracks(_entries(data, "crack"))
+        model = with_cracks(model)   # refuse a bad crack now
     return model
+
+
+def read_cracks(entries: list) -> tuple[Crack, ...]:
+    """[[crack]] entries (plain dicts) as Cracks; `fea.crack` checks them against the mesh."""
+    cracks = []
+    for k, entry in enumerate(entries):
+        where = f"[[crack]] #{k + 1}"
+        _check_keys(entry, {"name", "interface", "start", "length", "direction", "reference_length"}, where)
+        name = _string(_require(entry, "name", where), f"{where} name")
+        interface = _string(_require(entry, "interface", where), f"{where} interface")
+        start = _pair(_require(entry, "start", where), f"{where} '{name}' start", "[x, y] in um")
+        length = _number(_require(entry, "length", where), f"{where} '{name}' length")
+        direction = entry.get("direction")
+        if direction is not None:
+            direction = _pair(direction, f"{where} '{name}' direction", "[dx, dy]")
+        reference = _number(entry.get("reference_length", 1.0), f"{where} '{name}' reference_length")
+        cracks.append(Crack(name, interface, start, length, direction, reference))
+    return tuple(cracks)
 
 
 def check_load_temperatures(materials_by_region: dict, history) -> None:
@@ -392,6 +427,9 @@ def model_toml(model: Model, mesh_file: str = "model.msh") -> str:
         lines += ["", "[load]"] + [f"{k} = {toml_value(v)}" for k, v in model.load.items()]
     for layer in model.layers:
         lines += ["", "[[layer]]"] + [f"{k} = {toml_value(v)}" for k, v in vars(layer).items() if v is not None]
+    for crack in model.cracks:
+        lines += ["", "[[crack]]"] + [f"{k} = {toml_value(list(v) if isinstance(v, tuple) else v)}"
+                                     for k, v in vars(crack).items() if v is not None]
     return "\n".join(lines) + "\n"
 
 

@@ -437,6 +437,8 @@ def all_checks(quick: bool = False) -> list[Check]:
     checks.append(viscoelastic_bilayer_check()[0])
     checks += time_step_checks("Norton Si/solder/FR-4 strip, default accuracy vs 16x smaller fixed steps",
                                norton_strip_problem())
+    from .crack_verification import crack_checks
+    checks += crack_checks()
     if not quick:
         checks += mesh_convergence()
     from fea.calculix import ccx_executable
