@@ -36,6 +36,7 @@ from .operators import FreeTangent, StrainOperator
 from .constitutive import Elastic
 from .thermoelastic import check_constrained, fixed_dofs, make_basis, prescribed_dofs, traction_load
 from .small_strain import equivalent_strain as equivalent
+from .warpage import surface as warpage_surface, warpage
 from .time_integration import MAX_STEP_RATIO, accumulate_from, bdf2_coefficients, bdf2_start, local_error, predictor
 
 CYCLING_ANALYSES = ("plane_strain", "generalized_plane_strain", "axisymmetric")
@@ -113,6 +114,9 @@ class RegionState:
     # offset the total strain it was formed in, minus its cure shrinkage
     formed: bool = True
     offset: np.ndarray | None = None
+    # solders (materials with an alloy) are liquid above their stress-free temperature, which the
+    # library sets at the solidus: absent above it, formed again when they solidify
+    melts_at: float | None = None
 
     @property
     def inelastic(self) -> bool:
@@ -134,6 +138,8 @@ class CyclingResult:
     snapshots: list = field(default_factory=list)    # (time, T, u, per-region fields)
     jumps: list = field(default_factory=list)        # cycle jumps: after which cycle, how many skipped
     formations: list = field(default_factory=list)   # process stages: time, temperature, regions formed
+    # [load] warpage: per accepted step time, temperature, cycle, signed warpage and coplanarity (um)
+    warpage: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
     u: np.ndarray | None = None
     regions: list = field(default_factory=list)
@@ -260,9 +266,13 @@ class Solver:
             volume = self.operator.weights[elements].ravel()
             self.regions.append(RegionState(name, elements, material, law, float(T0), volume,
                                             law.initial_state(volume.size),
-                                            formed=name not in cycling.history.formed_later))
+                                            formed=name not in cycling.history.formed_later,
+                                            melts_at=(float(material.stress_free_temperature)
+                                                      if getattr(material, "alloy", "") else None)))
         self._properties = {}
         self._elastic_force_squared = 0.0
+        surface = cycling.history.warpage_surface
+        self.surface = None if surface is None else (surface,) + warpage_surface(mesh, surface)
         self.groups = build_groups(cycling, self.regions, self.quad_points)
         self._split_regions()
         self.factorization = None
@@ -363,12 +373,13 @@ class Solver:
         cached = self._properties.get((region.name, n))
         if cached is not None and cached[0] == T:
             return cached[1]
-        Tn = np.full(n, T)
-        E, nu = region.material.E(Tn), region.material.nu(Tn)
         if region.formed:
+            Tn = np.full(n, T)
+            E, nu = region.material.E(Tn), region.material.nu(Tn)
             eth = region.material.thermal_strain(Tn, np.full_like(Tn, region.stress_free))
-        else:
-            E, eth = UNFORMED_STIFFNESS * E, np.zeros(n)    # absent: follows the stack, no thermal strain
+        else:   # absent: follows the stack, no thermal strain (its moduli at its own stress-free state)
+            Tn = np.full(n, float(region.material.stress_free_temperature))
+            E, nu, eth = UNFORMED_STIFFNESS * region.material.E(Tn), region.material.nu(Tn), np.zeros(n)
         self._properties[(region.name, n)] = (T, (E, nu, eth))
         return E, nu, eth
 
@@ -576,6 +587,9 @@ class Solver:
         for g in self.groups:
             result.hysteresis[g.name] = {"time": [], "temperature": [], "stress": [], "eps_in": [],
                                          "w_in": [], "eps_eq_in": []}
+        if self.surface is not None:
+            result.warpage = {"surface": self.surface[0], "x": self.surface[1].tolist(), "time": [], "temperature": [],
+                              "cycle": [], "warpage_um": [], "coplanarity_um": []}
         first = self.cycling.history.segments[0]
         self.u, self.t, self.T = np.zeros(self.operator.n), first.t0, first.T0
         self.u_path = []    # (t, u) of the segment's last accepted steps, for the predictor
@@ -629,12 +643,13 @@ class Solver:
         for segment in segments:
             # under error control the controller places the steps; else the segment's own times
             # mechanical loads' history points inside the segment are step ends too (their kinks)
-            corners = [t for t in self.load_times if segment.t0 < t < segment.t1]
+            corners = [t for t in self.load_times if segment.t0 < t < segment.t1] + self._phase_times(segment)
             targets = [segment.t1] if self.accuracy is not None else list(segment.times())
             for target in sorted(set(targets + corners)):
                 self._advance(segment, target, result, progress)
+                self._change_phase(segment)
             if segment.forms:
-                self._form(segment)
+                self._form(segment.forms, segment.stage, dict(segment.shrinkage))
             if snapshot:
                 self._refresh_linear_states(self.u, self.T)
                 result.snapshots.append(self._snapshot(self.t, self.T, self.u))
@@ -651,14 +666,53 @@ class Solver:
                                                  if delta["inelastic_increment"] > 0 else 0.0),
                                   **self._cycle_damage(at_start, result, first)})
 
-    def _form(self, segment) -> None:
-        """A process stage forms regions at the end of ``segment``: each is stress-free now, in the
-        strain the stack has given it, at the current temperature; its cure shrinkage (a free
+    def _phase_times(self, segment) -> list[float]:
+        """Times inside a ramp where it passes a solder's solidus (step ends: the solder melts or
+        solidifies there)."""
+        times = []
+        for region in self.regions:
+            T_m = region.melts_at
+            if T_m is not None and segment.kind == "ramp" and min(segment.T0, segment.T1) < T_m < max(segment.T0, segment.T1):
+                times.append(segment.t0 + (T_m - segment.T0) / (segment.T1 - segment.T0) * (segment.t1 - segment.t0))
+        return times
+
+    def _change_phase(self, segment) -> None:
+        """Solders melt when a ramp heats them past their solidus and form again (stress-free in
+        the stack's strain) when it cools them back to it; a region a process stage has not formed
+        yet waits for its stage."""
+        later = set(self.cycling.history.formed_later) - {f for entry in self.formations for f in entry["regions"]}
+        heating = segment.T1 > segment.T0
+        for region in self.regions:
+            T_m = region.melts_at
+            if T_m is None or region.name in later or segment.kind != "ramp":
+                continue
+            if region.formed and heating and self.T >= T_m - 1e-9:
+                region.formed, region.offset = False, None
+                region.state = region.law.initial_state(region.volume.size)
+                region.previous = dict(region.state)
+                self._forget(region)
+                self.formations.append({"stage": "melted", "time": self.t, "temperature": self.T,
+                                        "regions": [region.name]})
+            elif not region.formed and not heating and self.T <= T_m + 1e-9:
+                self._form((region.name,), "solidified", {})
+
+    def _forget(self, region) -> None:
+        """Drop what was computed for the region's old phase (properties, the elastic parts)."""
+        for key in [key for key in self._properties if key[0] == region.name]:
+            del self._properties[key]
+        self._offset_forces.pop(next((k for k, r in enumerate(self.linear) if r is region), None), None)
+        self._linear_cache = (None, None)
+        self.refactor_next = True
+        if region.rate_law:   # the BDF2 history of its inelastic strain starts again
+            self.past_values[region.name] = [region.state["eps_in"]] * len(self.past_values[region.name])
+
+    def _form(self, names, stage: str, shrinkage: dict) -> None:
+        """Regions form now (a process stage, or a solder solidifying): each is stress-free in the
+        strain the stack has given it, at the current temperature; a cure shrinkage (a free
         contraction) counts from here on."""
-        shrinkage = dict(segment.shrinkage)
         linear = {r.name: k for k, r in enumerate(self.linear)}
         for region in self.regions:
-            if region.name not in segment.forms:
+            if region.name not in names:
                 continue
             op = self.operator.restricted(region.elements)
             eps = op.strain(self.u).reshape(4, -1)
@@ -666,19 +720,13 @@ class Solver:
             region.formed, region.stress_free = True, self.T
             region.state = region.law.initial_state(region.volume.size)
             region.previous = dict(region.state)
-            for key in [key for key in self._properties if key[0] == region.name]:
-                del self._properties[key]
+            self._forget(region)
             if region.name in linear:
                 offset = region.offset.reshape((4,) + op.weights.shape)
                 self._offset_forces[linear[region.name]] = tuple(
                     op.internal_force(np.einsum("ij,j...->i...", D, offset))[self.free]
                     for D in (small_strain.VOLUMETRIC, small_strain.SHEAR))
-            if region.rate_law:
-                self.past_values[region.name] = [region.state["eps_in"]] * len(self.past_values[region.name])
-        self._linear_cache = (None, None)
-        self.refactor_next = True
-        self.formations.append({"stage": segment.stage, "time": self.t, "temperature": self.T,
-                                "regions": list(segment.forms)})
+        self.formations.append({"stage": stage, "time": self.t, "temperature": self.T, "regions": list(names)})
 
     def _jump_length(self, result: CyclingResult, cycle: int, history) -> int:
         """Cycles to skip before ``cycle`` (0: compute it): with [load] cycle_jump = J, J cycles
@@ -809,7 +857,7 @@ class Solver:
             step = {"time": self.t, "temperature": self.T, "cycle": segment.cycle, "iterations": iterations,
                     "dt": dt, "error": error, "allowed": allowed if controlled else None, "increment": increment}
             result.steps.append(step)
-            self._record(result, self.t, self.T)
+            self._record(result, self.t, self.T, segment.cycle)
             if progress:
                 progress(segment, step, self.counters)
             if controlled and self.counters["steps"] > budget:
@@ -897,7 +945,12 @@ class Solver:
             out["gamma_12_range"][name] = gamma_12
         return out
 
-    def _record(self, result: CyclingResult, t: float, T: float) -> None:
+    def _record(self, result: CyclingResult, t: float, T: float, cycle: int = 0) -> None:
+        if self.surface is not None:
+            signed, coplanarity = warpage(self.u[self.surface[2]])
+            for key, value in (("time", t), ("temperature", T), ("cycle", cycle), ("warpage_um", signed),
+                               ("coplanarity_um", coplanarity)):
+                result.warpage[key].append(value)
         by_name = {r.name: r for r in self.regions}
         for g in self.groups:
             state = by_name[g.region].state

@@ -93,6 +93,8 @@ class LoadHistory:
     # differ by less than jump_tolerance (relative); 0: compute every cycle
     cycle_jump: int = 0
     jump_tolerance: float = 0.02
+    # a named curve whose warpage (fea.warpage) is recorded at every step
+    warpage_surface: str | None = None
 
     @property
     def formed_later(self) -> tuple[str, ...]:
@@ -148,11 +150,13 @@ def process_segments(stages, max_step_K: float) -> list[Segment]:
     return segments
 
 
-def formation_process(formation: dict, end: float) -> tuple[Stage, ...]:
+def formation_process(formation: dict, end: float, start: float | None = None) -> tuple[Stage, ...]:
     """The process a model without one follows: region -> its material's stress-free (formation)
-    temperature; the stack starts at the highest, and every region whose temperature lies
-    between ``end`` (the cycles' start) and the highest forms as the cool-down passes it."""
-    top = max(formation.values())
+    temperature; the stack starts at the highest (or at ``start``, where everything formed above
+    it is stress-free too: wafer-level films made before the package process), and every region
+    whose temperature lies between ``end`` (the cycles' start) and that forms as the cool-down
+    passes it."""
+    top = max(formation.values()) if start is None else start
     later = sorted({T for T in formation.values() if end < T < top}, reverse=True)
     stages = [Stage(f"stress-free at {top:g} degC", top)]
     for T in later:
@@ -168,6 +172,18 @@ def _ramp_to(segments: list[Segment], T: float, max_step_K: float, rate: float) 
         return segments
     return segments + [Segment(t, t + max(abs(T - T0) / rate, 1.0), T0, T, _steps_for_ramp(T - T0, max_step_K), 0, "ramp",
                                stage="cool-down" if T < T0 else "heat-up")]
+
+
+def reflow_profile(peak: float = 260.0) -> list[tuple[float, float]]:
+    """(time s, temperature degC) of a lead-free reflow profile as IPC/JEDEC J-STD-020E
+    classifies it (Table 5-2): ramp-up <= 3 K/s (here 1.5 K/s), preheat 150 -> 200 degC in
+    60-120 s (90 s), 60-150 s above the 217 degC liquidus (68 s here), 30 s within 5 K of
+    the peak, ramp-down <= 6 K/s (3 K/s); JESD22-B112 heats the package along such a profile."""
+    rows = [(0.0, 25.0), (83.0, 150.0), (173.0, 200.0)]
+    t = rows[-1][0] + (peak - 5.0 - 200.0) / 1.5
+    rows += [(t, peak - 5.0), (t + 10.0, peak), (t + 20.0, peak), (t + 30.0, peak - 5.0)]
+    t_cool = rows[-1][0] + (peak - 5.0 - 25.0) / 3.0
+    return rows + [(t_cool, 25.0)]
 
 
 def _steps_for_ramp(dT: float, max_step_K: float) -> int:
@@ -264,7 +280,7 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
 
 LOAD_KEYS = ("profile", "cycles", "start", "ramp", "dwell", "history", "cycle_period", "max_step",
              "stabilise", "max_cycles", "accuracy", "max_steps", "fixed_steps", "cycle_jump", "jump_tolerance",
-             "process")
+             "process", "process_start", "warpage", "peak")
 STAGE_KEYS = ("stage", "temperature", "hold", "ramp", "forms", "shrinkage")
 #: |cure shrinkage| allowed (linear strain): epoxy compounds shrink 0.1-0.5 % linear
 MAX_SHRINKAGE = 0.05
@@ -354,15 +370,25 @@ def from_table(table: dict, stress_free: float | None, regions: dict | None = No
         raise InputError(f"[load] max_step = {max_step} K is outside [0.5, 50]")
     process = ()
     if "process" in table:
+        if "process_start" in table:
+            raise InputError("[load] process_start sets where the derived process starts: give either it or process")
         process = parse_process(table["process"], regions or {})
     elif formation:
         first_row = table.get("history")
         end = (_number(table, "start", 25.0) if "history" not in table or not isinstance(first_row, list) or not first_row
                else finite_number(first_row[0][1], "[load] history row 1 temperature"))
-        process = formation_process(formation, end)
+        start = None if "process_start" not in table else finite_temperature(table["process_start"], "[load] process_start")
+        if start is not None and not end <= start:
+            raise InputError(f"[load] process_start = {start:g} degC must be at or above the cycles' start ({end:g} degC)")
+        process = formation_process(formation, end, start)
         if len(process) == 1:
             process, stress_free = (), process[0].temperature   # one stress-free state: the plain cool-down
     history = _history(table, stress_free, max_step, process)
+    surface = table.get("warpage")
+    if surface is not None and (not isinstance(surface, str) or not surface):
+        raise InputError(f"[load] warpage = {surface!r} must name a curve of the mesh (the face whose warpage is "
+                         f"recorded, e.g. \"bottom\")")
+    history = replace(history, warpage_surface=surface)
     accuracy = _number(table, "accuracy", DEFAULT_ACCURACY)
     if not 0.0 < accuracy < 0.1:
         raise InputError(f"[load] accuracy = {accuracy:g} is outside (0, 0.1): the target relative error of a "
@@ -415,6 +441,16 @@ def _history(table: dict, stress_free: float, max_step: float, process=()) -> Lo
         return table_history(table["history"], stress_free, max_step_K=max_step, cycle_period=period, process=process)
     if "profile" not in table:
         raise InputError("[load]: missing required key 'profile'")
+    if str(table["profile"]).lower() == "reflow":
+        peak = _number(table, "peak", 260.0)
+        if not 200.0 <= peak <= 300.0:
+            raise InputError(f"[load] peak = {peak:g} degC is outside [200, 300] (J-STD-020: 245-260 degC lead-free)")
+        if "cycles" in table:
+            raise InputError("[load] profile = \"reflow\" is one reflow pass: give it without cycles")
+        history = table_history(reflow_profile(peak), stress_free, max_step_K=max_step, process=process)
+        return replace(history, description=f"J-STD-020 lead-free reflow profile, peak {peak:g} degC")
+    if "peak" in table:
+        raise InputError("[load] peak is the reflow profile's peak temperature: it needs profile = \"reflow\"")
     cycles = table.get("cycles", 3)
     if isinstance(cycles, bool) or not isinstance(cycles, int):
         raise InputError(f"[load] cycles = {cycles!r} must be a whole number in [1, 100]")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +161,23 @@ def _occ(gmsh, shape: Shape) -> list[tuple[int, int]]:
     raise TypeError(f"unknown shape {shape!r}")
 
 
+#: what attaches a package to the board (or second substrate) in an assembly slice
+ATTACHMENT_REGIONS = ("board", "second_substrate", "land")
+
+
+def unattached(spec: ModelSpec) -> ModelSpec:
+    """The ``package`` level of an assembly spec: the slice without its board (or second
+    substrate) and lands, the joints' ends free, as a package lies in a shadow-moire oven
+    (warpage). Probes, materials and areas of the removed regions go with them."""
+    def kept(region):
+        return region not in ATTACHMENT_REGIONS
+
+    return replace(spec, level="package", layers=tuple(layer for layer in spec.layers if kept(layer.region)),
+                   materials={r: m for r, m in spec.materials.items() if kept(r)},
+                   probes=tuple(p for p in spec.probes if p.region is None or kept(p.region)),
+                   closed_form_areas={r: a for r, a in spec.closed_form_areas.items() if kept(r)})
+
+
 def mesh_model(spec: ModelSpec, mesh_size_factor: float = 1.0, library=None) -> Model:
     """Mesh ``spec`` with gmsh/OpenCASCADE and return the model, its materials taken from
     ``library`` (default: the built-in materials library) and its builder facts in ``geometry``.
@@ -169,6 +186,8 @@ def mesh_model(spec: ModelSpec, mesh_size_factor: float = 1.0, library=None) -> 
     invalid parameter sets are refused by ``validate`` before meshing)."""
     if not (0.1 <= mesh_size_factor <= 10):
         raise InputError(f"mesh_size_factor = {format_value(mesh_size_factor)} is outside [0.1, 10]")
+    if spec.level == "package":
+        spec = unattached(spec)
     try:
         with _Gmsh() as gmsh:
             geometry, msh = _mesh(gmsh, spec, mesh_size_factor)

@@ -186,7 +186,9 @@ def parameter_values(obj) -> dict[str, Any]:
     return {f.name: getattr(obj, f.name) for f in parameters(obj)}
 
 
-LEVELS = ("cell", "assembly")
+#: cell: one joint; assembly: the package slice on its board; package: the same slice without
+#: board and lands (geometry.parts.unattached), for warpage
+LEVELS = ("cell", "assembly", "package")
 
 
 def is_cell(level: str) -> bool:

@@ -141,6 +141,8 @@ def _analyse_cycling(model: Model, method: str, progress) -> Analysis:
                                for f in result.formations]},
         "fatigue": result.fatigue,
         "hysteresis": result.hysteresis,
+        # [load] warpage: the face's signed warpage and coplanarity (um) at every step (fea.warpage)
+        **({"warpage": result.warpage} if result.warpage else {}),
         "solver_stats": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.stats.items()},
         "layers": [vars(layer) for layer in model.layers],
     })

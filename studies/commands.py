@@ -29,8 +29,8 @@ def register(subparsers) -> None:
     mesh.add_argument("structure", help="structure name (see `pkgrel list`)")
     mesh.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                       help="set a parameter (repeatable)")
-    mesh.add_argument("--level", choices=("cell", "assembly"), default="cell",
-                      help="single-joint cell or package slice (centre to edge, with board)")
+    mesh.add_argument("--level", choices=("cell", "assembly", "package"), default="cell",
+                      help="single-joint cell, package slice on its board (centre to edge), or the slice without board (warpage)")
     mesh.add_argument("--mesh-size-factor", type=float, default=1.0,
                       help="scale all element sizes (0.5 = twice as fine)")
     mesh.add_argument("--no-picture", action="store_true", help="skip mesh.png")
