@@ -145,6 +145,26 @@ class Stresses:
         """
         return interface_traction(self, curve)
 
+    def reaction(self, group: str, component: str) -> float:
+        """The support's force on a named curve or point in direction ``component`` ("x", "y")."""
+        return reaction_force(self, group, component)
+
+
+def reaction_force(stresses: Stresses, group: str, component: str) -> float:
+    """The force a support applies to the nodes of a named curve or point, in direction
+    ``component``: the sum over their dofs of the internal force f_int = int B^T sigma dV. At
+    equilibrium f_int = f_ext + R at every dof, so on supported nodes without an external load
+    f_int is the reaction R. In uN per um of section depth (= N/m) in the planar analyses; in
+    axisymmetry in uN, over the whole ring."""
+    from .operators import StrainOperator
+    from .thermoelastic import group_dofs
+
+    solution = stresses.solution
+    model = solution.model
+    operator = StrainOperator(solution.basis, model.analysis, elasticity.out_of_plane(model))
+    internal = operator.internal_force(stresses.quadrature)
+    return float(internal[group_dofs(model.mesh, group, component)].sum())
+
 
 def smooth_by_region(basis, regions: dict, values: np.ndarray, element_nodes: np.ndarray) -> np.ndarray:
     """Extrapolate (k, nel, nqp) quadrature values to nodes and average within each region."""

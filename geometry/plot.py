@@ -9,6 +9,8 @@ ROLE_COLOURS = {
     "ubm": "#6d4c41", "finish": "#fdd835", "solder": "#9fa8da", "rdl": "#ef6c00", "glue": "#ce93d8",
     "chip": "#9e9e9e", "bump": "#bf360c", "insulator": "#fff59d", "solder_mask": "#66bb6a",
     "oxide": "#00838f", "metal": "#8d6e63", "support": "#b39ddb",
+    # the board beyond a bend fixture's load line (geometry.board_bend)
+    "board_arm": "#9ccc65", "second_substrate_arm": "#d6d6d6",
 }
 _FALLBACK = ["#26a69a", "#ab47bc", "#5c6bc0", "#ec407a", "#8bc34a", "#ffa726"]
 

@@ -36,9 +36,11 @@ stated size (``probe_avg.*``, ``zone.*_mean``) or by the interface resultants. (
 fixed length from the peel peak was tried and dropped: the peak jumps between the two ends of an
 interface as the mesh changes, so that mean moved by 10-40 % between meshes x1 and x0.7.)
 * ``warpage_um``: range of the vertical displacement along the ``bottom`` boundary (die back side).
+* ``bend.load_line_force``: a bent slice's (load ``{"bend": {...}}``, `geometry.board_bend`) load-line
+  force in the plotted state, N per m of section depth (uN/um), along the push.
 
 Stresses are taken at the plotted state: the temperature field of a thermoelastic model, or the
-coldest snapshot of the last cycle.
+coldest snapshot of the last cycle (of a bent slice: the most bent one).
 """
 from __future__ import annotations
 
@@ -160,10 +162,8 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     from studies.model_file import read_layers
 
     start = time.perf_counter()
-    model = point.builder().build(point.level, point.mesh_size_factor, library=point.library())
+    model = point_model(point)
     zoom = model.geometry.zoom
-    if point.load is not None:
-        model.load = dict(point.load)
     names = {region: material.name for region, material in model.materials.items()}
     thickness, thickness_source = fitted_layer_thickness(model.materials.get("solder"))
     joint = critical_joint(model.mesh, names, thickness)
@@ -176,6 +176,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     metrics = {}
     metrics.update(cycle_metrics(analysis))
     metrics.update(stress_metrics(model, solution, stresses, zoom, joint.get("x_range")))
+    metrics.update(bend_metrics(model, stresses))
     curves = interface_curves(stresses, zoom)
     for name, c in curves.items():
         metrics.update({f"interface.{name}.{k}": v for k, v in interface_metrics(c).items()})
@@ -206,6 +207,44 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
         "run_time_s": round(time.perf_counter() - start, 3),
     }
     return record, files
+
+
+def point_model(point: Point):
+    """The point's model with its load: a builder's model and a [load] table, or, for a load
+    ``{"bend": {...}}``, the slice in a four-point bend fixture (`geometry.board_bend`)."""
+    builder = point.builder()
+    test = bend_test(point.load)
+    if test is not None:
+        from geometry.board_bend import bend_model
+        return bend_model(builder, point.level, point.mesh_size_factor, point.library(), test)
+    model = builder.build(point.level, point.mesh_size_factor, library=point.library())
+    if point.load is not None:
+        model.load = dict(point.load)
+    return model
+
+
+def bend_test(load: dict | None):
+    """The `geometry.board_bend.BendTest` of a bend load ``{"bend": {...}}``, else None."""
+    if not isinstance(load, dict) or "bend" not in load:
+        return None
+    from geometry.board_bend import BendTest
+    if set(load) != {"bend"}:
+        raise InputError(f"a bend load is {{'bend': {{...}}}} alone; got also {', '.join(sorted(set(load) - {'bend'}))} "
+                         f"(a temperature profile goes in the bend table's thermal)")
+    return BendTest.from_table(load["bend"])
+
+
+def bend_metrics(model, stresses) -> dict:
+    """``bend.load_line_force``: the force (N per m of section depth = uN/um) the load line
+    applies to the board in the plotted state, along the push (a resultant: it converges with the
+    mesh); none for a model that is not bent."""
+    from geometry.board_bend import load_line
+
+    push = load_line(model)
+    if push is None:
+        return {}
+    direction = np.sign(push.value)
+    return {"bend.load_line_force": direction * stresses.reaction(push.group, push.component)}
 
 
 def outer_joint_x_range(mesh) -> tuple[float, float] | None:
@@ -299,7 +338,9 @@ def mesh_picture(model) -> bytes:
 
 
 def plotted_state(model, analysis):
-    """Solution and stresses to plot and measure: the coldest snapshot of the last cycle."""
+    """Solution and stresses to plot and measure: the coldest snapshot of the last cycle, or of a
+    bent model the most bent one (the board's package side in most tension)."""
+    from geometry.board_bend import bend_factor, load_line
     from studies.analysis import snapshot_solution
     if analysis.cycling is None:
         T = model.temperature
@@ -310,11 +351,19 @@ def plotted_state(model, analysis):
     last = cycles[-1]["cycle"] if cycles else 0
     t0, t1 = (cycles[-1]["t0"], cycles[-1]["t1"]) if cycles else (-np.inf, np.inf)
     candidates = [k for k, s in enumerate(result.snapshots) if t0 - 1e-9 <= s["time"] <= t1 + 1e-9]
-    index = min(candidates or range(len(result.snapshots)), key=lambda k: result.snapshots[k]["temperature"])
+    if load_line(model) is not None:
+        def order(k):
+            return -bend_factor(model, result.snapshots[k]["time"])
+    else:
+        def order(k):
+            return result.snapshots[k]["temperature"]
+    index = min(candidates or range(len(result.snapshots)), key=order)
     solution, stresses = snapshot_solution(model, result, index)
     snap = result.snapshots[index]
+    when = (f"t = {snap['time']:.0f} s" if load_line(model) is None else
+            f"t = {snap['time']:.4g} s, bend at {bend_factor(model, snap['time']):.3g} of its amplitude")
     return solution, stresses, {"index": index, "description":
-                                f"cycle {last}, t = {snap['time']:.0f} s, T = {snap['temperature']:.1f} degC"}
+                                f"cycle {last}, {when}, T = {snap['temperature']:.1f} degC"}
 
 
 LIFE_LAWS = ("darveaux", "engelmaier", "energy")

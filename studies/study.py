@@ -81,6 +81,7 @@ class Study:
     level: str = "assembly"
     sources: tuple[str, ...] = ()    # the documents the variants come from
     load: dict | str | None = JEDEC  # a [load] table; None: thermoelastic at -40 degC
+    quick_load: dict | None = None   # the load of --quick when ``load`` is a table (default: the same)
     mesh_size_factor: float | None = None   # default: 1, or QUICK_MESH_FACTOR with --quick
     # extra metrics computed from an ok record (e.g. a closed-form comparison): record -> {key: value}
     derive: Callable[[dict], dict] | None = None
@@ -89,7 +90,10 @@ class Study:
 
     def points(self, quick: bool) -> list[Point]:
         factor = self.mesh_size_factor or (QUICK_MESH_FACTOR if quick else 1.0)
-        load = (QUICK_LOAD if quick else FULL_LOAD) if self.load == JEDEC else self.load
+        if self.load == JEDEC:
+            load = QUICK_LOAD if quick else FULL_LOAD
+        else:
+            load = self.quick_load if quick and self.quick_load is not None else self.load
         return [Point(v.structure or self.structure, {**self.base_parameters, **v.parameters}, self.level,
                       factor, load, v.label, self.materials) for v in self.variants]
 

@@ -261,7 +261,7 @@ def register(subparsers) -> None:
     study.set_defaults(func=run_study_command)
 
 
-STUDIES = ("compare_all", "ppi_recess", "cu_post", "molded_joint", "fanout_rdl", "edge_recess_rdl")
+STUDIES = ("compare_all", "ppi_recess", "cu_post", "molded_joint", "fanout_rdl", "edge_recess_rdl", "board_bend")
 
 
 def load_study(name: str):

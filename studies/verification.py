@@ -434,6 +434,8 @@ def all_checks(quick: bool = False) -> list[Check]:
     checks += bauschinger_check()
     checks += plastic_loop_check()
     checks += bending_bimetal() + bending_bimetal(cycled=True)
+    from .board_bend import bare_board_checks
+    checks += bare_board_checks()
     checks.append(viscoelastic_bilayer_check()[0])
     checks += time_step_checks("Norton Si/solder/FR-4 strip, default accuracy vs 16x smaller fixed steps",
                                norton_strip_problem())

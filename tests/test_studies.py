@@ -29,10 +29,11 @@ def test_every_variant_is_a_valid_design(name):
     assert study.metrics[0].better in ("lower", "higher")
 
 
-@pytest.mark.parametrize("name", [n for n in STUDIES if n != "compare_all"])
+@pytest.mark.parametrize("name", [n for n in STUDIES if n not in ("compare_all", "board_bend")])
 def test_baseline_variant_has_every_metric(name, tmp_path):
     """The first (baseline) variant, quick: the study's metric keys are real record keys, and the
-    answer is written from them."""
+    answer is written from them (board_bend's, on a coarse slice in a compact fixture, in
+    tests/test_board_bend.py: its quick baseline takes 80 s)."""
     study = MODULES[name].STUDY
     record = run_points(study.points(quick=True)[:1], tmp_path, progress=False)[0]
     assert record["status"] == "ok", record.get("error")
