@@ -434,6 +434,7 @@ def all_checks(quick: bool = False) -> list[Check]:
     checks += bauschinger_check()
     checks += plastic_loop_check()
     checks += bending_bimetal() + bending_bimetal(cycled=True)
+    checks += process_bilayer() + warpage_strip()[0]
     from .board_bend import bare_board_checks
     checks += bare_board_checks()
     checks.append(viscoelastic_bilayer_check()[0])
@@ -494,6 +495,62 @@ def bending_bimetal(nu: float = 0.3, cycled: bool = False) -> list[Check]:
 
 
 BIMETAL_LAYERS = (1.0, 0.5)   # um: Si below Cu
+
+
+def process_bilayer(shrinkage: float = 1e-3) -> list[Check]:
+    """A Cu layer formed at 150 degC (a process stage, with a cure shrinkage) on a free Si strip
+    heated from its stress-free 0 degC, then cooled to 50 degC: the Si expanded freely before,
+    so the slice's curvature is Timoshenko's over 150 -> 50 degC with the shrinkage as a free
+    strain (exact for one Poisson's ratio, as `bending_bimetal`)."""
+    from dataclasses import replace
+
+    from fea.cycling import Cycling, Solver
+    dT, (t_si, t_cu) = 50.0 - 150.0, BIMETAL_LAYERS
+    load = {"history": [[0.0, 50.0], [10.0, 50.0]],
+            "process": [{"stage": "wafer", "temperature": 0.0},
+                        {"stage": "Cu deposition", "temperature": 150.0, "forms": ["cu"], "shrinkage": {"cu": shrinkage}}]}
+    u = Solver(Cycling(replace(bending_bimetal_model(("x", "y")), load=load))).run().u
+    si, cu = dict(SILICON, nu=0.3), dict(COPPER, nu=0.3)
+    curvature = timoshenko_beam([(0.0, t_si, si["E"], si["alpha"]),
+                                 (t_si, t_si + t_cu, cu["E"], cu["alpha"] - shrinkage / dT)], dT)[1]
+    return [Check("layer formed in a process stage (element birth), cure shrinkage 0.1 %", "curvature k_y 1/um",
+                  curvature, u[-1], 1e-4)]
+
+
+def warpage_strip_model(half_length: float, size: float) -> Model:
+    """Half of a free Si / Cu strip (x = 0 the symmetry plane, faces 'bottom') in plane strain,
+    stress-free at 0 degC."""
+    t_si, t_cu = BIMETAL_LAYERS
+
+    def build(gmsh):
+        rectangle_regions(gmsh, {"si": (0, 0, half_length, t_si), "cu": (0, t_si, half_length, t_cu)})
+        _physical(gmsh, 1, curves_at(gmsh, 0, 0, 0, t_si + t_cu), "symmetry")
+        _physical(gmsh, 1, curves_at(gmsh, 0, 0, half_length, 0), "bottom")
+        origin = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-1e-7, -1e-7, -1e-7, 1e-7, 1e-7, 1e-7, 0)]
+        _physical(gmsh, 0, origin, "origin")
+
+    return Model(gmsh_model(build, size, "warpage_strip"), "plane_strain",
+                 {"si": isotropic("si", **SILICON), "cu": isotropic("cu", **COPPER)},
+                 fixed=[("symmetry", "x"), ("origin", "y")])
+
+
+def warpage_strip(length_over_thickness: float = 100.0):
+    """A free Si / Cu strip cooled by 100 K in a cycling run with [load] warpage = "bottom": its
+    face is w = w0 - kappa x^2 / 2 with Timoshenko's plane-strain curvature, so the signed
+    warpage at the half length L is -kappa L^2 / 2; the free end's boundary layer (a few
+    thicknesses) changes it by 1.2e-5 at L = 100 h. Returns the check and the run's warpage."""
+    from dataclasses import replace
+
+    from fea.cycling import Cycling, Solver
+    t_si, t_cu = BIMETAL_LAYERS
+    half_length = length_over_thickness * (t_si + t_cu)
+    model = replace(warpage_strip_model(half_length, 0.5),
+                    load={"history": [[0.0, 0.0], [100.0, -100.0]], "warpage": "bottom"})
+    warpage = Solver(Cycling(model)).run().warpage
+    kappa = timoshenko_curvature(SILICON["E"], SILICON["nu"], SILICON["alpha"], t_si,
+                                 COPPER["E"], COPPER["nu"], COPPER["alpha"], t_cu, -100.0)
+    return [Check("warpage of a free bimetal strip (plane strain, L = 100 h)", "signed warpage um",
+                  -kappa * half_length ** 2 / 2, warpage["warpage_um"][-1], 1e-3)], warpage
 
 
 def bending_bimetal_model(bending=("x", "y"), nu: float = 0.3) -> Model:
