@@ -47,12 +47,26 @@ def test_the_fixture_extends_the_board_and_holds_the_slice_by_the_support():
     assert max(x for x, _ in arm.shape.points) == COMPACT["support_span"] / 2
     assert bent.materials["board_arm"] == bent.materials["board"] == "fr4"
     groups = [bc["group"] for bc in bent.bcs]
-    assert "anchor" not in groups and "support" in groups and "symmetry" in groups
+    assert "anchor" not in groups and "bend_support" in groups and "symmetry" in groups
     assert package_end(spec, "board") == pytest.approx(2000.0)
 
 
+@pytest.mark.parametrize("variant", study.VARIANTS, ids=lambda v: v.structure)
+def test_every_structure_of_the_study_mounts_in_the_fixture(variant):
+    """Each compare_all slice meshes in the B113 fixture with its load line and support face
+    named, the package below the board (the push is -y) and the arm in the board's material."""
+    point = study.STUDY.points(quick=True)[[v.label for v in study.VARIANTS].index(variant.label)]
+    test = BendTest.from_table(point.load["bend"])
+    model = bend_model(point.builder(), "assembly", 4.0, None, test)
+    push = load_line(model)
+    board = push.group.split("/")[0]
+    assert push.value == -test.amplitude and "bend_support" in model.mesh.curves and push.group in model.mesh.curves
+    assert model.materials[board + "_arm"].name == model.materials[board].name
+    assert ("anchor", "y") not in model.fixed and ("bend_support", "y") in model.fixed
+
+
 def bend_point(amplitude: float, **bend) -> Point:
-    table = {**COMPACT, "amplitude": amplitude, "waveform": "triangle", "cycles": 1, "accuracy": 0.05, **bend}
+    table = {**COMPACT, "amplitude": amplitude, "waveform": "triangle", "cycles": 1, **bend}
     return Point("molded-joint", MOLDED, "assembly", 4.0, {"bend": table})
 
 
