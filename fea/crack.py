@@ -304,8 +304,6 @@ def with_cracks(model: Model) -> Model:
     uncracked); bad cracks are one-line InputErrors."""
     if not model.cracks or all(is_split(model.mesh, c) for c in model.cracks):
         return model
-    if model.load is not None:
-        raise InputError("[[crack]]: G is computed for thermoelastic solves; remove [load] or the cracks")
     names = [c.name for c in model.cracks]
     if len(set(names)) != len(names):
         raise InputError("[[crack]]: crack names must be unique")
@@ -388,6 +386,21 @@ def _shared_vertex(skm, f, g) -> int:
 
 def unit(v: np.ndarray) -> np.ndarray:
     return v / np.hypot(*v)
+
+
+def tip_moduli(solution, element: int) -> tuple[float, float]:
+    """Lame (lambda, mu) of the element at the tip as the analysis uses them: the solve's own, or
+    for a cycling snapshot (no moduli kept) the material's E(T), nu(T) at the snapshot's temperature."""
+    from . import elasticity
+
+    if solution.lam is not None:
+        return float(solution.lam[element].mean()), float(solution.mu[element].mean())
+    mesh = solution.model.mesh
+    region = list(mesh.regions)[mesh.region_of_element[element]]
+    material = solution.model.materials[region]
+    T = np.asarray(solution.temperature[element], dtype=float)
+    lam, mu = elasticity.moduli(material.E(T), material.nu(T), solution.model.analysis)
+    return float(np.mean(lam)), float(np.mean(mu))
 
 
 def upper_side_forces(solution, stress: np.ndarray, elements: np.ndarray) -> np.ndarray:
@@ -488,7 +501,7 @@ def tip_result(solution, stress: np.ndarray, crack: Crack) -> dict:
     forces = -(front.frame @ upper_side_forces(solution, stress, front.upper_elements)[:, front.ahead])
     F = forces[1] + 1j * forces[0]
     delta = opening(front, u, front.frame)
-    moduli = [(solution.lam[e].mean(), solution.mu[e].mean()) for e in (front.upper_tip, front.lower_tip)]
+    moduli = [tip_moduli(solution, e) for e in (front.upper_tip, front.lower_tip)]
     eps = oscillation_index(*moduli[0], *moduli[1])
     E_star = 2 / sum(1 / plane_modulus(*m) for m in moduli)
     L = crack.reference_length
@@ -524,3 +537,59 @@ def tip_result(solution, stress: np.ndarray, crack: Crack) -> dict:
         "min_opening_um": float(delta.real[1:].min()),
         "faces": FACES,
     }
+
+
+# ---------------------------------------------------------------------------- toughness, cycles
+
+def with_margin(result: dict, toughness, typical: bool, basis: str) -> dict:
+    """The crack result with the interface toughness Gc at its phase angle and the margin
+    Gc(psi) / G (> 1: the crack does not grow; None where G <= 0, a closed or unloaded crack)."""
+    Gc = toughness.at(result["phase_angle_deg"])
+    G = result["G"]
+    return {**result, "toughness": {"G_Ic": toughness.G_Ic, "lambda": toughness.lam, "Gc": Gc,
+                                    "law": "Gc = G_Ic [1 + tan^2((1 - lambda) psi)] (Hutchinson & Suo 1992)",
+                                    "source": toughness.source, "typical": typical, "basis": basis},
+            "margin": Gc / G if G > 0 else None}
+
+
+#: what a G from a cycling snapshot is, said in summary.json and the docs
+CYCLING_NOTE = ("VCCT closure value of the stress state at that instant (nodal forces ahead of the tip times "
+                "the face openings behind it, elastic moduli at the tip for the phase angle); with inelastic "
+                "material at the tip (inelastic_at_tip) it is not a path-independent J and depends on the "
+                "history, but it converges with the mesh as the closure of the current state")
+
+
+def extreme_snapshots(result) -> dict[str, int]:
+    """Indices of the coldest and hottest snapshots of the last cycle (the first of equal ones,
+    i.e. the end of the ramp, before the dwell relaxes the stresses)."""
+    cycles = result.cycles
+    t0, t1 = (cycles[-1]["t0"], cycles[-1]["t1"]) if cycles else (-np.inf, np.inf)
+    snapshots = result.snapshots
+    inside = [k for k, s in enumerate(snapshots) if t0 - 1e-9 <= s["time"] <= t1 + 1e-9] or list(range(len(snapshots)))
+    return {"cold": min(inside, key=lambda k: snapshots[k]["temperature"]),
+            "hot": max(inside, key=lambda k: snapshots[k]["temperature"])}
+
+
+def inelastic_at_tip(mesh: Mesh, crack: Crack, snapshot: dict) -> bool:
+    """Whether the elements at the tip carry inelastic strain in a cycling snapshot."""
+    front = crack_front(mesh, crack)
+    eps = snapshot["fields"]["eps_eq_in"][0]
+    return bool(np.any(eps[[front.upper_tip, front.lower_tip]] > 0))
+
+
+def cycle_extremes(by_state: dict[str, dict]) -> dict:
+    """One crack's entry of a cycling run from its results at the cold and hot extremes: the
+    worse extreme's fields, plus G, phase angle and margin at each."""
+    worse = max(by_state, key=lambda state: by_state[state]["G"])
+    out = {**by_state[worse], "state": worse, "note": CYCLING_NOTE}
+    for state, r in by_state.items():
+        out[f"G_{state}"] = r["G"]
+        out[f"phase_angle_{state}_deg"] = r["phase_angle_deg"]
+        out[f"temperature_{state}"] = r.get("temperature")
+        out[f"inelastic_at_tip_{state}"] = r.get("inelastic_at_tip")
+        if "margin" in r:
+            out[f"margin_{state}"] = r["margin"]
+    margins = [r["margin"] for r in by_state.values() if r.get("margin") is not None]
+    if "margin" in out:
+        out["margin"] = min(margins) if margins else None
+    return out

@@ -87,17 +87,45 @@ class Displacement:
 
 
 @dataclass(frozen=True)
+class Toughness:
+    """Interface toughness against the phase angle (Hutchinson & Suo 1992, Adv. Appl. Mech. 29,
+    63-191, their mode-dependent toughness): Gc(psi) = G_Ic [1 + tan^2((1 - lambda) psi)], with
+    G_Ic the mode-I toughness (J/m^2 = MPa um) and lambda in [0, 1] how weakly the toughness
+    rises with mode II (1: not at all, an ideally brittle interface; 0: only the opening counts,
+    Gc = G_Ic / cos^2 psi). ``source`` says where the values come from."""
+    G_Ic: float
+    lam: float
+    source: str = ""
+
+    def __post_init__(self):
+        if not (np.isfinite(self.G_Ic) and self.G_Ic > 0):
+            raise InputError(f"toughness G_Ic = {self.G_Ic!r} J/m^2 must be a finite number > 0")
+        if not (np.isfinite(self.lam) and 0.0 <= self.lam <= 1.0):
+            raise InputError(f"toughness lambda = {self.lam!r} must lie in [0, 1]")
+
+    def at(self, phase_angle_deg: float) -> float:
+        """Gc at the phase angle psi (degrees), J/m^2. A crack pressed shut (|psi| > 90 deg, K1 < 0)
+        counts as pure mode II (psi = +-90 deg); (1 - lambda) psi is capped at +-89.9 deg (with
+        lambda = 0 a pure mode II crack's toughness is unbounded)."""
+        psi = np.radians(np.clip(phase_angle_deg, -90.0, 90.0))
+        angle = np.clip((1 - self.lam) * psi, -np.radians(89.9), np.radians(89.9))
+        return float(self.G_Ic * (1 + np.tan(angle) ** 2))
+
+
+@dataclass(frozen=True)
 class Crack:
     """A pre-crack along a named interface curve between two regions: from ``start`` (x, y) um,
     its mouth (a free edge, or an interior point where the crack is closed), ``length`` um along
     the interface (``direction``, a vector, picks the way when ``start`` is inside the curve).
-    The phase angle is reported at ``reference_length`` um (Rice 1988)."""
+    The phase angle is reported at ``reference_length`` um (Rice 1988). ``toughness``: the
+    interface's Gc(psi) (`Toughness`); None takes the library's value for the material pair, if any."""
     name: str
     interface: str
     start: tuple[float, float]
     length: float
     direction: tuple[float, float] | None = None
     reference_length: float = 1.0
+    toughness: Toughness | None = None
 
 
 @dataclass(eq=False)

@@ -35,8 +35,8 @@ from .meshing import MeshSizes, ModelSpec, mesh_model
 #: smallest element (um) of the package slice away from the joints and the recess
 FILM_FLOOR_UM = 6.0
 from .parameters import format_value, is_cell, out_of_range, param, structure
-from .parts import (SLICE_ANALYSIS, SLICE_NOTE, Drawing, check_ball_seat, lands_and_board, model_spec,
-                    solder_ball, supports)
+from .parts import (MIN_CRACK_UM, SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, check_ball_seat, corner_cracks,
+                    lands_and_board, model_spec, solder_ball, supports)
 from .shapes import Outline, film, offset_path, rect
 
 #: radii (um) of the stress averages at the films' recess corners (see _probes): below the thinnest
@@ -110,6 +110,10 @@ class EdgeRecessRdl:
     board_thickness: float = param(800.0, range=(100.0, 2500.0), doc="FR-4 board (assembly)",
                                    source="typical value")
     land_thickness: float = param(20.0, range=(5.0, 50.0), doc="Cu board land (assembly)", source="typical value")
+    recess_corner_crack: float = param(0.0, range=(0.0, 200.0),
+                                       doc="pre-crack on the Si/isolation-oxide interface from the recess bottom "
+                                           "corner up the sidewall (0 = none; tip elements length/20)",
+                                       source="typical value (delamination starts at the re-entrant corner)")
 
     # ---- derived dimensions (um), x from the package centre ----
     def _run(self) -> float:
@@ -144,6 +148,25 @@ class EdgeRecessRdl:
         self._check_joint()
         self._check_recess()
         self._check_layout()
+        self._check_crack()
+
+    def _sidewall(self) -> tuple[float, tuple[float, float]]:
+        """Length of the recess sidewall and its unit direction from the bottom corner up."""
+        e = self._edges()
+        dx, dy = e["et"] - e["eb"], self.silicon_thickness
+        length = math.hypot(dx, dy)
+        return length, (dx / length, dy / length)
+
+    def _check_crack(self) -> None:
+        room = self._sidewall()[0] - 10.0
+        if self.recess_corner_crack > 0 and (self.recess_corner_crack > room or self.recess_corner_crack < MIN_CRACK_UM):
+            raise out_of_range("recess_corner_crack", self.recess_corner_crack, MIN_CRACK_UM, max(MIN_CRACK_UM, room),
+                               "0 or a crack ending 10 um below the recess top edge")
+
+    def _cracks(self):
+        """The pre-crack between the Si and the isolation oxide, from the recess bottom corner up."""
+        return corner_cracks(CornerCrack("recess_corner", "chip/oxide", (self._edges()["eb"], 0.0),
+                                         self._sidewall()[1], self.recess_corner_crack))
 
     def _check_joint(self) -> None:
         """Ball, land, mask opening and Ni layer."""
@@ -250,7 +273,7 @@ class EdgeRecessRdl:
         return model_spec(self, level, SLICE_ANALYSIS, drawing, materials, boundaries=boundaries, bcs=bcs,
                           points=points, probes=self._probes(cell, x0, y_seat, y_land),
                           sizes=self._mesh_sizes(cell, centres, rb, y_land),
-                          curved={"solder"}, zoom=self._zoom(), notes=notes)
+                          curved={"solder"}, zoom=self._zoom(), notes=notes, cracks=self._cracks())
 
     def _body(self, drawing: Drawing, x0: float) -> float:
         """Si chip (and C's barrier), passivation with the pad, support body and carrier; returns

@@ -27,12 +27,13 @@ from __future__ import annotations
 import functools
 import math
 
+from fea.errors import InputError
 from fea.model import Model, Probe
 
 from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure
-from .parts import (SLICE_ANALYSIS, SLICE_NOTE, Drawing, check_ball_seat, lands_and_board, model_spec,
-                    solder_ball, supports)
+from .parts import (MIN_CRACK_UM, SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, check_ball_seat, corner_cracks,
+                    lands_and_board, model_spec, solder_ball, supports)
 from .shapes import rect
 
 
@@ -95,6 +96,10 @@ class FanoutRdl:
     board_thickness: float = param(800.0, range=(100.0, 2500.0), doc="FR-4 board (assembly)",
                                    source="typical value")
     land_thickness: float = param(20.0, range=(5.0, 50.0), doc="Cu board land (assembly)", source="typical value")
+    chip_edge_crack: float = param(0.0, range=(0.0, 200.0),
+                                   doc="pre-crack on the molding/RDL interface from the chip edge outward under "
+                                       "the trace (ball_location = fanout; 0 = none; tip elements length/20)",
+                                   source="typical value (delamination starts at the chip-edge triple junction)")
 
     # ---- derived dimensions (um) ----
     def _x_ball(self) -> float:
@@ -155,10 +160,24 @@ class FanoutRdl:
             raise out_of_range("bump_edge_distance", self.bump_edge_distance, self.bump_width / 2 + 10,
                                max(self.bump_width / 2 + 10, self.bump_edge_distance - (span - p / 2 + 10)),
                                "the bump must lie inside the one-pitch cell around the ball")
+        self._check_crack()
         inward, outward = self._ball_range()
         if self.joint_count > inward + outward + 1:
             raise out_of_range("joint_count", self.joint_count, 1, inward + outward + 1,
                                f"balls at pitch {format_value(p)} in a {format_value(self.package_width)} um package")
+
+    def _check_crack(self) -> None:
+        if self.chip_edge_crack > 0 and self.ball_location != "fanout":
+            raise InputError("chip_edge_crack needs ball_location = fanout (the trace crosses the chip edge)")
+        room = self._x_ball() + self.pad_diameter / 2 - self.chip_width / 2 - 10.0
+        if self.chip_edge_crack > 0 and (self.chip_edge_crack > room or self.chip_edge_crack < MIN_CRACK_UM):
+            raise out_of_range("chip_edge_crack", self.chip_edge_crack, MIN_CRACK_UM, max(MIN_CRACK_UM, room),
+                               "0 or a crack ending 10 um before the RDL pad's end")
+
+    def _cracks(self):
+        """The pre-crack under the trace at the chip edge, outward on the molding."""
+        return corner_cracks(CornerCrack("chip_edge", "mold/rdl", (self.chip_width / 2, 0.0), (1.0, 0.0),
+                                         self.chip_edge_crack))
 
     def build(self, level: str = "cell", mesh_size_factor: float = 1.0, library=None) -> Model:
         """The meshed model (materials from ``library``, default the built-in one)."""
@@ -197,7 +216,8 @@ class FanoutRdl:
                      "land": "cu", "board": "fr4"}
         return model_spec(self, level, SLICE_ANALYSIS, drawing, materials, boundaries=boundaries, bcs=bcs,
                           points=points, probes=self._probes(cell, top, y_seat, y_land), sizes=self._mesh_sizes(cell),
-                          curved={"solder"}, zoom=self._zoom(x0, x1, y_top_model), notes=notes)
+                          curved={"solder"}, zoom=self._zoom(x0, x1, y_top_model), notes=notes,
+                          cracks=self._cracks())
 
     @staticmethod
     def _paint_rect(drawing: Drawing, x0: float, x1: float, region: str, xa: float, ya: float, xb: float,

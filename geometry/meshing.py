@@ -44,7 +44,10 @@ class MeshSizes:
     focus / floor (optional, for long slices): outside every ``focus`` box (x0, x1, y0, y1; e.g.
     one per joint) no element is smaller than ``floor``, so thin films away from the joints get
     about one element through their thickness, stretched along the film; inside the boxes all the
-    sizes above apply unchanged, with a linear transition ``focus_margin`` um wide."""
+    sizes above apply unchanged, with a linear transition ``focus_margin`` um wide.
+
+    tips (optional): (x, y, size) points, e.g. pre-crack tips, where the size is ``size``, growing
+    by ``growth`` per um of distance from the point."""
     far: float
     interface: float
     corner: float
@@ -54,6 +57,7 @@ class MeshSizes:
     focus: tuple[tuple[float, float, float, float], ...] = ()
     floor: float = 0.0
     focus_margin: float = 20.0
+    tips: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class ModelSpec:
     parameters: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     points: tuple[NamedPoint, ...] = ()   # physical points (point supports)
+    cracks: tuple = ()                    # fea.model.Crack pre-cracks of the model
 
 
 #: JEDEC JESD22-A104 condition G extremes: stress free at the hot extreme (+125 degC), load at -40 degC
@@ -210,7 +215,7 @@ def _model(spec: ModelSpec, geometry: Geometry, mesh, library) -> Model:
     return Model(mesh, spec.analysis, {r: library.get(spec.materials[r]) for r in mesh.regions if r in spec.materials},
                  temperature=float(temperature.get("field", 25.0)),
                  stress_free_temperature=temperature.get("stress_free"), fixed=fixed,
-                 probes=tuple(spec.probes), geometry=geometry)
+                 probes=tuple(spec.probes), geometry=geometry, cracks=tuple(spec.cracks))
 
 
 def _mesh(gmsh, spec: ModelSpec, factor: float) -> tuple[Geometry, bytes]:
@@ -393,6 +398,10 @@ def _size_fields(gmsh, sizes: MeshSizes, factor: float, surfaces, region_curves,
             for dim, p in gmsh.model.getBoundary([(1, c)], oriented=False):
                 corner_points.add(p)
         threshold(points=corner_points, size=sizes.corner * factor)
+    for x, y, h in sizes.tips:
+        tip = f.add("MathEval")
+        f.setString(tip, "F", f"{h * factor!r} + {sizes.growth!r} * Sqrt((x - ({x!r}))^2 + (y - ({y!r}))^2)")
+        fields.append(tip)
     if not fields:
         threshold(size=far)
     m = f.add("Min")

@@ -22,7 +22,8 @@ from fea.model import Model, Probe
 
 from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure, zero_or_at_least
-from .parts import SLICE_ANALYSIS, SLICE_NOTE, Drawing, joint_row, lands_and_board, model_spec, supports
+from .parts import (MIN_CRACK_UM, SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, corner_cracks, joint_row,
+                    lands_and_board, model_spec, supports)
 from .shapes import VOID, Outline, rect
 
 
@@ -69,6 +70,15 @@ class MoldedJoint:
     mold_material: str = param("emc", unit="", choices=("emc", "lmc", "underfill"), doc="molding compound",
                                source="typical value ([0031])")
     joint_count: int = param(5, unit="", range=(1, 12), doc="joints in the assembly slice", source="typical value")
+    mold_pad_crack: float = param(0.0, range=(0.0, 30.0),
+                                  doc="pre-crack on the molding/pad interface of the outer joint from the solder "
+                                      "contact edge outward along the pad top (0 = none; tip elements length/20)",
+                                  source="typical value (delamination starts at the triple junction)")
+    mold_substrate_crack: float = param(0.0, range=(0.0, 150.0),
+                                        doc="pre-crack on the molding/substrate interface of the outer joint from "
+                                            "the pad corner (or the air gap's edge) outward (0 = none; tip "
+                                            "elements length/20)",
+                                        source="typical value (delamination starts at the re-entrant corner)")
 
     # ---- derived geometry ----
     def _barrel(self):
@@ -117,9 +127,38 @@ class MoldedJoint:
         if not self.second_substrate and self.joint_height - self.joint_width / 2 < 20:
             raise out_of_range("joint_height", self.joint_height, self.joint_width / 2 + 20, 320.0,
                                "a free ball needs its lower barrel below the hemispherical top")
+        self._check_cracks()
         if self.concave_molding_top and mold + self.meniscus_height > top - 20:
             raise out_of_range("meniscus_height", self.meniscus_height, 5.0, max(5.0, top - 20 - mold),
                                "the meniscus must stay below the joint top")
+
+    def _check_cracks(self) -> None:
+        """Pre-cracks: on an interface that exists, ending before its corner or the cell edge."""
+        if self.mold_pad_crack > 0 and self.solder_wets_pad_sidewalls:
+            raise InputError("mold_pad_crack needs solder_wets_pad_sidewalls = false (the solder covers the pad)")
+        room = self.pad_edge_offset - 1.5
+        if self.mold_pad_crack > 0 and (self.mold_pad_crack > room or self.mold_pad_crack < MIN_CRACK_UM):
+            raise out_of_range("mold_pad_crack", self.mold_pad_crack, MIN_CRACK_UM, max(MIN_CRACK_UM, room),
+                               "0 or a crack ending 1.5 um before the pad edge")
+        room = self.pitch / 2 - self._substrate_crack_start() - 10.0
+        if self.mold_substrate_crack > 0 and (self.mold_substrate_crack > room or self.mold_substrate_crack < MIN_CRACK_UM):
+            raise out_of_range("mold_substrate_crack", self.mold_substrate_crack, MIN_CRACK_UM,
+                               max(MIN_CRACK_UM, room), "0 or a crack ending 10 um before the cell edge")
+
+    def _substrate_crack_start(self) -> float:
+        """Where the molding/substrate interface starts, from the joint axis: the pad corner, or
+        beyond the air gap around the pad."""
+        gap = 0.0 if self.molding_touches_pad_sidewalls or self.solder_wets_pad_sidewalls else self.gap_width
+        return self._pad_half() + gap
+
+    def _cracks(self, xo: float):
+        """The pre-cracks at the outer joint: molding/pad from the solder contact edge and
+        molding/substrate from the pad corner, both outward."""
+        return corner_cracks(
+            CornerCrack("mold_pad", "mold/pad", (xo + self._contact(), self.pad_thickness), (1.0, 0.0),
+                        self.mold_pad_crack),
+            CornerCrack("mold_substrate", "mold/substrate", (xo + self._substrate_crack_start(), 0.0), (1.0, 0.0),
+                        self.mold_substrate_crack))
 
     def _wall_x(self, y: float) -> float:
         """Half-width of the joint at height y (attached barrel, or free ball)."""
@@ -188,7 +227,8 @@ class MoldedJoint:
                           growth=0.3 if cell else 0.45)
         return model_spec(self, level, "axisymmetric" if cell else SLICE_ANALYSIS, drawing, materials,
                           boundaries=boundaries, bcs=bcs, points=points, probes=self._probes(xo, h_mold),
-                          sizes=sizes, curved={"solder", "mold"}, zoom=zoom, notes=() if cell else (SLICE_NOTE,))
+                          sizes=sizes, curved={"solder", "mold"}, zoom=zoom, notes=() if cell else (SLICE_NOTE,),
+                          cracks=self._cracks(xo))
 
     def _joints(self, centres, width: float, cell: bool, h_mold: float) -> Drawing:
         """Substrate and molding; on every axis the pad, the joint, the air gap around the pad

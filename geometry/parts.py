@@ -3,9 +3,11 @@ its seat, the lands and the board (or second substrate) on top, the supports, an
 :class:`ModelSpec`."""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
 from typing import Sequence
 
-from fea.model import Probe
+from fea.model import Crack, Probe
 
 from .meshing import MeshSizes, ModelSpec, NamedPoint
 from .parameters import format_value, out_of_range, parameter_values, parameters
@@ -137,13 +139,65 @@ def supports(cell: bool, edge: str, bottom: float, x: float = 0.0):
 def model_spec(builder, level: str, analysis: str, drawing: Drawing, materials: dict[str, str], *,
                boundaries: Sequence[Boundary], bcs, points, probes: Sequence[Probe], sizes: MeshSizes,
                curved: set[str] | frozenset[str], zoom, notes: Sequence[str] = (),
-               areas: dict[str, float] | None = None) -> ModelSpec:
+               areas: dict[str, float] | None = None, cracks: Sequence["CornerCrack"] = ()) -> ModelSpec:
     """The spec of a builder's drawing: materials of the regions drawn only, the builder's
-    parameter values, and the drawing's areas unless ``areas`` is given."""
+    parameter values, the drawing's areas unless ``areas`` is given, and the pre-cracks with
+    their tips refined (``sizes.tips``)."""
     used = {layer.region for layer in drawing.layers}
+    if cracks:
+        sizes = replace(sizes, tips=sizes.tips + tuple(p for c in cracks for p in c.refinement(sizes.corner)))
+        notes = tuple(notes) + tuple(c.note(sizes.corner) for c in cracks)
     return ModelSpec(structure=builder.cli_name, level=level, analysis=analysis, layers=tuple(drawing.layers),
                      boundaries=tuple(boundaries), materials={r: m for r, m in materials.items() if r in used},
                      bcs=bcs, probes=tuple(probes), sizes=sizes,
                      closed_form_areas=drawing.areas if areas is None else areas,
                      curved_regions=frozenset(curved), zoom=zoom, parameters=parameter_values(builder),
-                     notes=tuple(notes), points=points)
+                     notes=tuple(notes), points=points, cracks=tuple(c.crack for c in cracks))
+
+
+#: pre-crack tip elements: the crack length over this, or the builder's corner size if finer
+TIP_ELEMENTS_PER_CRACK = 20
+#: smallest pre-crack a builder takes (um): shorter ones need sub-0.05 um elements
+MIN_CRACK_UM = 1.0
+
+
+@dataclass(frozen=True)
+class CornerCrack:
+    """A builder's pre-crack on a straight stretch of interface: from the corner ``start`` along
+    the unit ``direction`` over ``length`` um; its tip lies at start + length direction."""
+    name: str
+    interface: str
+    start: tuple[float, float]
+    direction: tuple[float, float]
+    length: float
+
+    @property
+    def crack(self) -> Crack:
+        return Crack(self.name, self.interface, self.start, self.length, self.direction)
+
+    @property
+    def tip(self) -> tuple[float, float]:
+        norm = math.hypot(*self.direction)
+        return (self.start[0] + self.length * self.direction[0] / norm,
+                self.start[1] + self.length * self.direction[1] / norm)
+
+    def element_size(self, corner: float) -> float:
+        """Tip element size (um, before the mesh-size factor): length / 20, at most ``corner``."""
+        return min(self.length / TIP_ELEMENTS_PER_CRACK, corner)
+
+    def refinement(self, corner: float) -> tuple[tuple[float, float, float], ...]:
+        """(x, y, size) at the tip and at the mouth: the tip resolved, and the mouth placed within
+        half an element where no geometry corner marks it."""
+        h = self.element_size(corner)
+        return (*self.tip, h), (*self.start, h)
+
+    def note(self, corner: float) -> str:
+        x, y = self.tip
+        return (f"pre-crack '{self.name}': {self.length:g} um along {self.interface} from ({self.start[0]:.4g}, "
+                f"{self.start[1]:.4g}), tip ({x:.4g}, {y:.4g}), tip elements {self.element_size(corner):.3g} um "
+                "x mesh factor; faces traction-free")
+
+
+def corner_cracks(*cracks: CornerCrack) -> tuple[CornerCrack, ...]:
+    """The builder's pre-cracks that are present (length > 0)."""
+    return tuple(c for c in cracks if c.length > 0)

@@ -26,7 +26,8 @@ from fea.model import Model, Probe
 
 from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure
-from .parts import SLICE_ANALYSIS, SLICE_NOTE, Drawing, joint_row, lands_and_board, model_spec, solder_ball, supports
+from .parts import (MIN_CRACK_UM, SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, corner_cracks, joint_row,
+                    lands_and_board, model_spec, solder_ball, supports)
 from .shapes import Cut, Outline, film, offset_path, rect
 
 
@@ -95,6 +96,11 @@ class PpiRecess:
                                    source="typical value")
     land_thickness: float = param(20.0, range=(5.0, 50.0), doc="Cu board land (assembly only)",
                                   source="typical value")
+    recess_corner_crack: float = param(0.0, range=(0.0, 50.0),
+                                       doc="pre-crack on the polymer/PPI interface of the outer joint from the "
+                                           "recess top corner (flat pad: where it would be) outward along the "
+                                           "polymer top (0 = none; tip elements length/20)",
+                                       source="typical value (delamination starts at the re-entrant corner)")
 
     def validate(self) -> None:
         d1 = self.recess_depth
@@ -134,6 +140,10 @@ class PpiRecess:
                 raise out_of_range("ubm_opening_diameter", self.ubm_opening_diameter,
                                    4 * self.ubm_thickness + 10, self.pad_diameter - 20,
                                    "the UBM opening must sit inside the PPI pad")
+        room = self.pad_diameter / 2 - self.recess_width / 2 - 5.0
+        if self.recess_corner_crack > 0 and (self.recess_corner_crack > room or self.recess_corner_crack < MIN_CRACK_UM):
+            raise out_of_range("recess_corner_crack", self.recess_corner_crack, MIN_CRACK_UM, max(MIN_CRACK_UM, room),
+                               "0 or a crack ending 5 um before the PPI pad edge")
         mold = self._mold_height()
         if self.molding and mold < self._stack_above_polymer() + 3.0:
             raise out_of_range("molding_height_ratio", self.molding_height_ratio,
@@ -254,7 +264,20 @@ class PpiRecess:
                           points=points, probes=self._probes(centres[-1], y_seat),
                           sizes=self._mesh_sizes(cell, centres, y_ball_top), curved=curved | {"solder", "mold"},
                           zoom=self._zoom(cell, centres[-1], y_seat, y_ball_top), notes=notes,
-                          areas={k: v for k, v in drawing.areas.items() if v is not None})
+                          areas={k: v for k, v in drawing.areas.items() if v is not None},
+                          cracks=self._cracks(centres[-1]))
+
+    def _recess_edge(self, xo: float) -> float:
+        """x of the outermost recess's top corner of the joint on axis ``xo`` (flat pad: where the
+        single recess's corner would be)."""
+        n = self.recess_count if self.recess_depth > 0 else 1
+        return xo + (n - 1) / 2 * (self.recess_width + self.recess_spacing) + self.recess_width / 2
+
+    def _cracks(self, xo: float):
+        """The pre-crack at the outer joint's recess corner, outward on the polymer top."""
+        y_top = self.passivation_thickness + self.polymer_thickness
+        return corner_cracks(CornerCrack("recess_corner", "polymer/ppi", (self._recess_edge(xo), y_top), (1.0, 0.0),
+                                         self.recess_corner_crack))
 
     def _die_and_polymer(self, centres, width: float, half: bool) -> tuple[Drawing, set[str]]:
         """Substrate, passivation and the polymer whose top follows every pad profile."""

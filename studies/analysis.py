@@ -45,13 +45,47 @@ def summarize(model: Model, solution, stresses) -> dict:
         "timings_s": {k: round(v, 4) for k, v in solution.timings.items()},
     }
     if model.cracks and solution.lam is not None:
-        from fea.crack import crack_results
-        summary["cracks"] = crack_results(solution, stresses.quadrature)
+        summary["cracks"] = cracks_with_toughness(model, solution, stresses)
     if model.analysis == "generalized_plane_strain":
         summary["out_of_plane_strain"] = solution.eps0     # at the area centroid with bending
         if model.bending:
             summary["out_of_plane_curvature"] = dict(zip(model.bending, solution.curvatures))   # 1/um
     return summary
+
+
+def cracks_with_toughness(model: Model, solution, stresses) -> dict[str, dict]:
+    """G and phase angle of every crack (`fea.crack`), with the interface toughness and the margin
+    Gc(psi) / G where the crack gives one or the library has its material pair."""
+    from fea.crack import crack_results, with_margin
+    from materials.toughness import interface_toughness
+
+    out = {}
+    for crack, (name, result) in zip(model.cracks, crack_results(solution, stresses.quadrature).items()):
+        if crack.toughness is not None:
+            out[name] = with_margin(result, crack.toughness, False, "model file")
+            continue
+        pair = [getattr(model.materials[region], "name", region) for region in result["materials"]]
+        found = interface_toughness(*pair)
+        out[name] = with_margin(result, found[0], found[1], f"library ({pair[0]}/{pair[1]})") if found else \
+            {**result, "toughness": None, "margin": None}
+    return out
+
+
+def cycling_cracks(model: Model, result, method: str = "") -> dict[str, dict]:
+    """Every crack's G, phase angle and margin at the cold and hot extremes of the last cycle, by the
+    same VCCT on those snapshots (`fea.crack.cycle_extremes` says what such a G is)."""
+    from fea.crack import cycle_extremes, extreme_snapshots, inelastic_at_tip
+
+    by_state: dict[str, dict[str, dict]] = {}
+    for state, index in extreme_snapshots(result).items():
+        solution, stresses = snapshot_solution(model, result, index, method)
+        snap = result.snapshots[index]
+        for name, r in cracks_with_toughness(model, solution, stresses).items():
+            crack = next(c for c in model.cracks if c.name == name)
+            by_state.setdefault(name, {})[state] = {**r, "temperature": float(snap["temperature"]),
+                                                    "time": float(snap["time"]),
+                                                    "inelastic_at_tip": inelastic_at_tip(model.mesh, crack, snap)}
+    return {name: cycle_extremes(states) for name, states in by_state.items()}
 
 
 @dataclass
@@ -146,6 +180,8 @@ def _analyse_cycling(model: Model, method: str, progress) -> Analysis:
         "solver_stats": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.stats.items()},
         "layers": [vars(layer) for layer in model.layers],
     })
+    if model.cracks:
+        summary["cracks"] = cycling_cracks(model, result, method)
     return Analysis(summary, solution, stresses, result)
 
 

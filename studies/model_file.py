@@ -62,7 +62,7 @@ from fea.errors import InputError, finite_number, finite_temperature, shown
 from fea.expressions import compile_expression
 from fea.mesh import read_msh
 from fea.viscoelastic import Viscoelastic
-from fea.model import Amplitude, Crack, Displacement, Layer, Model, Probe
+from fea.model import Amplitude, Crack, Displacement, Layer, Model, Probe, Toughness
 
 TOP_LEVEL_KEYS = {"mesh", "analysis", "title", "materials", "temperature", "bc", "traction", "probe",
                   "load", "layer", "bending", "crack"}
@@ -284,7 +284,8 @@ def read_cracks(entries: list) -> tuple[Crack, ...]:
     cracks = []
     for k, entry in enumerate(entries):
         where = f"[[crack]] #{k + 1}"
-        _check_keys(entry, {"name", "interface", "start", "length", "direction", "reference_length"}, where)
+        _check_keys(entry, {"name", "interface", "start", "length", "direction", "reference_length", "toughness"},
+                    where)
         name = _string(_require(entry, "name", where), f"{where} name")
         interface = _string(_require(entry, "interface", where), f"{where} interface")
         start = _pair(_require(entry, "start", where), f"{where} '{name}' start", "[x, y] in um")
@@ -293,8 +294,25 @@ def read_cracks(entries: list) -> tuple[Crack, ...]:
         if direction is not None:
             direction = _pair(direction, f"{where} '{name}' direction", "[dx, dy]")
         reference = _number(entry.get("reference_length", 1.0), f"{where} '{name}' reference_length")
-        cracks.append(Crack(name, interface, start, length, direction, reference))
+        toughness = entry.get("toughness")
+        if toughness is not None:
+            toughness = read_toughness(toughness, f"{where} '{name}' toughness")
+        cracks.append(Crack(name, interface, start, length, direction, reference, toughness))
     return tuple(cracks)
+
+
+def read_toughness(table, where: str) -> Toughness:
+    """toughness = { G_Ic = J/m^2, lambda = [0, 1], source = "..." } (Hutchinson & Suo's Gc(psi))."""
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: expected {{ G_Ic = ..., lambda = ..., source = \"...\" }}")
+    _check_keys(table, {"G_Ic", "lambda", "source"}, where)
+    G_Ic = _number(_require(table, "G_Ic", where), f"{where} G_Ic")
+    lam = _number(_require(table, "lambda", where), f"{where} lambda")
+    source = _string(table.get("source", "model file"), f"{where} source")
+    try:
+        return Toughness(G_Ic, lam, source)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 def check_load_temperatures(materials_by_region: dict, history) -> None:
@@ -428,9 +446,16 @@ def model_toml(model: Model, mesh_file: str = "model.msh") -> str:
     for layer in model.layers:
         lines += ["", "[[layer]]"] + [f"{k} = {toml_value(v)}" for k, v in vars(layer).items() if v is not None]
     for crack in model.cracks:
-        lines += ["", "[[crack]]"] + [f"{k} = {toml_value(list(v) if isinstance(v, tuple) else v)}"
+        lines += ["", "[[crack]]"] + [f"{k} = {toml_value(crack_value(v))}"
                                      for k, v in vars(crack).items() if v is not None]
     return "\n".join(lines) + "\n"
+
+
+def crack_value(value):
+    """A [[crack]] field as plain TOML data (a Toughness as its inline table)."""
+    if isinstance(value, Toughness):
+        return {"G_Ic": float(value.G_Ic), "lambda": float(value.lam), "source": value.source}
+    return list(value) if isinstance(value, tuple) else value
 
 
 def write_model(model: Model, out_dir: str | os.PathLike, picture: bool = False) -> Path:
