@@ -66,7 +66,7 @@ SAMPLES_PER_PERIOD = 64
 MAX_SAMPLES = 20000
 WAVEFORMS = ("sine", "triangle")
 RATIOS = (0.0, -1.0)
-#: keys of a bend table; those of the second group are passed to the [load] table as they are
+#: keys of a bend table, and (LOAD_OPTIONS) the solver keys it passes on to its [load] table as they are
 BEND_KEYS = ("support_span", "load_span", "amplitude", "frequency", "waveform", "ratio", "cycles",
              "temperature", "thermal")
 LOAD_OPTIONS = ("stabilise", "max_cycles", "accuracy", "max_steps", "fixed_steps")

@@ -187,6 +187,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     record = {
         "label": point.label,
         **point.identity(),
+        "load": stepped_load(point, model),
         "overrides": dict(point.parameters),
         "status": "ok",
         "analysis": summary["analysis"],
@@ -223,15 +224,33 @@ def point_model(point: Point):
     return model
 
 
+#: keys a bend load may carry beside its table: how the history is stepped (as in the table)
+BEND_STEPPING = ("fixed_steps", "accuracy")
+
+
 def bend_test(load: dict | None):
-    """The `geometry.board_bend.BendTest` of a bend load ``{"bend": {...}}``, else None."""
+    """The `geometry.board_bend.BendTest` of a bend load ``{"bend": {...}}`` (with its stepping,
+    BEND_STEPPING, beside the table or in it), else None."""
     if not isinstance(load, dict) or "bend" not in load:
         return None
     from geometry.board_bend import BendTest
-    if set(load) != {"bend"}:
-        raise InputError(f"a bend load is {{'bend': {{...}}}} alone; got also {', '.join(sorted(set(load) - {'bend'}))} "
+    others = sorted(set(load) - {"bend", *BEND_STEPPING})
+    if others:
+        raise InputError(f"a bend load is {{'bend': {{...}}}}; got also {', '.join(others)} "
                          f"(a temperature profile goes in the bend table's thermal)")
-    return BendTest.from_table(load["bend"])
+    if not isinstance(load["bend"], dict):
+        raise InputError("bend must be a table")
+    return BendTest.from_table({**load["bend"], **{k: load[k] for k in BEND_STEPPING if k in load}})
+
+
+def stepped_load(point: Point, model) -> dict | None:
+    """The point's load as its record states it: a bend load with the stepping of the history it
+    ran (fixed steps or an accuracy), which the report's time-step band reads."""
+    if bend_test(point.load) is None:
+        return point.load
+    return {**point.load, **{k: model.load[k] for k in BEND_STEPPING if k in model.load}}
+
+
 
 
 def bend_metrics(model, stresses) -> dict:

@@ -8,7 +8,7 @@ from geometry import STRUCTURES
 from geometry.board_bend import (BendTest, bend_factor, bend_model, board_layer, fixture_spec, isothermal_table,
                                  load_line, package_end)
 from studies import board_bend as study
-from studies.evaluate import Point, evaluate
+from studies.evaluate import Point, bend_test, evaluate
 
 #: a compact fixture for the coarse slices of the tests: the load lines a board thickness beyond
 #: the 2000 um package, the supports 3000 um further (arm / thickness 3.75)
@@ -85,6 +85,11 @@ def test_a_bend_cycle_dissipates_and_more_bending_dissipates_more(bent_records):
     assert large["bend.load_line_force"] == pytest.approx(2 * small["bend.load_line_force"], rel=0.05)
     # plotted at the peak of the (one-sided triangle) cycle
     assert "bend at 1 of its amplitude" in bent_records[40.0]["state"]
+    # the record says how the history was stepped (the report's time-step band reads it), and
+    # the same load evaluates to the same test
+    load = bent_records[40.0]["load"]
+    assert load["fixed_steps"] is True
+    assert isothermal_table(bend_test(load)) == isothermal_table(bend_test(bend_point(40.0).load))
 
 
 def test_the_bend_record_has_every_metric_of_the_study(bent_records):
