@@ -177,3 +177,15 @@ def test_the_isothermal_history_has_one_cycle_per_period_and_rows_at_the_extreme
     history = from_table(table, 25.0)
     assert history.cycles == 4
     assert [history.cycle_window(c) for c in (1, 4)] == pytest.approx([(0.0, 1 / 3), (1.0, 4 / 3)])
+
+
+def test_a_bent_slice_round_trips_through_a_model_file(tmp_path):
+    """`pkgrel solve` takes a bent slice as written: the load line's history, the support, the
+    fixed-step [load] table and the stress-free test temperature read back unchanged."""
+    from studies.model_file import read_model, write_model
+
+    model = bend_model(STRUCTURES["molded-joint"](**MOLDED), "assembly", 4.0, None, BendTest(**COMPACT, cycles=1))
+    write_model(model, tmp_path / "bent")
+    again = read_model(tmp_path / "bent" / "model.toml")
+    assert again == model
+    assert again.load["fixed_steps"] is True and again.stress_free_temperature == 25.0
