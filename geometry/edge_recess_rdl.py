@@ -35,8 +35,8 @@ from .meshing import MeshSizes, ModelSpec, mesh_model
 #: smallest element (um) of the package slice away from the joints and the recess
 FILM_FLOOR_UM = 6.0
 from .parameters import format_value, is_cell, out_of_range, param, structure
-from .parts import (MIN_CRACK_UM, SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, check_ball_seat, corner_cracks,
-                    lands_and_board, model_spec, solder_ball, supports)
+from .parts import (SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, check_ball_seat, check_crack_length,
+                    corner_cracks, lands_and_board, model_spec, solder_ball, supports)
 from .shapes import Outline, film, offset_path, rect
 
 #: radii (um) of the stress averages at the films' recess corners (see _probes): below the thinnest
@@ -159,9 +159,8 @@ class EdgeRecessRdl:
 
     def _check_crack(self) -> None:
         room = self._sidewall()[0] - 10.0
-        if self.recess_corner_crack > 0 and (self.recess_corner_crack > room or self.recess_corner_crack < MIN_CRACK_UM):
-            raise out_of_range("recess_corner_crack", self.recess_corner_crack, MIN_CRACK_UM, max(MIN_CRACK_UM, room),
-                               "0 or a crack ending 10 um below the recess top edge")
+        check_crack_length("recess_corner_crack", self.recess_corner_crack, room,
+                           "0 or a crack ending 10 um below the recess top edge")
 
     def _cracks(self):
         """The pre-crack between the Si and the isolation oxide, from the recess bottom corner up."""

@@ -32,8 +32,8 @@ from fea.model import Model, Probe
 
 from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure
-from .parts import (MIN_CRACK_UM, SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, check_ball_seat, corner_cracks,
-                    lands_and_board, model_spec, solder_ball, supports)
+from .parts import (SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, check_ball_seat, check_crack_length,
+                    corner_cracks, lands_and_board, model_spec, solder_ball, supports)
 from .shapes import rect
 
 
@@ -170,9 +170,8 @@ class FanoutRdl:
         if self.chip_edge_crack > 0 and self.ball_location != "fanout":
             raise InputError("chip_edge_crack needs ball_location = fanout (the trace crosses the chip edge)")
         room = self._x_ball() + self.pad_diameter / 2 - self.chip_width / 2 - 10.0
-        if self.chip_edge_crack > 0 and (self.chip_edge_crack > room or self.chip_edge_crack < MIN_CRACK_UM):
-            raise out_of_range("chip_edge_crack", self.chip_edge_crack, MIN_CRACK_UM, max(MIN_CRACK_UM, room),
-                               "0 or a crack ending 10 um before the RDL pad's end")
+        check_crack_length("chip_edge_crack", self.chip_edge_crack, room,
+                           "0 or a crack ending 10 um before the RDL pad's end")
 
     def _cracks(self):
         """The pre-crack under the trace at the chip edge, outward on the molding."""

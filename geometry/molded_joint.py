@@ -22,7 +22,7 @@ from fea.model import Model, Probe
 
 from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure, zero_or_at_least
-from .parts import (MIN_CRACK_UM, SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, corner_cracks, joint_row,
+from .parts import (SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, check_crack_length, corner_cracks, joint_row,
                     lands_and_board, model_spec, supports)
 from .shapes import VOID, Outline, rect
 
@@ -137,18 +137,18 @@ class MoldedJoint:
         if self.mold_pad_crack > 0 and self.solder_wets_pad_sidewalls:
             raise InputError("mold_pad_crack needs solder_wets_pad_sidewalls = false (the solder covers the pad)")
         room = self.pad_edge_offset - 1.5
-        if self.mold_pad_crack > 0 and (self.mold_pad_crack > room or self.mold_pad_crack < MIN_CRACK_UM):
-            raise out_of_range("mold_pad_crack", self.mold_pad_crack, MIN_CRACK_UM, max(MIN_CRACK_UM, room),
-                               "0 or a crack ending 1.5 um before the pad edge")
+        check_crack_length("mold_pad_crack", self.mold_pad_crack, room,
+                           "0 or a crack ending 1.5 um before the pad edge")
         room = self.pitch / 2 - self._substrate_crack_start() - 10.0
-        if self.mold_substrate_crack > 0 and (self.mold_substrate_crack > room or self.mold_substrate_crack < MIN_CRACK_UM):
-            raise out_of_range("mold_substrate_crack", self.mold_substrate_crack, MIN_CRACK_UM,
-                               max(MIN_CRACK_UM, room), "0 or a crack ending 10 um before the cell edge")
+        check_crack_length("mold_substrate_crack", self.mold_substrate_crack, room,
+                           "0 or a crack ending 10 um before the cell edge")
 
     def _substrate_crack_start(self) -> float:
-        """Where the molding/substrate interface starts, from the joint axis: the pad corner, or
-        beyond the air gap around the pad."""
-        gap = 0.0 if self.molding_touches_pad_sidewalls or self.solder_wets_pad_sidewalls else self.gap_width
+        """Where the molding/substrate interface starts, from the joint axis: the pad corner, the
+        air gap's edge around the pad, or the foot of the solder that wets the pad sidewalls."""
+        if self.solder_wets_pad_sidewalls:
+            return self._contact()
+        gap = 0.0 if self.molding_touches_pad_sidewalls else self.gap_width
         return self._pad_half() + gap
 
     def _cracks(self, xo: float):

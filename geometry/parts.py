@@ -198,6 +198,12 @@ class CornerCrack:
                 "x mesh factor; faces traction-free")
 
 
+def check_crack_length(name: str, length: float, room: float, why: str) -> None:
+    """A pre-crack length parameter: 0 (no crack) or in [MIN_CRACK_UM, room]."""
+    if length > 0 and not MIN_CRACK_UM <= length <= room:
+        raise out_of_range(name, length, MIN_CRACK_UM, max(MIN_CRACK_UM, room), why)
+
+
 def corner_cracks(*cracks: CornerCrack) -> tuple[CornerCrack, ...]:
     """The builder's pre-cracks that are present (length > 0)."""
     return tuple(c for c in cracks if c.length > 0)

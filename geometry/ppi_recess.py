@@ -26,7 +26,7 @@ from fea.model import Model, Probe
 
 from .meshing import MeshSizes, ModelSpec, mesh_model
 from .parameters import format_value, is_cell, out_of_range, param, structure
-from .parts import (MIN_CRACK_UM, SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, corner_cracks, joint_row,
+from .parts import (SLICE_ANALYSIS, SLICE_NOTE, CornerCrack, Drawing, check_crack_length, corner_cracks, joint_row,
                     lands_and_board, model_spec, solder_ball, supports)
 from .shapes import Cut, Outline, film, offset_path, rect
 
@@ -141,9 +141,8 @@ class PpiRecess:
                                    4 * self.ubm_thickness + 10, self.pad_diameter - 20,
                                    "the UBM opening must sit inside the PPI pad")
         room = self.pad_diameter / 2 - self.recess_width / 2 - 5.0
-        if self.recess_corner_crack > 0 and (self.recess_corner_crack > room or self.recess_corner_crack < MIN_CRACK_UM):
-            raise out_of_range("recess_corner_crack", self.recess_corner_crack, MIN_CRACK_UM, max(MIN_CRACK_UM, room),
-                               "0 or a crack ending 5 um before the PPI pad edge")
+        check_crack_length("recess_corner_crack", self.recess_corner_crack, room,
+                           "0 or a crack ending 5 um before the PPI pad edge")
         mold = self._mold_height()
         if self.molding and mold < self._stack_above_polymer() + 3.0:
             raise out_of_range("molding_height_ratio", self.molding_height_ratio,

@@ -74,6 +74,15 @@ class CyclingProgress:
         self.stream.flush()
 
 
+def print_cracks(summary: dict) -> None:
+    """One line per crack: G, phase angle, tip, margin; cycled: G at the cold and hot extremes."""
+    for name, crack in summary.get("cracks", {}).items():
+        extremes = (f" (cold {crack['G_cold']:.4g}, hot {crack['G_hot']:.4g})" if "G_cold" in crack else "")
+        margin = f", margin Gc/G = {crack['margin']:.3g}" if crack.get("margin") is not None else ""
+        print(f"  crack {name}: G = {crack['G']:.4g} J/m^2{extremes}, psi = {crack['phase_angle_deg']:.1f} deg at "
+              f"{crack['reference_length_um']:g} um, tip at ({crack['tip'][0]:.4g}, {crack['tip'][1]:.4g}){margin}")
+
+
 def run_solve(args) -> int:
     from .analysis import run
     from .model_file import read_model
@@ -95,9 +104,7 @@ def run_solve(args) -> int:
     for name, probe in summary["probes"].items():
         comps = "  ".join(f"{k}={probe[k]:.3f}" for k in summary["stress_components"])
         print(f"  probe {name}: {comps}  von_mises={probe['von_mises']:.3f}")
-    for name, crack in summary.get("cracks", {}).items():
-        print(f"  crack {name}: G = {crack['G']:.4g} J/m^2, psi = {crack['phase_angle_deg']:.1f} deg at "
-              f"{crack['reference_length_um']:g} um, tip at ({crack['tip'][0]:.4g}, {crack['tip'][1]:.4g})")
+    print_cracks(summary)
     print(f"wrote {args.out}/summary.json and {args.out}/result.vtu")
     return 0
 
@@ -144,6 +151,7 @@ def print_cycling(args, summary) -> int:
                 life = entry[law]
                 basis = "in calibration" if life["in_calibration"] else "outside calibration: " + "; ".join(life["reasons"])
                 print(f"      {law} N = {life['N_failure']:.4g} ({basis}; {life['source']})")
+    print_cracks(summary)
     print(f"wrote {args.out}/summary.json, {args.out}/result.vtu and {args.out}/result.pvd")
     return 0
 

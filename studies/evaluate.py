@@ -36,6 +36,11 @@ stated size (``probe_avg.*``, ``zone.*_mean``) or by the interface resultants. (
 fixed length from the peel peak was tried and dropped: the peak jumps between the two ends of an
 interface as the mesh changes, so that mean moved by 10-40 % between meshes x1 and x0.7.)
 * ``warpage_um``: range of the vertical displacement along the ``bottom`` boundary (die back side).
+* ``crack.NAME.G`` (J/m^2), ``.phase_angle_deg``, ``.margin`` (Gc(psi) / G), ``.tip_element_um``,
+  ``.extension_spread``, ``.min_opening_um`` of a builder's pre-crack (`fea.crack`, VCCT), and for
+  cycled points ``.G_cold|G_hot``, ``.phase_angle_cold_deg|phase_angle_hot_deg``,
+  ``.margin_cold|margin_hot`` at the extremes of the last cycle (``G`` is the worse of the two).
+  G is a fracture quantity: it converges under refinement and may rank designs.
 * ``bend.load_line_force``: a bent slice's (load ``{"bend": {...}}``, `geometry.board_bend`) load-line
   force in the plotted state, N per m of section depth (uN/um), along the push.
 
@@ -158,11 +163,12 @@ def point_key(point: Point, fingerprint: str | None = None) -> str:
 
 def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     """Build, solve and measure one point in memory. Raises InputError / SolverError on bad input."""
+    from fea.crack import with_cracks
     from studies.analysis import analyse
     from studies.model_file import read_layers
 
     start = time.perf_counter()
-    model = point_model(point)
+    model = with_cracks(point_model(point))   # the mesh split along the pre-cracks, once
     zoom = model.geometry.zoom
     names = {region: material.name for region, material in model.materials.items()}
     thickness, thickness_source = fitted_layer_thickness(model.materials.get("solder"))
@@ -177,6 +183,7 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
     metrics.update(cycle_metrics(analysis))
     metrics.update(stress_metrics(model, solution, stresses, zoom, joint.get("x_range")))
     metrics.update(bend_metrics(model, stresses))
+    metrics.update(crack_metrics(analysis.summary))
     curves = interface_curves(stresses, zoom)
     for name, c in curves.items():
         metrics.update({f"interface.{name}.{k}": v for k, v in interface_metrics(c).items()})
@@ -204,6 +211,8 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
         "hysteresis": hysteresis(analysis),
         "cycles": summary.get("cycles", []),
         "fatigue": summary.get("fatigue", {}),
+        "cracks": {name: {k: v for k, v in c.items() if k != "extensions"}
+                   for name, c in summary.get("cracks", {}).items()},
         "solver_stats": summary.get("solver_stats", summary.get("timings_s", {})),
         "run_time_s": round(time.perf_counter() - start, 3),
     }
@@ -226,6 +235,17 @@ def point_model(point: Point):
 
 #: keys a bend load may carry beside its table: how the history is stepped (as in the table)
 BEND_STEPPING = ("fixed_steps", "accuracy")
+
+
+#: per-crack numbers of summary.json that become metrics ``crack.NAME.KEY``
+CRACK_METRICS = ("G", "phase_angle_deg", "margin", "tip_element_um", "extension_spread", "min_opening_um",
+                 "G_cold", "G_hot", "phase_angle_cold_deg", "phase_angle_hot_deg", "margin_cold", "margin_hot")
+
+
+def crack_metrics(summary: dict) -> dict:
+    """``crack.NAME.KEY`` of every crack in summary.json (numbers only: a margin is None where G <= 0)."""
+    return {f"crack.{name}.{key}": float(c[key]) for name, c in summary.get("cracks", {}).items()
+            for key in CRACK_METRICS if isinstance(c.get(key), (int, float)) and not isinstance(c.get(key), bool)}
 
 
 def bend_test(load: dict | None):

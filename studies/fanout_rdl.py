@@ -14,18 +14,24 @@ Variants (package slice from the centre to the edge of a 6 mm package with a 4 m
 * the critical ball over the chip (fan-in) instead of over the fan-out molding ([0155], FIG. 6M);
   its trace does not cross the chip edge, so it has no RDL-over-chip-edge probe.
 
+The variants whose trace crosses the chip edge carry a 10 um pre-crack on the molding/RDL interface
+from the chip edge outward under the trace (``chip_edge_crack``): its energy release rate G and
+phase angle at the cold and hot extremes of the last cycle (G converges under refinement).
+
     python -m studies.fanout_rdl [--quick] [--workers N] [--out DIR]
 """
 from __future__ import annotations
 
 import sys
 
+from .crack_report import range_sentence
 from .study import Curve, Metric, Study, Variant, main
 
 BASE = {"rdl_thickness": 15.0, "rdl_levels": 1, "insulator_material": "polyimide", "mold_material": "emc",
         "ball_location": "fanout"}
 BASELINE = "RDL 15 um, polyimide, EMC, ball over fan-out"
 EDGE = "probe_avg.rdl_over_chip_edge.von_mises"
+CRACK_UM = 10.0     # molding/RDL pre-crack at the chip edge
 
 METRICS = (
     Metric("critical.life", "solder fatigue life, critical ball (energy law)", "cycles", "higher", ".3g"),
@@ -36,12 +42,17 @@ METRICS = (
     Metric("zone.rdl.von_mises_max", "RDL von Mises max in the detail window (mesh-dependent peak)", "MPa", "none"),
     Metric("probe_avg.mold_at_chip_corner.max_principal", "mold S1 at the chip corner (5 um mean)", "MPa"),
     Metric("warpage_um", "warpage of the package bottom at -40 degC", "um", "none", ".3g"),
+    Metric("crack.chip_edge.G", "G of a 10 um molding/RDL crack at the chip edge (worse extreme)", "J/m^2"),
+    Metric("crack.chip_edge.phase_angle_deg", "its phase angle at 1 um", "deg", "none", ".3g"),
+    Metric("crack.chip_edge.margin", "its toughness margin Gc(psi)/G (typical Gc)", "-", "higher", ".3g"),
 )
 
 
 def variants() -> tuple[Variant, ...]:
     def v(label, group, **changes):
-        return Variant(label, {**BASE, **changes}, group)
+        parameters = {**BASE, **changes}
+        crack = CRACK_UM if parameters["ball_location"] == "fanout" else 0.0
+        return Variant(label, {"chip_edge_crack": crack, **parameters}, group)
 
     return (
         v(BASELINE, "RDL thickness"),
@@ -83,6 +94,7 @@ def answer(records: dict) -> str:
     if warp:
         lo, hi = min(warp, key=warp.get), max(warp, key=warp.get)
         lines.append(f"Warpage at -40 degC spans {warp[lo]:.3g} um ({lo}) to {warp[hi]:.3g} um ({hi}).")
+    lines += range_sentence(records, "chip_edge", f"A {CRACK_UM:g} um molding/RDL crack at the chip edge")
     return " ".join(lines) or "No variant was solved."
 
 

@@ -17,6 +17,14 @@ board-side land, the fatigue life of the worse one, and the tensile peel along t
 interfaces with the solder, the pad and the die, integrated over the detail window (a resultant:
 the peel peaks at the triple junctions grow with refinement and are shown for information only).
 
+Every variant carries pre-cracks at the outer joint: 10 um on the molding/die interface from the
+pad corner (or the air gap's edge, or the wetting solder's foot) outward, and 3 um on the
+molding/pad interface from the solder contact edge along the pad top (not where the solder covers
+the pad). Their energy release rates G at the cold and hot extremes of the last cycle compare the
+delamination driving force with and without pad-sidewall contact and with the concave top (G
+converges under refinement and may rank); the peel resultants on those interfaces are those of
+the cracked interfaces.
+
     python -m studies.molded_joint [--quick] [--workers N] [--out DIR]
 """
 from __future__ import annotations
@@ -26,6 +34,8 @@ import sys
 from .study import Curve, Metric, Study, Variant, main
 
 FRACTIONS = (0.2, 0.35, 0.5, 0.7)
+#: pre-crack lengths (um) on the molding/die and molding/pad interfaces of the outer joint
+CRACKS_UM = {"mold_substrate": 10.0, "mold_pad": 3.0}
 BASELINE = "molding 0.5 of the joint height"
 PEEL = {name: f"interface.{name}.peel_tensile_force" for name in ("mold/solder", "mold/pad", "mold/substrate")}
 
@@ -38,6 +48,11 @@ METRICS = (
     Metric(PEEL["mold/solder"], "tensile peel resultant, molding on solder", "N/m"),
     Metric(PEEL["mold/pad"], "tensile peel resultant, molding on pad", "N/m"),
     Metric(PEEL["mold/substrate"], "tensile peel resultant, molding on die", "N/m"),
+    Metric("crack.mold_substrate.G", "G of a 10 um molding/die crack at the pad corner (worse extreme)", "J/m^2"),
+    Metric("crack.mold_pad.G", "G of a 3 um molding/pad crack at the solder contact edge (worse extreme)",
+           "J/m^2"),
+    Metric("crack.mold_substrate.phase_angle_deg", "molding/die crack phase angle at 1 um", "deg", "none", ".3g"),
+    Metric("crack.mold_substrate.margin", "molding/die crack margin Gc(psi)/G (typical Gc)", "-", "higher", ".3g"),
     Metric("interface.mold/solder.peel_max", "peel stress max, molding on solder (mesh-dependent peak)", "MPa",
            "none"),
     Metric("probe_avg.solder_at_mold_top.von_mises", "solder von Mises where it leaves the molding (5 um mean)",
@@ -55,6 +70,34 @@ def variants() -> tuple[Variant, ...]:
                 {"molding_height_ratio": 0.5, "molding_touches_pad_sidewalls": False}, "pad sidewalls"),
         Variant("concave molding top", {"molding_height_ratio": 0.5, "concave_molding_top": True}, "molding top"),
     )
+
+
+def cracked(variants: tuple[Variant, ...]) -> tuple[Variant, ...]:
+    """The variants with the pre-cracks (no molding/pad crack where the solder covers the pad)."""
+    def lengths(parameters):
+        wets = parameters.get("solder_wets_pad_sidewalls", False)
+        return {"mold_substrate_crack": CRACKS_UM["mold_substrate"],
+                "mold_pad_crack": 0.0 if wets else CRACKS_UM["mold_pad"]}
+    return tuple(Variant(v.label, {**lengths(v.parameters), **v.parameters}, v.group, v.structure) for v in variants)
+
+
+def crack_sentences(records: dict) -> list[str]:
+    """G on the molding/die interface: pad-sidewall contact and concave top against the baseline."""
+    def G(label, crack="mold_substrate"):
+        return records.get(label, {}).get("metrics", {}).get(f"crack.{crack}.G")
+
+    base, gap = G(BASELINE), G("solder on pad top, molding gap at the pad sidewalls")
+    concave, wet = G("concave molding top"), G("solder wets the pad sidewalls")
+    parts = [f"{text} {value:.3g}" for text, value in (("with the molding gap at the pad sidewalls", gap),
+                                                         ("with the concave top", concave),
+                                                         ("with the solder wetting the pad sidewalls", wet))
+             if value is not None]
+    if base is None:
+        return []
+    line = (f"A 10 um molding/die crack at the pad corner has G = {base:.3g} J/m^2 with the molding on the pad "
+            f"sidewalls" + (f", {', '.join(parts)} J/m^2" if parts else "") + ".")
+    pad = G(BASELINE, "mold_pad")
+    return [line] + ([f"A 3 um molding/pad crack at the solder contact edge: G = {pad:.3g} J/m^2."] if pad else [])
 
 
 def answer(records: dict) -> str:
@@ -99,6 +142,7 @@ def answer(records: dict) -> str:
                      f"window) is {value:.3g} N/m on {name} ({label})"
                      + (f"; on the solder it ranges {solder[0][0]:.3g} ({solder[0][1]}) to {solder[-1][0]:.3g} N/m "
                         f"({solder[-1][1]})." if len(solder) > 1 else "."))
+    lines += crack_sentences(records)
     return " ".join(lines) or "No variant was solved."
 
 
@@ -108,7 +152,7 @@ STUDY = Study(
     question="How high must the molding reach up the joint, should the solder wet the pad sidewalls, and "
              "does a concave molding top help the solder fatigue life and the molding interfaces?",
     structure="molded-joint",
-    variants=variants(),
+    variants=cracked(variants()),
     metrics=METRICS,
     answer=answer,
     curves=(Curve("molding fraction", "molding_height_ratio", "molding height / joint height [-]"),),

@@ -7,6 +7,13 @@ baseline ([0001]). All on the package slice with five joints soldered to an FR-4
 cycles, SAC305 (Anand). The polymer is 10 um thick so that D1/T1 = 0.2 meets the patent's 1.6 um
 minimum recess depth.
 
+Every variant carries a 5 um pre-crack on the polymer/PPI interface of the outer joint, from the
+recess top corner (on the flat pads: where the corner would be) outward along the polymer top
+(``recess_corner_crack``): its energy release rate G and phase angle at the cold and hot extremes
+of the last cycle answer whether the recess raises the delamination risk there (G is a fracture
+quantity: it converges under refinement). The polymer stress averages at the recess corner are
+those of the cracked corner.
+
     python -m studies.ppi_recess [--quick] [--workers N] [--out DIR]
 """
 from __future__ import annotations
@@ -16,6 +23,8 @@ import sys
 from .study import Curve, Metric, Study, Variant, main
 
 DEPTHS = (0.0, 0.2, 0.35, 0.5, 0.8)
+CRACK_UM = 5.0
+CRACK = "crack.recess_corner"
 PEAK = "(mesh-dependent peak)"
 
 METRICS = (
@@ -24,6 +33,10 @@ METRICS = (
     Metric("land_layer.dW", "solder dW at the board land, outer joint", "MPa/cycle"),
     Metric("probe_avg.pad_edge_polymer.max_principal", "polymer S1 at the pad edge (5 um mean)", "MPa"),
     Metric("probe_avg.recess_corner_polymer.max_principal", "polymer S1 at the recess corner (5 um mean)", "MPa"),
+    Metric(f"{CRACK}.G", f"G of a {CRACK_UM:g} um polymer/PPI crack at the recess corner (worse extreme)", "J/m^2"),
+    Metric(f"{CRACK}.G_hot", "its G at the hot extreme", "J/m^2"),
+    Metric(f"{CRACK}.phase_angle_deg", "its phase angle at 1 um (worse extreme)", "deg", "none", ".3g"),
+    Metric(f"{CRACK}.margin", "its toughness margin Gc(psi)/G (typical Gc)", "-", "higher", ".3g"),
     Metric("probe_avg.passivation_under_pad.min_principal", "passivation S3 under the pad edge (0.4 um mean)",
            "MPa", "none"),
     Metric("zone.ppi.von_mises_mean", "PPI (Cu) von Mises, mean over the outer joint's detail window", "MPa"),
@@ -70,14 +83,35 @@ def answer(records: dict) -> str:
         worst = max(stress, key=stress.get)
         lines.append(f"The polymer at the recess corner sees at most {stress[worst]:.3g} MPa max principal "
                      f"stress ({worst}).")
+    lines += crack_sentences(records)
     return " ".join(lines) or "No variant was solved."
+
+
+def crack_sentences(records: dict) -> list[str]:
+    """G of the recess-corner crack: recess against flat pad, curved against flat bottom."""
+    def G(label):
+        return records.get(label, {}).get("metrics", {}).get(f"{CRACK}.G")
+
+    flat, recess = G("flat pad (D1/T1 = 0)"), G("recess D1/T1 = 0.35")
+    curved = G("curved recess bottom, D1/T1 = 0.35")
+    lines = []
+    if flat and recess:
+        lines.append(f"A {CRACK_UM:g} um polymer/PPI crack at the recess corner has G = {recess:.3g} J/m^2 at "
+                     f"D1/T1 = 0.35 against {flat:.3g} on the flat pad: the recess "
+                     f"{'raises' if recess > flat else 'lowers'} the delamination driving force by "
+                     f"{abs(recess / flat - 1):.0%}" + (f" (curved bottom: {curved:.3g} J/m^2)." if curved else "."))
+    margins = [r["metrics"][f"{CRACK}.margin"] for r in records.values() if f"{CRACK}.margin" in r.get("metrics", {})]
+    if margins:
+        lines.append(f"Its smallest toughness margin Gc(psi)/G is {min(margins):.3g} (typical Cu/polymer toughness).")
+    return lines
 
 
 STUDY = Study(
     name="ppi_recess",
     title="Recessed PPI pad: solder fatigue and polymer stress against recess depth",
     question="Does the recess under the PPI pad, which helps ball placement, cost or gain solder-joint "
-             "reliability, and what does it do to the polymer and passivation at the recess corners?",
+             "reliability, what does it do to the polymer and passivation at the recess corners, and does it "
+             "raise the delamination risk (G of an interface crack) there?",
     structure="ppi-recess",
     variants=variants(),
     metrics=METRICS,
@@ -87,7 +121,7 @@ STUDY = Study(
     contour_label="max principal stress [MPa]",
     contour_regions=("polymer", "passivation", "ppi", "finish", "solder", "mold"),
     interfaces=("polymer/ppi", "finish/solder", "passivation/polymer"),
-    base_parameters={"polymer_thickness": 10.0},
+    base_parameters={"polymer_thickness": 10.0, "recess_corner_crack": CRACK_UM},
     sources=("US 2014/0374899 (seed 000)",),
 )
 

@@ -4,7 +4,8 @@
 "figures"`` (full resolution); the page embeds screen copies (``screen_png``: at most
 SCREEN_WIDTH_PX wide, 256 colours). Sections, in order: the question and the answer with the ranked
 variants, metric bar charts, sweep curves, stress contours of the critical zone on one colour scale,
-interface peel and shear along each connected segment, hysteresis loops, geometry pictures, how
+interface peel and shear along each connected segment, interface cracks (G and phase angle per
+design on one scale, toughness margins; studies/crack_report.py), hysteresis loops, geometry pictures, how
 sure is this (calibration basis, mesh convergence, scatter), materials, run metadata.
 
 Every value in the ranked table, bar charts and sweep curves carries its numerical uncertainty band
@@ -33,6 +34,7 @@ from matplotlib.patches import Patch
 from matplotlib.tri import Triangulation
 
 from fea.load_history import DEFAULT_ACCURACY
+from .crack_report import crack_section
 from .study import slug
 
 DPI = 100
@@ -86,6 +88,7 @@ def write_report(run, path: Path) -> None:
                 curves_section(run, out),
                 contours_section(run, out),
                 interfaces_section(run, out),
+                crack_section(run, out),
                 hysteresis_section(run, out),
                 geometry_section(run, out),
                 how_sure_section(run, out),
@@ -921,7 +924,9 @@ def convergence_section(run, out: Figures) -> str:
 
 
 def convergence_figure(metrics, records: list[dict], finest: dict) -> Figure:
-    fig = Figure(figsize=(8.0, 4.4), layout="constrained")
+    columns = legend_columns([m.label for m in metrics], 8.0)
+    # the axes keep their height however many rows the legend below them takes
+    fig = Figure(figsize=(8.0, 3.6 + 0.22 * math.ceil(len(metrics) / columns)), layout="constrained")
     ax = fig.subplots()
     elements = [r.get("elements", 0) for r in records]
     for k, m in enumerate(metrics):
@@ -934,7 +939,7 @@ def convergence_figure(metrics, records: list[dict], finest: dict) -> Figure:
     ax.set_ylabel("change to finest mesh [%]")
     ax.set_title("Mesh convergence of the baseline")
     ax.grid(alpha=0.3)
-    fig.legend(loc="outside lower center", ncols=legend_columns([m.label for m in metrics], 8.0), frameon=False)
+    fig.legend(loc="outside lower center", ncols=columns, frameon=False)
     return fig
 
 

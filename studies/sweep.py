@@ -338,6 +338,7 @@ def sweep_study(structure: str, base: dict, axes: list[tuple[str, list]], level:
                    Metric("critical.life", "life (critical layer)", "cycles", "higher", ".3g"),
                    Metric("joint.eps_in_range", "joint inelastic strain range (peak to peak)", "-", "lower", ".3g"),
                    Metric("warpage_um", "warpage", "um", "none"))
+    metrics += crack_metrics(structure, base, variants, level)
     groups = sorted({v.group for v in variants})
     curves = tuple(Curve(g, axes[0][0], axes[0][0]) for g in groups) if isinstance(axes[0][1][0], (int, float)) \
         and not isinstance(axes[0][1][0], bool) else ()
@@ -356,6 +357,24 @@ def sweep_study(structure: str, base: dict, axes: list[tuple[str, list]], level:
                           f"{metrics[0].label}?",
                  structure=structure, variants=tuple(variants), metrics=metrics, answer=answer,
                  curves=curves, base_parameters=base, level=level)
+
+
+def crack_metrics(structure: str, base: dict, variants, level: str) -> tuple:
+    """G, phase angle and margin of every builder pre-crack some point of the sweep has (a crack
+    length parameter set > 0): a fracture quantity, mesh-convergent, so it may rank."""
+    from geometry import STRUCTURES
+
+    from .study import Metric
+
+    names = []
+    for variant in variants:
+        for crack in STRUCTURES[structure](**{**base, **variant.parameters}).spec(level).cracks:
+            if crack.name not in names:
+                names.append(crack.name)
+    return tuple(metric for name in names for metric in (
+        Metric(f"crack.{name}.G", f"G of the pre-crack {name} (worse extreme)", "J/m^2"),
+        Metric(f"crack.{name}.phase_angle_deg", f"phase angle of {name} at 1 um", "deg", "none", ".3g"),
+        Metric(f"crack.{name}.margin", f"toughness margin Gc(psi)/G of {name}", "-", "higher", ".3g")))
 
 
 def sweep_question(names: list[str]) -> str:

@@ -160,3 +160,54 @@ def test_builder_crack_G_settles_under_mesh_refinement():
     values = [analyse(builder.build("cell", f)).summary["cracks"]["recess_corner"]["G"] for f in (1.4, 1.0, 0.7)]
     changes = np.abs(np.diff(values)) / values[-1]
     assert changes[0] < 0.03 and changes[1] < 0.03
+
+
+# ---------------------------------------------------------------------------- report and sweeps
+
+def _cracked_records() -> list[dict]:
+    """Two designs with a cycled crack each (the numbers as summary.json writes them)."""
+    def crack(G_cold, psi_cold, G_hot, psi_hot):
+        toughness = Toughness(5.0, 0.3, "typical value")
+        return {"G": max(G_cold, G_hot), "phase_angle_deg": psi_cold, "G_cold": G_cold, "G_hot": G_hot,
+                "phase_angle_cold_deg": psi_cold, "phase_angle_hot_deg": psi_hot,
+                "margin_cold": toughness.at(psi_cold) / G_cold, "margin_hot": toughness.at(psi_hot) / G_hot,
+                "inelastic_at_tip_cold": True, "inelastic_at_tip_hot": False, "materials": ["mold", "pad"],
+                "length_um": 10.0, "tip_element_um": 0.5, "min_opening_um": -0.01, "note": "closure value",
+                "toughness": {"G_Ic": 5.0, "lambda": 0.3, "source": "typical value", "typical": True}}
+    return [{"label": "design with a rather long label that must wrap in the figure", "status": "ok",
+             "cracks": {"mold_substrate": crack(1.3, -110.0, 0.2, 40.0)}},
+            {"label": "other design", "status": "ok", "cracks": {"mold_substrate": crack(0.9, -60.0, 0.1, 20.0)}},
+            {"label": "failed design", "status": "failed", "error": "x"}]
+
+
+def test_report_section_plots_G_and_psi_of_every_design_and_tabulates_the_margins(tmp_path):
+    from test_report import layout_problems
+    from studies.crack_report import crack_figure, crack_rows, crack_section
+    from studies.report import DPI, Figures
+
+    class Run:
+        records = _cracked_records()
+
+    html = crack_section(Run, Figures(tmp_path))
+    assert "Interface cracks" in html and html.count("<img") == 1 and (tmp_path / "cracks.png").exists()
+    # one row per design and extreme, the failed design left out
+    assert html.count("<tr>") == 1 + 2 * 2 and "failed design" not in html
+    margin = Toughness(5.0, 0.3).at(-60.0) / 0.9
+    assert f"{margin:.3g}" in html and "pressed shut" in html and "inelastic at the tip" in html
+    rows = crack_rows(Run.records)
+    fig = crack_figure(rows)
+    g_axis = fig.axes[0]
+    assert len(g_axis.patches) == 4                       # G bars: cold and hot of both designs, one axis
+    assert max(p.get_width() for p in g_axis.patches) == pytest.approx(1.3)
+    assert not layout_problems(fig, DPI)
+
+
+def test_sweep_with_a_crack_parameter_reports_its_G():
+    from studies.sweep import sweep_study
+
+    study = sweep_study("molded-joint", {"mold_substrate_crack": 10.0}, [("molding_height_ratio", [0.4, 0.6])],
+                        "cell", thermoelastic=True)
+    keys = [m.key for m in study.metrics]
+    assert "crack.mold_substrate.G" in keys and "crack.mold_substrate.margin" in keys
+    plain = sweep_study("molded-joint", {}, [("molding_height_ratio", [0.4, 0.6])], "cell", thermoelastic=True)
+    assert not any(m.key.startswith("crack.") for m in plain.metrics)
