@@ -368,9 +368,11 @@ def crack_metrics(structure: str, base: dict, variants, level: str) -> tuple:
 
     names = []
     for variant in variants:
-        for crack in STRUCTURES[structure](**{**base, **variant.parameters}).spec(level).cracks:
-            if crack.name not in names:
-                names.append(crack.name)
+        try:
+            cracks = STRUCTURES[structure](**{**base, **variant.parameters}).spec(level).cracks
+        except InputError:
+            continue      # an impossible point fails on its own, as without cracks
+        names += [crack.name for crack in cracks if crack.name not in names]
     return tuple(metric for name in names for metric in (
         Metric(f"crack.{name}.G", f"G of the pre-crack {name} (worse extreme)", "J/m^2"),
         Metric(f"crack.{name}.phase_angle_deg", f"phase angle of {name} at 1 um", "deg", "none", ".3g"),

@@ -211,3 +211,6 @@ def test_sweep_with_a_crack_parameter_reports_its_G():
     assert "crack.mold_substrate.G" in keys and "crack.mold_substrate.margin" in keys
     plain = sweep_study("molded-joint", {}, [("molding_height_ratio", [0.4, 0.6])], "cell", thermoelastic=True)
     assert not any(m.key.startswith("crack.") for m in plain.metrics)
+    # an impossible point (a molding/pad crack longer than the pad top) fails on its own, later
+    mixed = sweep_study("molded-joint", {}, [("mold_pad_crack", [2.0, 10.0])], "cell", thermoelastic=True)
+    assert "crack.mold_pad.G" in [m.key for m in mixed.metrics]
