@@ -87,6 +87,9 @@ class Point:
     # material files on top of the library, as (file name, TOML text) pairs: plain data, so a
     # worker on another machine needs no shared file system (--materials, calibration, scatter)
     materials: tuple = ()
+    # "viscoelastic": the compound regions (library materials with Prony data) take the library's
+    # viscoelastic law (`studies.compound.viscoelastic_compounds`); "elastic": E(T) as they are
+    compounds: str = "elastic"
 
     def builder(self):
         from geometry import STRUCTURES
@@ -106,6 +109,8 @@ class Point:
                     "load": self.load}
         if self.materials:
             identity["materials"] = [list(pair) for pair in self.materials]
+        if self.compounds != "elastic":
+            identity["compounds"] = self.compounds
         return identity
 
     def library(self):
@@ -213,6 +218,8 @@ def evaluate(point: Point) -> tuple[dict, dict[str, bytes]]:
         "fatigue": summary.get("fatigue", {}),
         "cracks": {name: {k: v for k, v in c.items() if k != "extensions"}
                    for name, c in summary.get("cracks", {}).items()},
+        # [load] warpage: the face's signed warpage and coplanarity at every step (fea.warpage)
+        "warpage": summary.get("warpage", {}),
         "solver_stats": summary.get("solver_stats", summary.get("timings_s", {})),
         "run_time_s": round(time.perf_counter() - start, 3),
     }
@@ -228,9 +235,20 @@ def point_model(point: Point):
         from geometry.board_bend import bend_model
         return bend_model(builder, point.level, point.mesh_size_factor, point.library(), test)
     model = builder.build(point.level, point.mesh_size_factor, library=point.library())
+    model = compounds_of(point, model)
     if point.load is not None:
         model.load = dict(point.load)
     return model
+
+
+def compounds_of(point: Point, model):
+    """The model with the point's compound law: viscoelastic compounds if it asks for them."""
+    if point.compounds == "elastic":
+        return model
+    if point.compounds != "viscoelastic":
+        raise InputError(f"compounds = {point.compounds!r} must be \"elastic\" or \"viscoelastic\"")
+    from .compound import viscoelastic_compounds
+    return viscoelastic_compounds(model, point.library())
 
 
 #: keys a bend load may carry beside its table: how the history is stepped (as in the table)

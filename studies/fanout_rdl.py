@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 
+from .compound import CompoundComparison
 from .crack_report import range_sentence
 from .study import Curve, Metric, Study, Variant, main
 
@@ -114,6 +115,7 @@ STUDY = Study(
     contour_regions=("rdl", "bump", "insulator", "solder_mask", "mold", "chip", "finish"),
     interfaces=("insulator/rdl", "mold/rdl", "chip/mold", "finish/solder"),
     sources=("US 2018/0158746 (seed 001): [0124], [0149], [0153], [0155], [0181]-[0185]",),
+    compound=CompoundComparison((BASELINE,)),
 )
 
 if __name__ == "__main__":

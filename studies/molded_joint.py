@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import sys
 
+from .compound import CompoundComparison
 from .study import Curve, Metric, Study, Variant, main
 
 FRACTIONS = (0.2, 0.35, 0.5, 0.7)
@@ -161,6 +162,7 @@ STUDY = Study(
     contour_regions=("solder", "pad", "land", "mold"),
     interfaces=("mold/solder", "mold/pad", "mold/substrate", "pad/solder"),
     sources=("US 9,263,839 (seed 003): [0028], [0036]-[0037], claims 12, 17",),
+    compound=CompoundComparison((BASELINE,)),
 )
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 
+from .compound import CompoundComparison
 from .study import Curve, Metric, Study, Variant, main
 
 DEPTHS = (0.0, 0.2, 0.35, 0.5, 0.8)
@@ -123,6 +124,8 @@ STUDY = Study(
     interfaces=("polymer/ppi", "finish/solder", "passivation/polymer"),
     base_parameters={"polymer_thickness": 10.0, "recess_corner_crack": CRACK_UM},
     sources=("US 2014/0374899 (seed 000)",),
+    # the molded joints: does a viscoelastic liquid molding compound move the recess against the flat pad?
+    compound=CompoundComparison(("recess D1/T1 = 0.35", "flat pad (D1/T1 = 0)")),
 )
 
 if __name__ == "__main__":

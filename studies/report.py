@@ -5,7 +5,8 @@
 SCREEN_WIDTH_PX wide, 256 colours). Sections, in order: the question and the answer with the ranked
 variants, metric bar charts, sweep curves, stress contours of the critical zone on one colour scale,
 interface peel and shear along each connected segment, interface cracks (G and phase angle per
-design on one scale, toughness margins; studies/crack_report.py), hysteresis loops, geometry pictures, how
+design on one scale, toughness margins; studies/crack_report.py), hysteresis loops, elastic against
+viscoelastic compounds (lives, reflow warpage; studies/compound.py), geometry pictures, how
 sure is this (calibration basis, mesh convergence, scatter), materials, run metadata.
 
 Every value in the ranked table, bar charts and sweep curves carries its numerical uncertainty band
@@ -34,6 +35,7 @@ from matplotlib.patches import Patch
 from matplotlib.tri import Triangulation
 
 from fea.load_history import DEFAULT_ACCURACY
+from .compound import compound_note, compound_section
 from .crack_report import crack_section
 from .study import slug
 
@@ -90,6 +92,7 @@ def write_report(run, path: Path) -> None:
                 interfaces_section(run, out),
                 crack_section(run, out),
                 hysteresis_section(run, out),
+                compound_section(run, out),
                 geometry_section(run, out),
                 how_sure_section(run, out),
                 materials_section(run),
@@ -264,6 +267,7 @@ def summary_section(run) -> str:
     parts = [f"<h1>{esc(study.title)}</h1>",
              f'<p class="question"><b>Question:</b> {esc(study.question)}</p>',
              f'<div class="answer"><b>Answer:</b> {esc(answer_text(run))}{esc(tie_note(run))}</div>']
+    parts.append(compound_note(run))
     if run.quick:
         parts.append('<p class="warn">Quick preview: coarse mesh and one thermal cycle, so the lives are '
                      'not from a stabilised loop (the first cycle carries the transient from the stress-free '
@@ -271,10 +275,11 @@ def summary_section(run) -> str:
     parts.append(ranking_table(run))
     n_ok, n = len(ok_records(run)), len(run.records)
     structures = list(dict.fromkeys(v.structure or study.structure for v in study.variants))
+    compounds = "compounds (elastic against viscoelastic), " if getattr(run, "compound", None) else ""
     parts.append(f'<p class="note">{n_ok} of {n} variants solved. '
                  f'Structure{"s" if len(structures) > 1 else ""}: {esc(", ".join(structures))}, '
                  f'level: {esc(study.level)}. Contents: metrics, sweep curves, contours, interfaces, '
-                 f'hysteresis, geometry, how sure is this (calibration basis, mesh convergence, scatter), '
+                 f'hysteresis, {compounds}geometry, how sure is this (calibration basis, mesh convergence, scatter), '
                  f'materials, run metadata.</p>')
     return "\n".join(parts)
 

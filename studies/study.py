@@ -87,6 +87,9 @@ class Study:
     derive: Callable[[dict], dict] | None = None
     # material files on top of the library for every point, as (file name, TOML text) pairs
     materials: tuple = ()
+    # variants solved with elastic and with viscoelastic compounds, and the first one's package
+    # warpage over a reflow profile (`studies.compound.CompoundComparison`); None: no comparison
+    compound: object = None
 
     def points(self, quick: bool) -> list[Point]:
         factor = self.mesh_size_factor or (QUICK_MESH_FACTOR if quick else 1.0)
@@ -114,6 +117,7 @@ class StudyRun:
     convergence: list[dict]          # the baseline at several mesh sizes, coarse to fine
     metadata: dict
     scatter: dict | None = None      # --scatter: studies.scatter.summarise (per-sample lives, bands, outlive)
+    compound: dict | None = None     # Study.compound: studies.compound.summarise (lives, dW, reflow warpage)
 
 
 def slug(text: str) -> str:
@@ -134,9 +138,12 @@ def run_study(study: Study, out_dir: str | Path, quick: bool = False, workers: i
     convergence_points = study.convergence_points(quick)
     plan, samples = scatter_samples(study, points, scatter)
     flat_samples = [p for around in samples for p in around]
+    compound_points = study.compound.points(study, quick) if study.compound is not None else []
     # the convergence series shares the baseline's middle mesh: the sweep runs each point once
-    records = run_points(points + convergence_points + flat_samples, cache, workers=workers,
+    records = run_points(points + convergence_points + flat_samples + compound_points, cache, workers=workers,
                          scheduler=scheduler, progress=progress)
+    compound_records = records[len(records) - len(compound_points):]
+    records = records[:len(records) - len(compound_points)]
     if study.derive is not None:
         for record in records:
             if record["status"] == "ok":
@@ -151,9 +158,18 @@ def run_study(study: Study, out_dir: str | Path, quick: bool = False, workers: i
         summary = summarise(plan, points, main_records,
                             [sample_records[k * plan.n:(k + 1) * plan.n] for k in range(len(points))])
     run = StudyRun(study, quick, main_records, convergence, metadata(study, quick, workers, scheduler,
-                                                                    time.time() - started, records), summary)
+                                                                    time.time() - started, records + compound_records),
+                   summary, compound_summary(study, compound_records))
     write_outputs(run, out_dir)
     return run
+
+
+def compound_summary(study: Study, records: list[dict]) -> dict | None:
+    """The elastic-against-viscoelastic compound numbers (`studies.compound.summarise`), or None."""
+    if study.compound is None:
+        return None
+    from .compound import summarise
+    return {**summarise(study.compound, records), "points": [_without_files(r) for r in records]}
 
 
 def scatter_samples(study: Study, points: list[Point], scatter: dict | None):
@@ -235,6 +251,8 @@ def write_outputs(run: StudyRun, out_dir: Path) -> None:
                  "metrics": [vars(m) for m in run.study.metrics],
                  "variants": [_without_files(r) for r in run.records],
                  "convergence": [_without_files(r) for r in run.convergence]}
+        if run.compound is not None:
+            plain["compound"] = run.compound
         if run.scatter is not None:
             from .scatter import scatter_csv
             plain["scatter"] = run.scatter
@@ -293,6 +311,9 @@ def execute(study: Study, args) -> int:
         from .scatter import outlive_sentence
         for pair in run.scatter["ranking"]:
             print(f"  scatter: {outlive_sentence(pair)}")
+    if run.compound is not None:
+        from .compound import sentence
+        print(sentence(run.compound))
     print(f"report: {(out / 'report.html').resolve()}")
     if failed:
         # the report is complete for the variants that solved; a script must still see the failures
