@@ -79,6 +79,10 @@ class Cycling:
     # that more than two further iterations would be needed
     refactor_ratio: float = 0.5
     stabilised_change: float = 0.05  # |dW_N - dW_N-1| / dW_N below which a cycle is stabilised
+    # laws linear at a given step (viscoelastic: sigma = D(dt, T) eps + sigma_h) assembled like the
+    # elastic regions, their states updated once per accepted step; False: through the
+    # per-iteration constitutive update of the inelastic regions (the same result, slower)
+    linear_viscoelastic: bool = True
 
     def __post_init__(self):
         if self.history is None:
@@ -121,6 +125,11 @@ class RegionState:
     @property
     def inelastic(self) -> bool:
         return self.law.inelastic
+
+    @property
+    def linear_in_step(self) -> bool:
+        """Linear in the strain at a given step (`fea.viscoelastic.Viscoelastic.affine_step`)."""
+        return bool(getattr(self.law, "linear_in_step", False))
 
     @property
     def rate_law(self) -> bool:
@@ -292,9 +301,17 @@ class Solver:
         matrices fixed per mesh) and the internal force K_el(T) u - f_th(T). Only the inelastic
         regions go through the strain operator, the constitutive update and the element tangent
         at every iteration (the elastic ones are most of an assembly model's elements); the
-        elastic laws update the states of their regions once a step has converged."""
-        self.nonlinear = [r for r in self.regions if r.inelastic]
-        self.linear = [r for r in self.regions if not r.inelastic]
+        elastic laws update the states of their regions once a step has converged.
+
+        Viscoelastic regions are linear at a given step too: sigma = D(dt, T) eps + sigma_h with
+        D = lambda_t VOLUMETRIC + mu_t SHEAR (`Viscoelastic.affine_step`), so they join the linear
+        ones with step-dependent coefficients and the history force int B^T sigma_h dV; their arms
+        are updated once per accepted step (`_commit_linear_in_step`)."""
+        def stepped_linearly(region):
+            return region.linear_in_step and self.cycling.linear_viscoelastic
+
+        self.nonlinear = [r for r in self.regions if r.inelastic and not stepped_linearly(r)]
+        self.linear = [r for r in self.regions if not r.inelastic or stepped_linearly(r)]
 
         def restricted(regions):
             elements = np.concatenate([r.elements for r in regions] or [np.zeros(0, dtype=int)])
@@ -304,6 +321,7 @@ class Solver:
         self.nonlinear_operator, self.nonlinear_slices = restricted(self.nonlinear)
         self.linear_operator, self.linear_slices = restricted(self.linear)
         linear_ops = [self.operator.restricted(r.elements) for r in self.linear]
+        self._linear_ops = linear_ops
         self.pattern = FreeTangent([self.nonlinear_operator] + linear_ops, self.free)
         parts, thermal = [], []
         for k, op in enumerate(linear_ops, start=1):
@@ -321,48 +339,74 @@ class Solver:
         # in a process stage (their force on the stack is lambda(T), mu(T) times these)
         self._offset_forces = {}
 
-    def _linear_at(self, T: float):
-        """Tangent (upper-triangle data of the free pattern) and thermal force of the elastic
-        regions at temperature T: thermal stress (3 lambda + 2 mu) eps_th in 11, 22, 33."""
+    def _linear_moduli(self, region: RegionState, T_old: float, T_new: float, dt: float):
+        """(lambda, mu, sigma_h or None) of a linear region over the step: its elastic Lame
+        constants at T_new, or a formed viscoelastic region's step moduli and history stress."""
+        E, nu, _ = self._material_at(region, T_new, 1)
+        if region.linear_in_step and region.formed:
+            return region.law.affine_step(region.state, T_old, T_new, dt, E[0], nu[0])
+        lam, mu = small_strain.lame(E, nu)
+        return lam[0], mu[0], None
+
+    def _linear_at(self, T_old: float, T_new: float, dt: float):
+        """Tangent (upper-triangle data of the free pattern) and thermal (and history) force of
+        the linear regions over a step to T_new: thermal stress (3 lambda + 2 mu) eps_th in 11,
+        22, 33; a viscoelastic region's history stress sigma_h adds int B^T sigma_h dV."""
         if not self.linear:
             return np.zeros(self.pattern.nnz), np.zeros(self.pattern.n)
         coefficients, thermal = [], []
-        for region in self.linear:
-            E, nu, eth = self._material_at(region, T, 1)
-            lam, mu = small_strain.lame(E, nu)
-            coefficients += [lam[0], mu[0]]
-            thermal.append((3 * lam[0] + 2 * mu[0]) * eth[0])
+        force = np.zeros(self.pattern.n)
+        for region, op in zip(self.linear, self._linear_ops):
+            lam, mu, history = self._linear_moduli(region, T_old, T_new, dt)
+            eth = self._material_at(region, T_new, 1)[2][0]
+            coefficients += [lam, mu]
+            thermal.append((3 * lam + 2 * mu) * eth)
+            if history is not None:   # on the right-hand side: f_th - int B^T sigma_h dV
+                force = force - op.internal_force(history.reshape((4,) + op.weights.shape))[self.free]
         key = np.array(coefficients)
         if self._linear_cache[0] is None or not np.array_equal(self._linear_cache[0], key):
             self._linear_cache = (key, self._linear_parts @ key)   # dwells: the same temperature
-        force = self._thermal_parts @ np.array(thermal)
+        force = force + self._thermal_parts @ np.array(thermal)
         for k, (volumetric, shear) in self._offset_forces.items():
             lam, mu = coefficients[2 * k], coefficients[2 * k + 1]
             force = force + lam * volumetric + mu * shear
         return self._linear_cache[1], force
 
-    def _linear_states(self, u, T: float) -> list[dict]:
-        """States of the elastic regions for the displacement u at temperature T, from their laws."""
+    def _linear_states(self, u, T_old: float, T_new: float, dt: float) -> list[dict]:
+        """States of the linear regions for the displacement u at the end of a step from T_old to
+        T_new (uniform temperatures), from their laws: the elastic ones at T_new, the viscoelastic
+        ones stepped from their last accepted state."""
         if not self.linear:
             return []
         eps = self.linear_operator.strain(u)
-        states = []
-        for region, part in zip(self.linear, self.linear_slices):
-            n = region.volume.size
-            E, nu, eth = self._material_at(region, T, 1)     # uniform temperature: one value each
-            if not region.formed:
-                states.append({**region.state, "stress": np.zeros((4, n))})
-                continue
-            eps_mech = eps[:, part].reshape(4, n) - THERMAL_DIRECTION[:, None] * eth
-            if region.offset is not None:
-                eps_mech = eps_mech - region.offset
-            states.append(region.law.update(eps_mech, region.state, T, T, 1.0, E[0], nu[0])[2])
-        return states
+        return [self._linear_state(region, eps[:, part].reshape(4, -1), T_old, T_new, dt)
+                for region, part in zip(self.linear, self.linear_slices)]
+
+    def _linear_state(self, region: RegionState, eps, T_old: float, T_new: float, dt: float) -> dict:
+        """One linear region's state for its total strain eps (4, n) at the end of a step."""
+        E, nu, eth = self._material_at(region, T_new, 1)     # uniform temperature: one value each
+        if not region.formed:
+            return {**region.state, "stress": np.zeros_like(eps)}
+        eps_mech = eps - THERMAL_DIRECTION[:, None] * eth
+        if region.offset is not None:
+            eps_mech = eps_mech - region.offset
+        if region.linear_in_step:
+            return region.law.update(eps_mech, region.state, T_old, T_new, dt, E[0], nu[0])[2]
+        return region.law.update(eps_mech, region.state, T_new, T_new, 1.0, E[0], nu[0])[2]
 
     def _refresh_linear_states(self, u, T: float) -> None:
-        """The elastic regions' stress in their states (for snapshots): not kept per iteration."""
-        for region, state in zip(self.linear, self._linear_states(u, T)):
-            region.state = state
+        """The elastic regions' stress in their states (for snapshots): not kept per iteration
+        (the viscoelastic ones' states are the accepted steps', `_commit_linear_in_step`)."""
+        for region, state in zip(self.linear, self._linear_states(u, T, T, 1.0)):
+            if not region.linear_in_step:
+                region.state = state
+
+    def _commit_linear_in_step(self, u, T_old: float, T_new: float, dt: float) -> None:
+        """An accepted step: the viscoelastic linear regions' arms move to its end."""
+        for region, op in zip(self.linear, self._linear_ops):
+            if region.linear_in_step and region.formed:
+                state = self._linear_state(region, op.strain(u).reshape(4, -1), T_old, T_new, dt)
+                region.previous, region.state = region.state, state
 
     # ----------------------------------------------------------------- one step
     def _material_at(self, region: RegionState, T: float, n: int | None = None):
@@ -422,7 +466,7 @@ class Solver:
         weighted = r * self.residual_weight
         return r, float(np.sqrt(np.sum(weighted * weighted)))
 
-    def _force_scale(self, stress, u, T: float, refresh_elastic: bool = True) -> float:
+    def _force_scale(self, stress, u, T_old: float, T_new: float, dt: float, refresh_elastic: bool = True) -> float:
         """Size of the internal forces of all elements, for the tolerance. The elastic regions'
         part (their strains and stresses: most of the elements) is recomputed only when asked
         and kept otherwise: the reference is the largest size so far, and theirs follows the
@@ -431,8 +475,8 @@ class Solver:
         if self.linear and not refresh_elastic:
             return float(np.sqrt(squared + self._elastic_force_squared))
         if self.linear:
-            elastic = np.concatenate([st["stress"].reshape(4, -1, self.nqp) for st in self._linear_states(u, T)],
-                                     axis=1)
+            elastic = np.concatenate([st["stress"].reshape(4, -1, self.nqp)
+                                      for st in self._linear_states(u, T_old, T_new, dt)], axis=1)
             self._elastic_force_squared = float(self.linear_operator.force_scale(elastic) ** 2)
             squared += self._elastic_force_squared
         return float(np.sqrt(squared))
@@ -483,7 +527,7 @@ class Solver:
             self.u_prescribed = prescribed_dofs(self.cycling.model, t)[1]
         self.external_scale = float(np.sqrt(np.sum((self.f_ext[self.free] * self.residual_weight) ** 2)))
 
-    def _coupling_at(self, T: float) -> sp.csr_matrix:
+    def _coupling_at(self, T_old: float, T_new: float, dt: float) -> sp.csr_matrix:
         """K_el(T)[free, prescribed] of the elastic regions: their force on the free unknowns from
         the prescribed displacements (the free pattern holds only free x free)."""
         if self._coupling_parts is None:
@@ -496,9 +540,8 @@ class Solver:
                                              for D in (small_strain.VOLUMETRIC, small_strain.SHEAR)])
         total = sp.csr_matrix((int(self.free.sum()), self.prescribed.size))
         for region, (volumetric, shear) in zip(self.linear, self._coupling_parts):
-            E, nu, _ = self._material_at(region, T, 1)
-            lam, mu = small_strain.lame(E, nu)
-            total = total + lam[0] * volumetric + mu[0] * shear
+            lam, mu, _ = self._linear_moduli(region, T_old, T_new, dt)
+            total = total + lam * volumetric + mu * shear
         return total
 
     def step(self, u, T_old, T_new, dt, guess=None, ratio: float = 0.0, refresh_elastic: bool = True,
@@ -507,11 +550,11 @@ class Solver:
         BDF2 step ratio; returns (u, states, stress, iterations, residual history) or raises
         StepFailed. The states carry work and strain accumulated from the last state."""
         properties = [self._material_at(r, T_new) for r in self.nonlinear]
-        linear = self._linear_at(T_new)
+        linear = self._linear_at(T_old, T_new, dt)
         if t_new is not None and self._loads_vary:
             self._set_external(t_new)
         if self.prescribed.size and self.linear:
-            linear = (linear[0], linear[1] - self._coupling_at(T_new) @ self.u_prescribed)
+            linear = (linear[0], linear[1] - self._coupling_at(T_old, T_new, dt) @ self.u_prescribed)
         starts = self._starts(dt, ratio)
         tangent_dt = min(d for _, d in starts) if starts else dt
         u = (u if guess is None else guess).copy()
@@ -525,7 +568,8 @@ class Solver:
         # relative to the largest internal forces of the history so far (like Abaqus's
         # time-averaged force), so a step where the stress passes through zero can converge, and
         # to the external forces (a purely mechanical load starts from zero stress)
-        self.force_reference = max(self.force_reference, self._force_scale(stress, u, T_new, refresh_elastic),
+        self.force_reference = max(self.force_reference,
+                                   self._force_scale(stress, u, T_old, T_new, dt, refresh_elastic),
                                    self.external_scale)
         scale = self.force_reference
         for iteration in range(self.cycling.max_iterations + 1):
@@ -849,6 +893,7 @@ class Solver:
                 self.first_steps[key] = (dt, u_new - self.u)
             failures = rejections = 0
             self._commit(states, self.t + dt)
+            self._commit_linear_in_step(u_new, self.T, T_new, dt)
             self.u_path = (self.u_path + [(self.t + dt, u_new)])[-3:]
             self.u, self.t, self.T = u_new, self.t + dt, T_new
             self.counters["steps"] += 1

@@ -146,8 +146,11 @@ class Viscoelastic:
     glassy_modulus: float | None = None
     source: str = ""
 
-    inelastic = True          # goes through the nonlinear (per-iteration) path of the solvers
+    inelastic = True          # has a viscous strain and dissipates (dW): its region is an averaging group
     rate_dependent = False    # integrated exactly over a step: no BDF2 start, no error estimate
+    # at a given step linear in the strain (`affine_step`): the cycling solver can assemble it
+    # like an elastic region, with step-dependent moduli and a history force
+    linear_in_step = True
 
     def __post_init__(self):
         object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
@@ -225,6 +228,34 @@ class Viscoelastic:
                "eps_eq_in": state["eps_eq_in"] + equivalent_strain(d_eps_in),
                "w_in": state["w_in"] + inner(0.5 * (state["stress"] + stress), d_eps_in)}
         return stress, tangent, new
+
+    def affine_step(self, state, T_old: float, T_new: float, dt: float, E: float, nu: float):
+        """The step from ``state`` as an affine law of the strain at its end, for a region at one
+        uniform temperature: sigma = lambda_t tr(eps) I + mu_t (2 eps, gamma_12) + sigma_h, with
+
+            mu_t = G0 (g_inf + sum g_i phi_i),  K_t = K0 (g_inf + sum g_i phi_i)   (bulk = "elastic": K0)
+            sigma_h = sum_i exp(-x_i) S_i(n) - (sum g_i phi_i) 2 G0 e(n) + (the same for the mean stress) I
+
+        (the arms' decayed stresses less their glassy response to the strain they had: the
+        recursion of `update` with the strain increment written out). Returns (lambda_t, mu_t,
+        sigma_h (4, N)); `update` at the converged strain then gives the new state."""
+        self.shift.check_temperatures(min(T_old, T_new), max(T_old, T_new))
+        E0 = float(E if self.glassy_modulus is None else self.glassy_modulus)
+        lam0, G0 = (float(v) for v in lame(E0, nu))
+        K0 = lam0 + 2.0 * G0 / 3.0
+        x = float(reduced_time_increment(self.shift, T_old, T_new, dt)) / np.array(self.times)
+        decay, glassy_share = np.exp(-x), np.array(self.weights) * _phi(x)       # (m,)
+        relaxed = self.long_term_fraction + glassy_share.sum()
+        strain = state["strain"]
+        history = np.tensordot(decay, state["arm_dev"], axes=1) \
+            - glassy_share.sum() * G0 * _deviator_strain(strain) * _SHEAR_FACTOR[:, None]
+        K_t = K0
+        if self.bulk == "same":
+            K_t = K0 * relaxed
+            mean = decay @ state["arm_mean"] - glassy_share.sum() * K0 * strain[:3].sum(axis=0)
+            history = history + mean * IDENTITY[:, None]
+        mu_t = G0 * relaxed
+        return K_t - 2.0 * mu_t / 3.0, mu_t, history
 
 
 #: 2 G e on [11, 22, 33, gamma_12]: 2 G e_ii for the normal entries, G gamma_12 for the shear
