@@ -56,6 +56,9 @@ from .model import Crack, Model
 #: spread shows the element-size (domain) independence
 EXTENSIONS = (1, 2, 3)
 FACES = "traction-free (no contact)"
+CONTACT_FACES = "frictionless contact where closed (penalty, active set)"
+#: contact penalty: this times the largest diagonal entry of the stiffness per closed node pair
+CONTACT_PENALTY = 1e4
 
 
 def face_curves(name: str) -> tuple[str, str, str]:
@@ -304,6 +307,9 @@ def with_cracks(model: Model) -> Model:
     uncracked); bad cracks are one-line InputErrors."""
     if not model.cracks or all(is_split(model.mesh, c) for c in model.cracks):
         return model
+    if model.load is not None and any(c.contact for c in model.cracks):
+        raise InputError("[[crack]] contact = true: face contact is modelled in thermoelastic solves; "
+                         "remove [load] or contact (cycled faces are traction-free)")
     names = [c.name for c in model.cracks]
     if len(set(names)) != len(names):
         raise InputError("[[crack]]: crack names must be unique")
@@ -535,7 +541,7 @@ def tip_result(solution, stress: np.ndarray, crack: Crack) -> dict:
         "extensions": rows,
         "extension_spread": float(max(abs(r["G"] - G) for r in rows) / abs(G)) if G else 0.0,
         "min_opening_um": float(delta.real[1:].min()),
-        "faces": FACES,
+        "faces": CONTACT_FACES if crack.contact else FACES,
     }
 
 
@@ -593,3 +599,52 @@ def cycle_extremes(by_state: dict[str, dict]) -> dict:
     if "margin" in out:
         out["margin"] = min(margins) if margins else None
     return out
+
+
+# ---------------------------------------------------------------------------- face contact
+
+@dataclass(frozen=True)
+class ContactPairs:
+    """Node pairs facing each other across the crack faces (upper, lower P2 nodes, tip and a closed
+    mouth excluded) and the face normal into material 1 at each."""
+    upper: np.ndarray
+    lower: np.ndarray
+    normal: np.ndarray       # (2, n)
+
+
+def contact_pairs(mesh: Mesh, crack: Crack) -> ContactPairs:
+    """The crack's facing node pairs with the local face normal (the chain's tangent turned by
+    90 degrees: the chain runs from the tip to the mouth, against the growth)."""
+    front = crack_front(mesh, crack)
+    points = mesh.mesh.doflocs[:, front.upper]
+    tangent = np.gradient(points, front.behind, axis=1)
+    tangent /= np.hypot(*tangent)
+    separate = front.upper != front.lower
+    return ContactPairs(front.upper[separate], front.lower[separate],
+                        np.array([tangent[1], -tangent[0]])[:, separate])
+
+
+def normal_gap(pairs: ContactPairs, u: np.ndarray) -> np.ndarray:
+    """Opening n . (u_upper - u_lower) of every pair (u interleaved x, y per node)."""
+    jump = np.vstack([u[2 * pairs.upper] - u[2 * pairs.lower], u[2 * pairs.upper + 1] - u[2 * pairs.lower + 1]])
+    return (pairs.normal * jump).sum(axis=0)
+
+
+def contact_stiffness(pairs: ContactPairs, active: np.ndarray, penalty: float, size: int):
+    """Penalty springs k b b^T along the normal of the closed pairs, b = n at the upper node's
+    dofs and -n at the lower node's: frictionless (no tangential stiffness)."""
+    import scipy.sparse as sp
+
+    rows, values = [], []
+    for k in np.flatnonzero(active):
+        n = pairs.normal[:, k]
+        dofs = [2 * pairs.upper[k], 2 * pairs.upper[k] + 1, 2 * pairs.lower[k], 2 * pairs.lower[k] + 1]
+        b = np.array([n[0], n[1], -n[0], -n[1]])
+        rows.append(dofs)
+        values.append(penalty * np.outer(b, b))
+    if not rows:
+        return sp.csr_matrix((size, size))
+    rows = np.array(rows)
+    i = np.repeat(rows, 4, axis=1).ravel()
+    j = np.tile(rows, (1, 4)).ravel()
+    return sp.csr_matrix((np.array(values).ravel(), (i, j)), shape=(size, size))

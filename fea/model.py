@@ -118,7 +118,9 @@ class Crack:
     its mouth (a free edge, or an interior point where the crack is closed), ``length`` um along
     the interface (``direction``, a vector, picks the way when ``start`` is inside the curve).
     The phase angle is reported at ``reference_length`` um (Rice 1988). ``toughness``: the
-    interface's Gc(psi) (`Toughness`); None takes the library's value for the material pair, if any."""
+    interface's Gc(psi) (`Toughness`); None takes the library's value for the material pair, if any.
+    ``contact``: the faces touch without friction where they would interpenetrate (thermoelastic
+    solves; `fea.crack.contact_pairs`), else they are traction-free."""
     name: str
     interface: str
     start: tuple[float, float]
@@ -126,6 +128,7 @@ class Crack:
     direction: tuple[float, float] | None = None
     reference_length: float = 1.0
     toughness: Toughness | None = None
+    contact: bool = False
 
 
 @dataclass(eq=False)

@@ -253,6 +253,47 @@ def traction_load(model: Model, basis: Basis, t: float | None = None) -> np.ndar
     return load
 
 
+def solve_linear(K, f, free, dofs, values, method: str):
+    """x with the prescribed values at ``dofs`` and K x = f at the free dofs; the factorization."""
+    solver = factorize(K[free][:, free], method)
+    x = np.zeros(K.shape[0])
+    x[dofs] = values
+    x[free] = solver.solve(f[free] - K[free][:, dofs] @ values)
+    return x, solver
+
+
+#: active-set iterations of the crack-face contact before it is refused as not settling
+CONTACT_ITERATIONS = 30
+
+
+def with_face_contact(model: Model, K, f, free, dofs, values, method: str, x, solver, timings: dict):
+    """Frictionless contact of the faces of cracks with ``contact``: penalty springs on the node
+    pairs whose normal gap is negative, re-solved until the closed set no longer changes (a linear
+    problem: the set settles in a few passes). The closed pairs per crack go into ``timings``."""
+    from .crack import CONTACT_PENALTY, contact_pairs, contact_stiffness, normal_gap
+
+    cracks = [c for c in model.cracks if c.contact]
+    if not cracks:
+        return x, solver
+    pairs = [contact_pairs(model.mesh, c) for c in cracks]
+    penalty = CONTACT_PENALTY * float(K.diagonal().max())
+    active = [np.zeros(p.upper.size, dtype=bool) for p in pairs]
+    for iteration in range(CONTACT_ITERATIONS):
+        # closed: the faces overlap (an active spring then holds them at a penetration of its
+        # force / penalty); a spring that pulls the faces together is released
+        closed = [normal_gap(p, x) < 0 for p in pairs]
+        if all(np.array_equal(a, c) for a, c in zip(active, closed)):
+            break
+        active = closed
+        K_c = sum(contact_stiffness(p, a, penalty, K.shape[0]) for p, a in zip(pairs, active))
+        x, solver = solve_linear(K + K_c, f, free, dofs, values, method)
+    else:
+        raise SolverError(f"crack-face contact did not settle in {CONTACT_ITERATIONS} active-set passes")
+    timings["contact_iterations"] = iteration
+    timings["contact_closed_pairs"] = int(sum(a.sum() for a in active))
+    return x, solver
+
+
 def solve(model: Model, method: str = "auto") -> Solution:
     """Assemble and solve; return the displacement solution and the fields used."""
     elasticity.check_analysis(model.analysis)
@@ -272,12 +313,9 @@ def solve(model: Model, method: str = "auto") -> Solution:
     t0 = time.perf_counter()
     free = np.ones(K.shape[0], dtype=bool)
     free[fixed] = False
-    K_free = K[free][:, free]
-    solver = factorize(K_free, method)
-    x = np.zeros(K.shape[0])
     dofs, values = prescribed_dofs(model)
-    x[dofs] = values
-    x[free] = solver.solve(f[free] - K[free][:, dofs] @ values)
+    x, solver = solve_linear(K, f, free, dofs, values, method)
+    x, solver = with_face_contact(model, K, f, free, dofs, values, method, x, solver, timings)
     if not np.all(np.isfinite(x)):
         raise SolverError("linear solve produced non-finite displacements; check supports "
                           "and materials")

@@ -284,8 +284,8 @@ def read_cracks(entries: list) -> tuple[Crack, ...]:
     cracks = []
     for k, entry in enumerate(entries):
         where = f"[[crack]] #{k + 1}"
-        _check_keys(entry, {"name", "interface", "start", "length", "direction", "reference_length", "toughness"},
-                    where)
+        _check_keys(entry, {"name", "interface", "start", "length", "direction", "reference_length", "toughness",
+                            "contact"}, where)
         name = _string(_require(entry, "name", where), f"{where} name")
         interface = _string(_require(entry, "interface", where), f"{where} interface")
         start = _pair(_require(entry, "start", where), f"{where} '{name}' start", "[x, y] in um")
@@ -297,7 +297,10 @@ def read_cracks(entries: list) -> tuple[Crack, ...]:
         toughness = entry.get("toughness")
         if toughness is not None:
             toughness = read_toughness(toughness, f"{where} '{name}' toughness")
-        cracks.append(Crack(name, interface, start, length, direction, reference, toughness))
+        contact = entry.get("contact", False)
+        if not isinstance(contact, bool):
+            raise InputError(f"{where} '{name}' contact = {contact!r}: allowed true or false")
+        cracks.append(Crack(name, interface, start, length, direction, reference, toughness, contact))
     return tuple(cracks)
 
 

@@ -165,6 +165,7 @@ BAD_CRACKS = {
     "toughness lambda above 1": ("length = 4.0\n", "length = 4.0\ntoughness = { G_Ic = 5.0, lambda = 1.5 }\n",
                                  "lambda = 1.5 must lie in [0, 1]"),
     "toughness without G_Ic": ("length = 4.0\n", "length = 4.0\ntoughness = { lambda = 0.3 }\n", "G_Ic"),
+    "contact not a boolean": ("length = 4.0\n", "length = 4.0\ncontact = 1\n", "allowed true or false"),
     "negative toughness": ("length = 4.0\n", "length = 4.0\ntoughness = { G_Ic = -1.0, lambda = 0.3 }\n",
                            "must be a finite number > 0"),
 }
@@ -195,3 +196,39 @@ def test_direction_picks_the_way_from_a_start_inside_the_interface():
         assert result["G"] > 0
     with pytest.raises(InputError, match="direction"):
         with_cracks(cv.Model(mesh, "plane_strain", {}, cracks=(Crack("c", "top/bottom", (10.0, 0.0), a),)))
+
+
+def _compressed_centre_crack(sigma: float, contact: bool, a: float = 10.0) -> dict:
+    """The centre-crack strip of the Tada case (coarser) under sigma_yy = sigma."""
+    b, h = 5 * a, 15 * a
+    mesh = cv.cracked_strip(b, (h, h), a, a / 20, a, "contact")
+    model = cv.Model(mesh, "plane_strain", {"top": cv.isotropic("top", **cv.STIFF),
+                                            "bottom": cv.isotropic("bottom", **cv.STIFF)},
+                     temperature=0.0, fixed=[("left", "x"), ("left_low", "y")],
+                     tractions=[("upper_edge", (0.0, sigma)), ("lower_edge", (0.0, -sigma))],
+                     cracks=(Crack("centre", "top/bottom", (0.0, 0.0), a, reference_length=a, contact=contact),))
+    return cv.crack_result(with_cracks(model))
+
+
+def test_frictionless_contact_closes_a_compressed_crack_and_leaves_an_open_one_alone():
+    """Uniform compression across a centre crack: traction-free faces interpenetrate and give
+    Tada's G (K1 < 0), faces in contact carry the compression as if uncracked (G = 0); under
+    tension no pair closes and contact changes nothing."""
+    free = _compressed_centre_crack(-cv.SIGMA, contact=False)
+    shut = _compressed_centre_crack(-cv.SIGMA, contact=True)
+    _, G_tada = cv.centre_crack()
+    assert relative(free["G"], G_tada) < 0.01 and free["min_opening_um"] < 0
+    assert abs(free["phase_angle_deg"]) > 179.0          # K1 < 0: psi = 180 deg
+    assert abs(shut["G"]) < 1e-4 * free["G"] and shut["faces"].startswith("frictionless contact")
+    assert shut["min_opening_um"] > -1e-4 * abs(free["min_opening_um"])   # penetration of the penalty only
+    open_free, open_contact = (_compressed_centre_crack(cv.SIGMA, contact=c) for c in (False, True))
+    assert open_contact["G"] == pytest.approx(open_free["G"], rel=1e-12)
+
+
+def test_contact_is_refused_in_cycling_runs():
+    a = 10.0
+    mesh = cv.cracked_strip(5 * a, (15 * a, 15 * a), a, a / 10, a, "contact_cycled")
+    model = cv.Model(mesh, "plane_strain", {}, load={"profile": "G", "cycles": 1},
+                     cracks=(Crack("c", "top/bottom", (0.0, 0.0), a, contact=True),))
+    with pytest.raises(InputError, match="thermoelastic"):
+        with_cracks(model)
