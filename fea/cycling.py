@@ -49,6 +49,8 @@ SAFETY = 0.8
 # strain): a cycle's errors relax with the stress instead of adding up, and this share keeps the
 # measured cycle errors below accuracy (docs/verification.md#time-steps)
 STEP_SHARE = 0.25
+# the error control's shortest step, as a share of its segment
+MIN_STEP_SHARE = 1e-6
 # steps between recomputations of the elastic regions' force size (fea.cycling._force_scale)
 ELASTIC_FORCE_EVERY = 8
 # a step starts with a new factorization when its creep time step is this far from the tangent's
@@ -277,7 +279,8 @@ class Solver:
                                             law.initial_state(volume.size),
                                             formed=name not in cycling.history.formed_later,
                                             melts_at=(float(material.stress_free_temperature)
-                                                      if getattr(material, "alloy", "") else None)))
+                                                      if getattr(material, "alloy", "") and cycling.history.formation
+                                                      else None)))
         self._properties = {}
         self._elastic_force_squared = 0.0
         surface = cycling.history.warpage_surface
@@ -730,7 +733,7 @@ class Solver:
             T_m = region.melts_at
             if T_m is None or region.name in later or segment.kind != "ramp":
                 continue
-            if region.formed and heating and self.T >= T_m - 1e-9:
+            if region.formed and heating and self.T >= T_m - 1e-9 and segment.T1 > T_m + 1e-9:
                 region.formed, region.offset = False, None
                 region.state = region.law.initial_state(region.volume.size)
                 region.previous = dict(region.state)
@@ -872,7 +875,10 @@ class Solver:
                 continue
             error, increment = self._time_error(states, self.t + dt, ratio)
             allowed = self._allowed_error(increment, dt)
-            if controlled and error > allowed:
+            # a step this short resolves nothing more: the error left is the Newton tolerance's
+            # noise (a run that starts stress-free allows almost no error at first), accept it
+            shortest = MIN_STEP_SHARE * (segment.t1 - segment.t0)
+            if controlled and error > allowed and dt > shortest:
                 rejections += 1
                 self.counters["rejected"] += 1
                 if rejections > self.cycling.max_rejections:
@@ -886,7 +892,7 @@ class Solver:
                         measured = np.log(ratio_before / ratio_now) / np.log(dt_before / dt)
                         order = float(np.clip(measured, 0.3, ERROR_ORDER))
                 last_rejection = (dt, error / allowed)
-                dt *= max(0.1, SAFETY * (allowed / error) ** (1 / order))
+                dt = max(dt * max(0.1, SAFETY * (allowed / error) ** (1 / order)), shortest)
                 self.dt_next = dt
                 continue
             if controlled and self.t == segment.t0:

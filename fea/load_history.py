@@ -95,6 +95,10 @@ class LoadHistory:
     jump_tolerance: float = 0.02
     # a named curve whose warpage (fea.warpage) is recorded at every step
     warpage_surface: str | None = None
+    # every layer forms at its own temperature (a [load] process, or the one derived from the
+    # materials): solders then melt above their stress-free temperature (the solidus). False: one
+    # stress-free state for all, a modelling choice, in which nothing melts
+    formation: bool = False
 
     @property
     def formed_later(self) -> tuple[str, ...]:
@@ -388,7 +392,7 @@ def from_table(table: dict, stress_free: float | None, regions: dict | None = No
     if surface is not None and (not isinstance(surface, str) or not surface):
         raise InputError(f"[load] warpage = {surface!r} must name a curve of the mesh (the face whose warpage is "
                          f"recorded, e.g. \"bottom\")")
-    history = replace(history, warpage_surface=surface)
+    history = replace(history, warpage_surface=surface, formation="process" in table or formation is not None)
     accuracy = _number(table, "accuracy", DEFAULT_ACCURACY)
     if not 0.0 < accuracy < 0.1:
         raise InputError(f"[load] accuracy = {accuracy:g} is outside (0, 0.1): the target relative error of a "

@@ -73,6 +73,10 @@ LAYER_THICKNESS_UM = 25.4
 METALS = {"cu", "ni", "al", "au", "ti"}
 #: quick previews: coarse mesh and one cycle
 QUICK_MESH_FACTOR = 2.0
+#: degC where a cycled design point's package process starts: the wafer-level films (passivation,
+#: the polyimide / PBO / BCB cures the library puts at 250 degC) are stress-free there; solder
+#: (solidus), molding compounds and underfill (cure) form as it cools (their library values)
+WAFER_PROCESS_START = 250.0
 
 
 @dataclass(frozen=True)
@@ -237,7 +241,13 @@ def point_model(point: Point):
     model = builder.build(point.level, point.mesh_size_factor, library=point.library())
     model = compounds_of(point, model)
     if point.load is not None:
-        model.load = dict(point.load)
+        # cycled: each layer stress-free when it forms (docs/process.md), not all at the
+        # builder's one stress-free temperature (which the thermoelastic preview keeps)
+        load = dict(point.load)
+        if "process" not in load and model.stress_free_temperature is not None:
+            load.setdefault("process_start", WAFER_PROCESS_START)
+            model.stress_free_temperature = None
+        model.load = load
     return model
 
 
@@ -251,10 +261,6 @@ def compounds_of(point: Point, model):
     return viscoelastic_compounds(model, point.library())
 
 
-#: keys a bend load may carry beside its table: how the history is stepped (as in the table)
-BEND_STEPPING = ("fixed_steps", "accuracy")
-
-
 #: per-crack numbers of summary.json that become metrics ``crack.NAME.KEY``
 CRACK_METRICS = ("G", "phase_angle_deg", "margin", "tip_element_um", "extension_spread", "min_opening_um",
                  "G_cold", "G_hot", "phase_angle_cold_deg", "phase_angle_hot_deg", "margin_cold", "margin_hot")
@@ -264,6 +270,10 @@ def crack_metrics(summary: dict) -> dict:
     """``crack.NAME.KEY`` of every crack in summary.json (numbers only: a margin is None where G <= 0)."""
     return {f"crack.{name}.{key}": float(c[key]) for name, c in summary.get("cracks", {}).items()
             for key in CRACK_METRICS if isinstance(c.get(key), (int, float)) and not isinstance(c.get(key), bool)}
+
+
+#: keys a bend load may carry beside its table: how the history is stepped (as in the table)
+BEND_STEPPING = ("fixed_steps", "accuracy")
 
 
 def bend_test(load: dict | None):
@@ -287,8 +297,6 @@ def stepped_load(point: Point, model) -> dict | None:
     if bend_test(point.load) is None:
         return point.load
     return {**point.load, **{k: model.load[k] for k in BEND_STEPPING if k in model.load}}
-
-
 
 
 def bend_metrics(model, stresses) -> dict:
