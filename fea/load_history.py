@@ -154,18 +154,23 @@ def process_segments(stages, max_step_K: float) -> list[Segment]:
     return segments
 
 
-def formation_process(formation: dict, end: float, start: float | None = None) -> tuple[Stage, ...]:
+def formation_process(formation: dict, end: float, start: float | None = None,
+                      cures: dict | None = None) -> tuple[Stage, ...]:
     """The process a model without one follows: region -> its material's stress-free (formation)
     temperature; the stack starts at the highest (or at ``start``, where everything formed above
     it is stress-free too: wafer-level films made before the package process), and every region
     whose temperature lies between ``end`` (the cycles' start) and that forms as the cool-down
-    passes it."""
+    passes it; ``cures`` (region -> (linear cure shrinkage, post-cure hold s)) gives a compound
+    its shrinkage from its formation on and holds the stage at its cure temperature."""
+    cures = cures or {}
     top = max(formation.values()) if start is None else start
     later = sorted({T for T in formation.values() if end < T < top}, reverse=True)
     stages = [Stage(f"stress-free at {top:g} degC", top)]
     for T in later:
         names = tuple(sorted(n for n, v in formation.items() if v == T))
-        stages.append(Stage(f"{', '.join(names)} formed at {T:g} degC", T, forms=names))
+        hold = max([cures[n][1] for n in names if n in cures] or [0.0])
+        stages.append(Stage(f"{', '.join(names)} formed at {T:g} degC", T, hold=hold, forms=names,
+                            shrinkage=tuple((n, cures[n][0]) for n in names if n in cures and cures[n][0])))
     return tuple(stages)
 
 
@@ -356,7 +361,7 @@ def _number(table: dict, key: str, default: float | None = None) -> float:
 
 
 def from_table(table: dict, stress_free: float | None, regions: dict | None = None,
-               formation: dict | None = None) -> LoadHistory:
+               formation: dict | None = None, cures: dict | None = None) -> LoadHistory:
     """The history a [load] table describes, starting at the stress-free temperature: a JEDEC
     profile ({profile, cycles, start, ramp, dwell, max_step}) or a custom table
     ({history = [[t_s, T_degC], ...], cycle_period, max_step}), either with optional
@@ -384,7 +389,7 @@ def from_table(table: dict, stress_free: float | None, regions: dict | None = No
         start = None if "process_start" not in table else finite_temperature(table["process_start"], "[load] process_start")
         if start is not None and not end <= start:
             raise InputError(f"[load] process_start = {start:g} degC must be at or above the cycles' start ({end:g} degC)")
-        process = formation_process(formation, end, start)
+        process = formation_process(formation, end, start, cures)
         if len(process) == 1:
             process, stress_free = (), process[0].temperature   # one stress-free state: the plain cool-down
     history = _history(table, stress_free, max_step, process)

@@ -215,4 +215,6 @@ class Model:
                                  "without [temperature] stress_free (which makes every material stress-free at once)")
             return from_table(self.load, self.start_temperature(), regions)
         formation = {name: float(material.stress_free_temperature) for name, material in self.materials.items()}
-        return from_table(self.load, self.start_temperature(), regions, formation)
+        cures = {name: (m.cure.shrinkage, m.cure.hold) for name, m in self.materials.items()
+                 if getattr(m, "cure", None) is not None}
+        return from_table(self.load, self.start_temperature(), regions, formation, cures)

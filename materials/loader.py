@@ -18,7 +18,7 @@ from .laws import inline_creep, inline_plastic
 from .material import Material
 from fea.constitutive import Anand, GarofaloCreep, NortonCreep
 
-from .models import DIMENSIONS, Basis, CoffinManson, Creep, Darveaux, EnergyLaw, Fatigue, Plasticity
+from .models import DIMENSIONS, Basis, CoffinManson, Creep, Cure, Darveaux, EnergyLaw, Fatigue, Plasticity
 from .quantity import Expansion, Quantity
 from .viscoelastic import check_consistent, inline_viscoelastic, library_viscoelastic
 
@@ -32,6 +32,7 @@ UNITS: dict[str, dict[str, float]] = {
     "K": {"K": 1.0},
     "-": {"-": 1.0},
     "um": {"um": 1.0, "mm": 1e3},
+    "s": {"s": 1.0, "min": 60.0, "h": 3600.0},
     "J/mol": {"J/mol": 1.0, "kJ/mol": 1e3},
     "1/s": {"1/s": 1.0},
     "1/MPa": {"1/MPa": 1.0},
@@ -65,6 +66,10 @@ def _unit_exponent(x: float) -> str | None:
     return None if 0 < x <= 1 else "is outside (0, 1]"
 
 
+def _shrinkage(x: float) -> str | None:
+    return None if 0 <= x <= 0.05 else "is outside [0, 0.05] (linear strain)"
+
+
 def _fraction(x: float) -> str | None:
     return None if 0 <= x <= 1 else "is outside [0, 1]"
 
@@ -90,6 +95,9 @@ SECTIONS: dict[str, dict[str, Spec]] = {
     "elastic": {"E": Spec("stress", _positive, table=True), "nu": Spec("-", _poisson, table=True)},
     "expansion": {"alpha": Spec("cte", _cte, table=True)},
     "glass_transition": {"Tg": Spec("degC", _temperature), "width": Spec("K", _positive, required=False)},
+    # a compound's cure: the linear chemical shrinkage from its formation on, and how long it is
+    # held at its cure (stress-free) temperature after forming (post-cure), for derived processes
+    "cure": {"shrinkage": Spec("-", _shrinkage), "hold": Spec("s", _non_negative, required=False)},
     "plasticity": {"yield_stress": Spec("stress", _positive, table=True),
                    "hardening_modulus": Spec("stress", _non_negative, table=True),
                    # share of the hardening that is kinematic (the rest isotropic); default 0
@@ -250,6 +258,9 @@ def _expansion(raw_alpha: dict, q: Quantity, ctx: _Ctx, key: str) -> Expansion:
 
 def _optional_models(raw: dict, ctx: _Ctx) -> dict:
     out: dict = {}
+    if "cure" in raw:
+        qs = _section(raw["cure"], "cure", ctx)
+        out["cure"] = Cure(qs["shrinkage"].value, qs["hold"].value if "hold" in qs else 0.0, _sources(qs))
     if "plasticity" in raw:
         qs = _section(raw["plasticity"], "plasticity", ctx)
         out["plasticity"] = Plasticity(qs["yield_stress"], qs["hardening_modulus"], _sources(qs),

@@ -10,7 +10,7 @@ from fea.constitutive import Anand
 from fea.viscoelastic import Viscoelastic
 
 from .laws import law_of
-from .models import Creep, Fatigue, Plasticity
+from .models import Creep, Cure, Fatigue, Plasticity
 from .quantity import Expansion, Quantity
 
 
@@ -30,6 +30,7 @@ class Material:
     creep: Creep | None = None
     anand: Anand | None = None
     fatigue: Fatigue | None = None
+    cure: Cure | None = None            # compounds: cure shrinkage and post-cure hold
     # library Prony series and shift (the law only when asked for: `law("viscoelastic")`, or an
     # inline material's viscoelastic = "library"); inline data lives in `extra`
     viscoelastic: Viscoelastic | None = None

@@ -187,3 +187,12 @@ class Fatigue:
 
     def to_dict(self) -> dict:
         return {k: v.to_dict() for k, v in self.laws().items()}
+
+
+@dataclass(frozen=True)
+class Cure:
+    """How a compound forms: its linear chemical (cure) shrinkage from its formation on (positive
+    = contraction) and the post-cure hold (s) at its cure temperature, with their sources."""
+    shrinkage: float
+    hold: float
+    source: str

@@ -49,6 +49,9 @@ def test_without_a_process_each_layer_forms_as_the_cool_down_passes_its_stress_f
     below the cycles' start (the library's 25 degC reference bodies) is there from the start."""
     stages = formation_process({"si": 25.0, "pi": 250.0, "mold": 175.0, "solder": 217.0}, 25.0)
     assert [(s.temperature, s.forms) for s in stages] == [(250.0, ()), (217.0, ("solder",)), (175.0, ("mold",))]
+    # a compound's library cure: its shrinkage from formation on, its post-cure hold at the stage
+    cured = formation_process({"si": 25.0, "mold": 175.0}, 25.0, start=250.0, cures={"mold": (0.001, 14400.0)})
+    assert (cured[1].temperature, cured[1].shrinkage, cured[1].hold) == (175.0, (("mold", 0.001),), 14400.0)
     mats = {"si": isotropic("si", **SI, stress_free=250.0), "cu": isotropic("cu", **CU, stress_free=150.0)}
     _, k_y, result = bend(replace(bending_bimetal_model(("x", "y")), materials=mats), held_at(25.0))
     assert [(f["regions"], f["temperature"]) for f in result.formations] == [(["cu"], 150.0)]
