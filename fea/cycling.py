@@ -758,11 +758,16 @@ class Solver:
         strain the stack has given it, at the current temperature; a cure shrinkage (a free
         contraction) counts from here on."""
         linear = {r.name: k for k, r in enumerate(self.linear)}
+        nonlinear = {r.name: part for r, part in zip(self.nonlinear, self.nonlinear_slices)}
         for region in self.regions:
             if region.name not in names:
                 continue
-            op = self.operator.restricted(region.elements)
-            eps = op.strain(self.u).reshape(4, -1)
+            # the region's strain from the operators the solver already holds
+            if region.name in linear:
+                op = self._linear_ops[linear[region.name]]
+                eps = op.strain(self.u).reshape(4, -1)
+            else:
+                eps = self.nonlinear_operator.strain(self.u)[:, nonlinear[region.name]].reshape(4, -1)
             region.offset = eps - shrinkage.get(region.name, 0.0) * THERMAL_DIRECTION[:, None]
             region.formed, region.stress_free = True, self.T
             region.state = region.law.initial_state(region.volume.size)

@@ -174,9 +174,10 @@ def formation_process(formation: dict, end: float, start: float | None = None,
     return tuple(stages)
 
 
-def _ramp_to(segments: list[Segment], T: float, max_step_K: float, rate: float) -> list[Segment]:
-    """The segments followed by a ramp to T at ``rate`` K/s (none if they end at T)."""
-    t, T0 = segments[-1].t1, segments[-1].T1
+def process_to(process, T: float, max_step_K: float, rate: float) -> list[Segment]:
+    """The process's segments from t = 0, then a ramp at ``rate`` K/s to T (none if it ends there)."""
+    segments = process_segments(process, max_step_K)
+    t, T0 = (segments[-1].t1, segments[-1].T1) if segments else (0.0, process[0].temperature)
     if T0 == T:
         return segments
     return segments + [Segment(t, t + max(abs(T - T0) / rate, 1.0), T0, T, _steps_for_ramp(T - T0, max_step_K), 0, "ramp",
@@ -221,8 +222,7 @@ def jedec_history(profile: str, cycles: int, stress_free: float, start: float = 
     t = 0.0
     if process:
         stress_free = process[0].temperature
-        first = [Segment(0.0, 0.0, stress_free, stress_free, 1, 0, "dwell")]   # a start point to ramp from
-        segments = _ramp_to(first + process_segments(process, max_step_K), start, max_step_K, rate)[1:]
+        segments = process_to(process, start, max_step_K, rate)
         t = segments[-1].t1 if segments else 0.0
     else:
         cooldown_s = abs(stress_free - start) / rate if cooldown_s is None else cooldown_s
@@ -272,8 +272,7 @@ def table_history(table, stress_free: float, max_step_K: float = 10.0, max_step_
         segments.append(Segment(t0, t1, T0, T1, min(steps, 50) if kind == "dwell" else steps, cycle, kind))
     if process:
         stress_free = process[0].temperature
-        first = [Segment(0.0, 0.0, stress_free, stress_free, 1, 0, "dwell")]   # a start point to ramp from
-        before = _ramp_to(first + process_segments(process, max_step_K), rows[0, 1], max_step_K, PROCESS_RATE)[1:]
+        before = process_to(process, rows[0, 1], max_step_K, PROCESS_RATE)
         shift = rows[0, 0] - (before[-1].t1 if before else 0.0)
         segments = [replace(s, t0=s.t0 + shift, t1=s.t1 + shift) for s in before] + segments
     elif rows[0, 1] != stress_free:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from .compare_all import VARIANTS, interconnect_facts
+from .compare_all import JOINT_METRICS, NORMALISATION_METRICS, VARIANTS, interconnect_facts
 from .study import Metric, Study, main
 
 #: JESD22-B113 fixture, 1 Hz one-sided sine of 2 mm at the load lines, 25 degC
@@ -36,19 +36,10 @@ QUICK_BEND = {"bend": {**BEND, "cycles": 2}}
 #: the bare board of the verification: FR-4, as thick as the variants' boards
 BOARD_THICKNESS = 800.0
 
-METRICS = (
-    Metric("critical.life", "solder fatigue life, outer joint (energy law)", "cycles", "higher", ".3g"),
-    Metric("critical.dW", "solder dW, worse interface of the outer joint", "MPa/cycle"),
-    Metric("pad_layer.dW", "solder dW at the die-side pad", "MPa/cycle"),
-    Metric("land_layer.dW", "solder dW at the board-side land", "MPa/cycle"),
-    Metric("joint.eps_in_range", "equivalent inelastic strain range, outer joint", "-", "lower", ".3g"),
+METRICS = JOINT_METRICS + (
     Metric("outer_joint.von_mises_mean", "solder von Mises mean at the peak bend, outer joint", "MPa"),
     Metric("bend.load_line_force", "load-line force at the peak bend, per m of section depth", "N/m", "none", ".4g"),
-    Metric("outer_joint.dnp_um", "outer joint distance from the neutral point", "um", "none", ".4g", solved=False),
-    Metric("outer_joint.joint_count", "joints in the slice", "-", "none", ".3g", solved=False),
-    Metric("outer_joint.layer_thickness_um", "Darveaux layer thickness, outer joint", "um", "none", ".3g",
-           solved=False),
-)
+) + NORMALISATION_METRICS
 
 
 def answer(records: dict) -> str:

@@ -61,20 +61,25 @@ VARIANTS = (
             "structure", "edge-recess-rdl"),
 )
 
-METRICS = (
+#: the outer joint's damage, in every study of the five slices (compare_all, board_bend)
+JOINT_METRICS = (
     Metric("critical.life", "solder fatigue life, outer joint (energy law)", "cycles", "higher", ".3g"),
     Metric("critical.dW", "solder dW, worse interface of the outer joint", "MPa/cycle"),
     Metric("pad_layer.dW", "solder dW at the die-side pad", "MPa/cycle"),
     Metric("land_layer.dW", "solder dW at the board-side land", "MPa/cycle"),
     Metric("joint.eps_in_range", "equivalent inelastic strain range, outer joint", "-", "lower", ".3g"),
-    Metric("outer_joint.von_mises_mean", "solder von Mises mean at -40 degC, outer joint", "MPa"),
-    Metric("warpage_um", "die warpage at -40 degC (slice)", "um", "none", ".3g"),
-    # the normalisation, read back from the evaluated geometry (interconnect_facts)
+)
+#: the normalisation, read back from the evaluated geometry (interconnect_facts)
+NORMALISATION_METRICS = (
     Metric("outer_joint.dnp_um", "outer joint distance from the neutral point", "um", "none", ".4g", solved=False),
     Metric("outer_joint.joint_count", "joints in the slice", "-", "none", ".3g", solved=False),
     Metric("outer_joint.layer_thickness_um", "Darveaux layer thickness, outer joint", "um", "none", ".3g",
            solved=False),
 )
+METRICS = JOINT_METRICS + (
+    Metric("outer_joint.von_mises_mean", "solder von Mises mean at -40 degC, outer joint", "MPa"),
+    Metric("warpage_um", "die warpage at -40 degC (slice)", "um", "none", ".3g"),
+) + NORMALISATION_METRICS
 
 #: critical_joint key -> metric name
 FACTS = {"dnp_um": "outer_joint.dnp_um", "joint_count": "outer_joint.joint_count",

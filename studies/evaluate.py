@@ -62,6 +62,7 @@ from pathlib import Path
 import numpy as np
 
 from fea.errors import InputError
+from fea.warpage import surface, warpage
 
 #: default radius (um) of the disk over which probe stresses are averaged: a re-entrant corner is
 #: singular, so a nodal value there grows with refinement while a disk average converges. A probe in
@@ -528,10 +529,7 @@ def stress_metrics(model, solution, stresses, zoom, joint_x_range=None) -> dict:
         if averages:
             out[f"probe_avg.{probe.name}.radius_um"] = float(radius)
     if "bottom" in mesh.curves:
-        facets = mesh.curves["bottom"]
-        nodes = np.unique(mesh.mesh.facets[:, facets])
-        uy = solution.u.reshape(-1, 2)[nodes, 1]
-        out["warpage_um"] = float(uy.max() - uy.min())
+        out["warpage_um"] = warpage(solution.u[surface(mesh, "bottom")[1]])[1]   # the coplanarity
     return out
 
 
