@@ -46,11 +46,15 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from fea.calculix import ccx_executable, cycle_averages, write_cycling_deck
 from studies.model_file import read_model
 
+#: pkgrel when the speed target of part 1 was set (before error control and BDF2): its whole
+#: command on the same model is the reference time
+REFERENCE_COMMIT = "0d005cc"
 NORTON_SOLDER = ('{ E = 40000.0, nu = 0.35, alpha = 2.2e-5, '
                  'creep = { law = "norton", A = 1e-10, n = 3.0, Q = 0.0 } }')
 
@@ -83,9 +87,10 @@ def isotropic_metals(case: Path) -> list[str]:
     return paths
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, str]:
+def timed(command: list[str], cwd: Path, code: Path = None) -> tuple[float, str]:
+    env = None if code is None else dict(os.environ, PYTHONPATH=str(code))
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
@@ -121,27 +126,52 @@ def last_cycle_strain(case: Path, run_dir: str, deck: str, model) -> tuple[float
     return cycle["eps_in_accumulated"]["solder"], theirs["eps_in_accumulated"]
 
 
-def solve(case: Path, toml: str, run_dir: str, extra: list[str] = ()) -> tuple[float, str, dict]:
-    """Whole ``pkgrel solve`` of case/toml: (wall s, stdout, summary)."""
-    wall, out = timed([sys.executable, "-m", "studies.cli", "solve", toml, "--out", run_dir, *extra], case)
+def solve(case: Path, toml: str, run_dir: str, extra: list[str] = (), code: Path | None = None) -> tuple[float, str, dict]:
+    """Whole ``pkgrel solve`` of case/toml (by the pkgrel in ``code``, default this one):
+    (wall s, stdout, summary)."""
+    wall, out = timed([sys.executable, "-m", "studies.cli", "solve", toml, "--out", run_dir, *extra], case,
+                      code or REPO)
     return wall, out, json.loads((case / run_dir / "summary.json").read_text())
 
 
-def speed(structure: str, case: Path, cycles: int) -> dict:
-    """Part 1: the history's fixed steps against the default error control, whole commands."""
+def reference_code(tmp: Path) -> Path | None:
+    """pkgrel as it was when the speed target was set (REFERENCE_COMMIT), unpacked from this
+    checkout's git history; None (and why) if there is no history to take it from."""
+    target = tmp / "reference-code"
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", REFERENCE_COMMIT], capture_output=True)
+    if archive.returncode != 0:
+        print(f"(no reference run: git archive {REFERENCE_COMMIT} failed: {archive.stderr.decode().strip()[:200]})")
+        return None
+    target.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def speed(structure: str, case: Path, cycles: int, reference: Path | None) -> dict:
+    """Part 1: the same model as whole commands: pkgrel at REFERENCE_COMMIT, today's fixed steps
+    and today's default error control."""
     (case / "fixed.toml").write_text(cycled((case / "model.toml").read_text(), cycles, fixed_steps=True))
     (case / "cycled.toml").write_text(cycled((case / "model.toml").read_text(), cycles))
-    fixed_s, _, fixed = solve(case, "fixed.toml", "fixed")
-    wall, out, ours = solve(case, "cycled.toml", "run")
-    elements = re.search(r"(\d+) elements, (\d+) dofs", out)
+    runs = []
+    if reference is not None:
+        # the reference code reads the same model file (its default steps are the fixed ones)
+        runs.append((f"{REFERENCE_COMMIT} (ref)",) + solve(case, "cycled.toml", "reference", code=reference))
+    runs.append(("fixed steps",) + solve(case, "fixed.toml", "fixed"))
+    runs.append(("error control",) + solve(case, "cycled.toml", "run"))
+    elements = re.search(r"(\d+) elements, (\d+) dofs", runs[-1][2])
     print(f"{structure}: {elements.group(1)} elements, {elements.group(2)} dofs, {cycles} G cycles")
-    for label, seconds, summary in (("fixed steps", fixed_s, fixed), ("error control", wall, ours)):
+    for label, seconds, _, summary in runs:
         st, last = summary["solver_stats"], summary["cycles"][-1]
-        print(f"  {label:<14} {seconds:6.1f} s  {st['steps']:4d} steps ({st['rejected']} rejected), "
+        print(f"  {label:<16} {seconds:6.1f} s  {st['steps']:4d} steps ({st.get('rejected', 0)} rejected), "
               f"{st['iterations']} Newton iterations, {st['factorizations']} factorizations; "
               f"last-cycle solder dW {last['dW']['solder']:.5g} MPa, eps_in {last['eps_in_accumulated']['solder']:.5g}")
+    wall, fixed_s = runs[-1][1], runs[-2][1]
+    row = {"structure": structure, "elements": int(elements.group(1)), "pkgrel_s": wall, "fixed_s": fixed_s}
     print(f"  error control / fixed steps: {wall / fixed_s:.2f} of the time")
-    return {"structure": structure, "elements": int(elements.group(1)), "pkgrel_s": wall, "fixed_s": fixed_s}
+    if reference is not None:
+        row["reference_s"] = runs[0][1]
+        print(f"  error control / {REFERENCE_COMMIT}: {wall / runs[0][1]:.2f} of the time (target <= 0.5)")
+    return row
 
 
 def time_steps(cycles: int, mesh_factor: float) -> None:
@@ -191,6 +221,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--skip-ccx", action="store_true")
+    parser.add_argument("--skip-reference", action="store_true",
+                        help=f"skip part 1's run of pkgrel at {REFERENCE_COMMIT} (the speed target's reference)")
     parser.add_argument("--skip-time-steps", action="store_true", help="skip part 2 (the longest part)")
     parser.add_argument("--time-step-cycles", type=int, default=2, help="G cycles of part 2 (default 2)")
     parser.add_argument("--time-step-mesh", type=float, default=1.0,
@@ -206,10 +238,11 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        reference = None if args.skip_reference else reference_code(Path(tmp))
         for structure in args.structures:
             case = Path(tmp) / structure
             mesh(structure, case)
-            row = speed(structure, case, args.cycles)
+            row = speed(structure, case, args.cycles, reference)
             if not args.skip_ccx:
                 (case / "peer.toml").write_text(cycled((case / "model.toml").read_text(), args.cycles, True))
                 metals = isotropic_metals(case)
@@ -231,12 +264,14 @@ def main() -> None:
                           f"after {theirs:.0f} s (--ccx-timeout), ratio < {ours / theirs:.2f}")
                     row.update(peer_pkgrel_s=ours, ccx_stopped_s=theirs)
             rows.append(row)
-    print("\nstructure       elements   fixed steps s   error control s   ratio   pkgrel s (Norton, PS)   ccx s   ratio")
+    print(f"\nstructure       elements   {REFERENCE_COMMIT} s   fixed steps s   error control s   ratio to ref   "
+          "pkgrel s (Norton, PS)   ccx s   ratio")
     for r in rows:
         ratio = (f"{r['peer_pkgrel_s'] / r['ccx_s']:.2f}" if "ccx_s" in r else
                  f"<{r['peer_pkgrel_s'] / r['ccx_stopped_s']:.2f}" if "ccx_stopped_s" in r else "-")
-        print(f"{r['structure']:<14} {r['elements']:>9} {r['fixed_s']:>15.1f} {r['pkgrel_s']:>17.1f} "
-              f"{r['pkgrel_s'] / r['fixed_s']:>7.2f} {r.get('peer_pkgrel_s', float('nan')):>23.1f} "
+        reference_s = r.get("reference_s", float("nan"))
+        print(f"{r['structure']:<14} {r['elements']:>9} {reference_s:>11.1f} {r['fixed_s']:>15.1f} "
+              f"{r['pkgrel_s']:>17.1f} {r['pkgrel_s'] / reference_s:>14.2f} {r.get('peer_pkgrel_s', float('nan')):>23.1f} "
               f"{r.get('ccx_s', float('nan')):>7.1f} {ratio:>7}")
     if not args.skip_time_steps:
         time_steps(args.time_step_cycles, args.time_step_mesh)

@@ -509,7 +509,9 @@ class Solver:
     def _step_ratio(self, dt: float) -> float:
         """w = dt_n / dt_n-1 of a BDF2 step; 0 (backward Euler) at the start of a run and where
         the step grows too fast for variable-step BDF2 to stay zero-stable."""
-        if len(self.past_times) < 2 or self.accuracy is None:
+        if len(self.past_times) < 2:
+            return 0.0
+        if self.accuracy is None and not self.cycling.history.second_order_fixed_steps:
             return 0.0   # fixed steps (accuracy None): backward Euler throughout, as a peer deck's steps
         ratio = dt / (self.past_times[-1] - self.past_times[-2])
         return ratio if ratio <= MAX_STEP_RATIO else 0.0
@@ -879,7 +881,7 @@ class Solver:
                 self.dt_next = dt
                 continue
             error, increment = self._time_error(states, self.t + dt, ratio)
-            allowed = self._allowed_error(increment, dt)
+            allowed = self._allowed_error(increment, dt, segment.cycle == 0)
             # a step this short resolves nothing more: the error left is the Newton tolerance's
             # noise (a run that starts stress-free allows almost no error at first), accept it
             shortest = MIN_STEP_SHARE * (segment.t1 - segment.t0)
@@ -948,11 +950,14 @@ class Solver:
             volume += total
         return (error / volume, increment / volume) if volume else (0.0, 0.0)
 
-    def _allowed_error(self, increment: float, dt: float) -> float:
+    def _allowed_error(self, increment: float, dt: float, before_cycles: bool = False) -> float:
         """STEP_SHARE x accuracy x the inelastic strain of a cycle (the mean inelastic strain rate
         x the cycle's period): steps are short where creep is fast and long where it is slow. The
         mean rate is the last cycle's, and before a cycle has finished the run's so far (this step
-        included)."""
+        included). Before the cycles (the cool-down or process that sets their start) the rate is
+        at least this step's: from a stress-free start the mean so far lags far behind it and
+        would hold the first steps to a share of almost nothing, although the cycles that follow
+        shake the start state down."""
         if self.accuracy is None:
             return np.inf
         if self.cycle_rate is not None:
@@ -960,6 +965,8 @@ class Solver:
         else:
             elapsed = self.t + dt - self.cycling.history.segments[0].t0
             mean_rate = (self.counters["inelastic_increment"] + increment) / elapsed
+            if before_cycles and self.cycling.history.cycles >= 1:
+                mean_rate = max(mean_rate, increment / dt)
         return STEP_SHARE * self.accuracy * mean_rate * self.period + 1e-15
 
     def _commit(self, states, t_new: float) -> None:

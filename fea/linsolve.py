@@ -100,7 +100,7 @@ class PardisoFactorization:
         if not np.diff(upper.indptr).all():
             raise SolverError("stiffness matrix has an empty row: a degree of freedom has no stiffness")
         self._solver = PyPardisoSolver(mtype=2 if definite else -2)
-        self._matrix = upper
+        self._matrix, self._one_based = upper, None
         self._solver.set_phase(12)
         self._call(np.zeros(K.shape[0]))
         # the first call fills in MKL's defaults, which ask for two iterative-refinement steps on
@@ -110,15 +110,37 @@ class PardisoFactorization:
         self.n = K.shape[0]
 
     def _call(self, b):
-        try:
-            return self._solver._call_pardiso(self._matrix, np.asfortranarray(b, dtype=np.float64))
-        except Exception as exc:  # PyPardisoError: -4 zero pivot etc.
-            if self._solver.mtype == 2 and getattr(exc, "value", None) == -4:
-                raise NotPositiveDefinite("PARDISO Cholesky met a zero or negative pivot: the model is "
-                                          "probably not fully constrained or has a region without "
-                                          "stiffness") from None
-            raise SolverError(f"PARDISO failed ({exc}); the model is probably not fully "
-                              "constrained or has a region without stiffness") from None
+        """One PARDISO phase on the matrix and right-hand side b. MKL is called here rather than
+        through pypardiso's _call_pardiso, which converts the matrix's index arrays to one-based
+        copies on every call (1.5 ms of a 12 ms solve on 78,755 dofs); ours are made once per
+        pattern (the pattern never changes between refactorizations)."""
+        import ctypes
+
+        solver, A = self._solver, self._matrix
+        if self._one_based is None:
+            self._one_based = (np.ascontiguousarray(A.indptr, dtype=np.int32) + 1,
+                               np.ascontiguousarray(A.indices, dtype=np.int32) + 1)
+        ia, ja = self._one_based
+        b = np.asfortranarray(b, dtype=np.float64)
+        data = np.ascontiguousarray(A.data, dtype=np.float64)
+        x = np.zeros_like(b)
+        error = ctypes.c_int32(0)
+        int_p, double_p = ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double)
+        solver._mkl_pardiso(solver.pt.ctypes.data_as(ctypes.POINTER(solver._pt_type[0])),
+                            ctypes.byref(ctypes.c_int32(1)), ctypes.byref(ctypes.c_int32(1)),
+                            ctypes.byref(ctypes.c_int32(solver.mtype)), ctypes.byref(ctypes.c_int32(solver.phase)),
+                            ctypes.byref(ctypes.c_int32(A.shape[0])), data.ctypes.data_as(double_p),
+                            ia.ctypes.data_as(int_p), ja.ctypes.data_as(int_p), solver.perm.ctypes.data_as(int_p),
+                            ctypes.byref(ctypes.c_int32(1 if b.ndim == 1 else b.shape[1])),
+                            solver.iparm.ctypes.data_as(int_p), ctypes.byref(ctypes.c_int32(solver.msglvl)),
+                            b.ctypes.data_as(double_p), x.ctypes.data_as(double_p), ctypes.byref(error))
+        if error.value == -4 and solver.mtype == 2:
+            raise NotPositiveDefinite("PARDISO Cholesky met a zero or negative pivot: the model is "
+                                      "probably not fully constrained or has a region without stiffness")
+        if error.value != 0:
+            raise SolverError(f"PARDISO failed (error {error.value}); the model is probably not fully "
+                              "constrained or has a region without stiffness")
+        return np.ascontiguousarray(x)
 
     def solve(self, b):
         self._solver.set_phase(33)

@@ -88,6 +88,9 @@ class LoadHistory:
     # than max_step_K
     accuracy: float | None = None
     max_step_K: float = 15.0
+    # fixed steps integrate by backward Euler, as a peer deck's increments; True: by BDF2 (the
+    # time-converged reference of the error control, studies.verification.refined_history)
+    second_order_fixed_steps: bool = False
     max_steps: int = DEFAULT_MAX_STEPS
     # cycle jumping: skip cycle_jump cycles (extrapolated) after every two computed ones whose dW
     # differ by less than jump_tolerance (relative); 0: compute every cycle

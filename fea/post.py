@@ -54,10 +54,15 @@ def invariants(s: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _extrapolation_matrix(X: np.ndarray) -> np.ndarray:
-    """Maps values at the quadrature points X to the 6 P2 nodes (least squares, exact for P2)."""
-    element = ElementTriP2()
-    N = np.array([element.lbasis(X, i)[0] for i in range(6)]).T  # (nqp, 6)
-    return np.linalg.pinv(N)  # (6, nqp)
+    """Maps values at the quadrature points X (2, nqp) to the 6 P2 nodes: the least-squares
+    polynomial of the highest degree the points determine (quadratic from six or more points,
+    linear from three, as Abaqus extrapolates a 6-node triangle), evaluated at the nodes."""
+    def monomials(x, y):
+        columns = [np.ones_like(x), x, y] + ([x * x, x * y, y * y] if X.shape[1] >= 6 else [])
+        return np.stack(columns, axis=1)
+
+    nodes = ElementTriP2().doflocs.T                              # (2, 6) reference coordinates
+    return monomials(*nodes) @ np.linalg.pinv(monomials(*X))       # (6, nqp)
 
 
 @dataclass
