@@ -1,19 +1,21 @@
 """Thermal cycling: speed and time-step accuracy on the default assemblies, and pkgrel against
 CalculiX on the same mesh and time steps.
 
-    python benchmarks/cycling.py [--cycles 3] [--skip-ccx] [--skip-time-steps]
+    python benchmarks/cycling.py [--cycles 3] [--skip-ccx] [--skip-reference] [--skip-time-steps]
                                  [--time-step-cycles 2] [--time-step-mesh 1.0] [--cetol 1e-3]
                                  [--ccx-threads 2] [--ccx-timeout 1800] [--structures ppi-recess molded-joint]
 
 Part 1 runs each default assembly model as ``pkgrel mesh`` writes it (generalized plane
-strain, SAC305 Anand solder, elastic-plastic copper) twice as whole commands: with the
-history's fixed steps (``[load] fixed_steps = true``: 15 K ramp steps, 6 steps per dwell, the
-stepping before error control) and with the default error control, and prints both times,
-their ratio, Newton iterations, factorizations and the solder dW of both.
+strain, SAC305 Anand solder, elastic-plastic copper) as whole commands: pkgrel at
+REFERENCE_COMMIT (the code when the speed target was set, unpacked from this checkout's git
+history; ``--skip-reference`` leaves it out), today's pkgrel with the history's fixed steps
+(``[load] fixed_steps = true``: 15 K ramp steps, 6 steps per dwell, backward Euler, the
+reference's stepping) and with the default error control, and prints the times, the ratios,
+Newton iterations, factorizations and the last-cycle solder dW of each.
 
 Part 2 (the time-step accuracy check) runs the five default assemblies (Anand SAC305; edge-recess-rdl
 with a SAC305 ball instead of its default elastic Sn), ppi-recess with Sn-Pb and the Norton
-Si / solder / FR-4 strip at the default accuracy and with fixed steps 16x smaller, and prints
+Si / solder / FR-4 strip at the default accuracy and with fixed steps 16x smaller (BDF2), and prints
 the last cycle's solder dW and accumulated inelastic strain of both and their difference.
 
 Part 3 runs the same mesh in plane strain with Norton-creep solder (CalculiX has neither Anand
@@ -184,7 +186,7 @@ def time_steps(cycles: int, mesh_factor: float) -> None:
     cases = [(name, dict(solder_material="sac305") if name == "edge-recess-rdl" else {})
              for name in ("ppi-recess", "cu-post", "molded-joint", "fanout-rdl", "edge-recess-rdl")]
     cases.append(("ppi-recess", dict(solder_material="snpb")))
-    print(f"\ntime steps: default accuracy against fixed steps 16x smaller, last of {cycles} G cycles "
+    print(f"\ntime steps: default accuracy against fixed steps 16x smaller (BDF2), last of {cycles} G cycles "
           f"(mesh size factor {mesh_factor:g}), solder")
     print(f"{'case':<34} {'dW ref MPa':>11} {'dW':>11} {'error':>8} {'eps_in ref':>11} {'eps_in':>11} {'error':>8} {'s':>6}")
     runs = [(f"{name} {' '.join(f'{k}={v}' for k, v in params.items())}".strip(),
