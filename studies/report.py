@@ -845,8 +845,9 @@ def mesh_uncertainty(run) -> dict:
 def time_step_error(record: dict) -> float | None:
     """The time-step uncertainty of a cycled record, relative: under error control the accuracy the
     run held (the target error of a cycle's dW and inelastic strain; measured errors against steps
-    16x smaller are 0.0-0.6 % at the default 0.01, docs/verification.md#time-steps); with fixed steps
-    the last cycle's ``time_error``, the sum of the steps' estimated local errors (an upper bound).
+    16x smaller are 0.0-0.54 % in dW and 0.12-0.53 % in the inelastic strain at the default 0.01,
+    docs/verification.md#time-steps); with fixed steps the last cycle's ``time_error``, the sum of
+    the steps' estimated local errors (an upper bound).
     None for a run that did not cycle."""
     cycles = record.get("cycles") or []
     if not cycles:
