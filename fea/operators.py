@@ -167,7 +167,9 @@ class FreeTangent:
             r, c = index[rows], index[cols]
             kept = (r >= 0) & (c >= 0) & (r <= c)
             keys.append((kept, r[kept] * self.n + c[kept]))
-        unique = np.unique(np.concatenate([key for _, key in keys]))
+        # sorted unique keys by a sort (numpy 2.4's np.unique hashes first: 0.7 s here, the sort 0.05 s)
+        every = np.sort(np.concatenate([key for _, key in keys]))
+        unique = every[np.concatenate(([True], every[1:] != every[:-1]))]
         self.nnz = unique.size
         self._slots = []
         for kept, key in keys:
