@@ -111,3 +111,40 @@ def test_table_history():
     assert h.segments[0].T0 == 150.0 and h.segments[-1].T1 == -40.0
     with pytest.raises(InputError, match="increase"):
         table_history([[0, 25], [0, 30]], 25.0)
+
+
+def test_three_point_rule_integrates_straight_p2_elements_exactly():
+    """The solver's 3-point rule (degree 2) against the 6-point rule (degree 4) on a mesh of
+    straight-sided P2 triangles with piecewise-uniform properties: the stiffness and the thermal
+    load agree to round-off in plane strain, as the strains are linear in each element (in
+    axisymmetry, with 1/r in the hoop strain, neither rule is exact)."""
+    from skfem import Basis, ElementTriP2, ElementVector
+
+    from fea import thermoelastic
+
+    problem = v.peer_problem("plane_strain", 2.0)
+    assert thermoelastic.QUADRATURE_ORDER == 2
+    results = []
+    for order in (2, 4):
+        basis = Basis(problem.mesh.mesh, ElementVector(ElementTriP2()), intorder=order)
+        T, lam, mu, eth = material_fields(problem, basis.mapping.F(basis.X))
+        results.append(assemble(problem, basis, lam, mu, eth))
+    (K3, f3), (K6, f6) = results
+    np.testing.assert_allclose(K3.toarray(), K6.toarray(), atol=1e-12 * abs(K6).max())
+    np.testing.assert_allclose(f3, f6, atol=1e-12 * abs(f6).max())
+
+
+def test_stresses_at_three_points_extrapolate_linear_fields_exactly():
+    """Nodal recovery from the 3 quadrature points of an element reproduces a linear field at
+    the six P2 nodes (and from 6 points a quadratic one)."""
+    from skfem import ElementTriP2
+    from skfem.quadrature import get_quadrature
+    from skfem.refdom import RefTri
+
+    from fea.post import _extrapolation_matrix
+
+    nodes = ElementTriP2().doflocs.T
+    for order, field in ((2, lambda x, y: 3.0 + 2.0 * x - 5.0 * y),
+                         (4, lambda x, y: 1.0 + x - y + 4.0 * x * y - 2.0 * y * y)):
+        X, _ = get_quadrature(RefTri, order)
+        np.testing.assert_allclose(_extrapolation_matrix(X) @ field(*X), field(*nodes), atol=1e-12)
