@@ -507,8 +507,9 @@ class Solver:
         self.counters["factorizations"] += 1
 
     def _step_ratio(self, dt: float) -> float:
-        """w = dt_n / dt_n-1 of a BDF2 step; 0 (backward Euler) at the start of a run and where
-        the step grows too fast for variable-step BDF2 to stay zero-stable."""
+        """w = dt_n / dt_n-1 of a BDF2 step; 0 (backward Euler) at the start of a run, where the
+        step grows too fast for variable-step BDF2 to stay zero-stable, and for fixed steps unless
+        the history asks for second-order ones (the time-converged reference)."""
         if len(self.past_times) < 2:
             return 0.0
         if self.accuracy is None and not self.cycling.history.second_order_fixed_steps:

@@ -23,9 +23,9 @@ from .mesh import Mesh
 from .model import Model
 
 # 3-point rule (degree 2): exact for the P2 stiffness and thermal load of a straight-sided element
-# with uniform properties (the strains are linear), as Abaqus's CPE6 / CAX6 and CalculiX's 6-node
-# triangles integrate; the 6-point rule changed no solder dW (4 digits, ppi-recess cycling) and
-# cost twice the constitutive updates (docs/performance.md)
+# with uniform properties (the strains are linear), the rule Abaqus integrates CPE6 / CAX6 with;
+# the 6-point rule changed no solder dW (4 digits, ppi-recess cycling) and cost twice the
+# constitutive updates (docs/performance.md)
 QUADRATURE_ORDER = 2
 COMPONENTS = {"x": 0, "y": 1}
 
