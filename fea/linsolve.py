@@ -7,6 +7,7 @@ positive definite mode, with SuperLU as the fallback when pypardiso is not insta
 """
 from __future__ import annotations
 
+import ctypes
 import os
 
 import numpy as np
@@ -114,8 +115,6 @@ class PardisoFactorization:
         through pypardiso's _call_pardiso, which converts the matrix's index arrays to one-based
         copies on every call (1.5 ms of a 12 ms solve on 78,755 dofs); ours are made once per
         pattern (the pattern never changes between refactorizations)."""
-        import ctypes
-
         solver, A = self._solver, self._matrix
         if self._one_based is None:
             self._one_based = (np.ascontiguousarray(A.indptr, dtype=np.int32) + 1,

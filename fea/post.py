@@ -57,8 +57,10 @@ def _extrapolation_matrix(X: np.ndarray) -> np.ndarray:
     """Maps values at the quadrature points X (2, nqp) to the 6 P2 nodes: the least-squares
     polynomial of the highest degree the points determine (quadratic from six or more points,
     linear from three, as Abaqus extrapolates a 6-node triangle), evaluated at the nodes."""
+    quadratic = X.shape[1] >= 6
+
     def monomials(x, y):
-        columns = [np.ones_like(x), x, y] + ([x * x, x * y, y * y] if X.shape[1] >= 6 else [])
+        columns = [np.ones_like(x), x, y] + ([x * x, x * y, y * y] if quadratic else [])
         return np.stack(columns, axis=1)
 
     nodes = ElementTriP2().doflocs.T                              # (2, 6) reference coordinates
