@@ -578,6 +578,7 @@ class Solver:
                                    self._force_scale(stress, u, T_old, T_new, dt, refresh_elastic),
                                    self.external_scale)
         scale = self.force_reference
+        fresh_at = None      # the iteration whose du came from a tangent of this step's last iterate
         for iteration in range(self.cycling.max_iterations + 1):
             history.append(norm)
             if norm <= self.cycling.tolerance * max(scale, 1e-30) or norm < 1e-14:
@@ -594,6 +595,11 @@ class Solver:
                 to_go = (np.log(self.cycling.tolerance * scale / norm) / np.log(contraction)
                          if contraction < 1 else np.inf)
                 slow = contraction > self.cycling.refactor_ratio or to_go > 2
+                if slow and fresh_at == iteration - 1 and iteration >= 3 \
+                        and to_go > self.cycling.max_iterations - iteration:
+                    # even a current tangent contracts too slowly to converge within the
+                    # iterations left: cut the step back now instead of iterating to the limit
+                    break
             # a creep tangent belongs to its time step: one from a long dwell step is far too soft
             # for a short ramp step (the first ramp step after a dwell then fails to converge)
             other_dt = iteration == 0 and not 1 / TANGENT_DT_SPAN <= tangent_dt / self.factorized_dt <= TANGENT_DT_SPAN
@@ -601,6 +607,7 @@ class Solver:
                 self._factorize(tangent, linear[0])
                 self.factorized_dt = tangent_dt
                 self.refactor_next = False
+                fresh_at = iteration
             du = np.zeros_like(u)
             du[self.free] = self.factorization.solve(-r)
             # backtracking line search on the residual norm (creeping solder near its flow stress

@@ -254,3 +254,29 @@ def test_cholesky_refusal_falls_back_to_the_pivoting_factorization(monkeypatch):
     assert not pivoting.definite
     np.testing.assert_allclose(result.cycles[0]["dW"]["solder"], reference.cycles[0]["dW"]["solder"], rtol=1e-8)
 
+
+
+@pytest.mark.parametrize("stiffer, converges", [(1.5, True), (3.0, False)])
+def test_a_step_that_cannot_converge_in_the_iterations_left_is_given_up_early(monkeypatch, stiffer, converges):
+    """With its tangent ``stiffer`` times too stiff, Newton on a linear (elastic) step contracts the
+    residual by 1 - 1/stiffer per iteration whatever the factorization's age: at 1/3 it reaches the
+    tolerance (1e-4 of the force scale) within the 12 iterations allowed; at 2/3 it would need
+    about 17, so the step fails after three iterations (one more than the two the rule needs to
+    see the contraction with a current tangent) instead of running to the limit."""
+    from fea.cycling import StepFailed
+
+    problem = Model(block_model(), "plane_strain", {"solder": solder()},
+                    fixed=[("left", "x"), ("right", "x"), ("bottom", "y")])
+    history = table_history([[0.0, 125.0], [1.0, 25.0]], 125.0)
+    exact = Solver._factorize
+    monkeypatch.setattr(Solver, "_factorize", lambda self, tangent, linear_data:
+                        exact(self, stiffer * tangent, stiffer * linear_data))
+    solver = Solver(Cycling(problem, history))
+    u0 = np.zeros(solver.operator.n)
+    if converges:
+        iterations = solver.step(u0, 125.0, 25.0, 1.0)[3]
+        assert 6 <= iterations <= solver.cycling.max_iterations
+    else:
+        with pytest.raises(StepFailed):
+            solver.step(u0, 125.0, 25.0, 1.0)
+        assert solver.counters["iterations"] == 3 < solver.cycling.max_iterations
