@@ -595,11 +595,14 @@ class Solver:
                 to_go = (np.log(self.cycling.tolerance * scale / norm) / np.log(contraction)
                          if contraction < 1 else np.inf)
                 slow = contraction > self.cycling.refactor_ratio or to_go > 2
-                if slow and fresh_at == iteration - 1 and iteration >= 3 \
-                        and to_go > self.cycling.max_iterations - iteration:
-                    # even a current tangent contracts too slowly to converge within the
-                    # iterations left: cut the step back now instead of iterating to the limit
-                    break
+                if slow and fresh_at == iteration - 1 and iteration >= 4:
+                    # even a current tangent contracts too slowly (over the last three iterations)
+                    # to converge within the iterations left: cut the step back now instead of
+                    # iterating to the limit
+                    rate = (norm / history[-4]) ** (1 / 3)
+                    if rate >= 1 or np.log(self.cycling.tolerance * scale / norm) / np.log(rate) \
+                            > self.cycling.max_iterations - iteration:
+                        break
             # a creep tangent belongs to its time step: one from a long dwell step is far too soft
             # for a short ramp step (the first ramp step after a dwell then fails to converge)
             other_dt = iteration == 0 and not 1 / TANGENT_DT_SPAN <= tangent_dt / self.factorized_dt <= TANGENT_DT_SPAN
