@@ -592,16 +592,15 @@ class Solver:
                 # modified Newton: keep the factorization while it contracts the residual fast
                 # enough to converge within two more iterations (each far cheaper than a new one)
                 contraction = norm / history[-2]
-                to_go = (np.log(self.cycling.tolerance * scale / norm) / np.log(contraction)
-                         if contraction < 1 else np.inf)
+                remaining = np.log(self.cycling.tolerance * scale / norm)   # < 0: not converged
+                to_go = remaining / np.log(contraction) if contraction < 1 else np.inf
                 slow = contraction > self.cycling.refactor_ratio or to_go > 2
                 if slow and fresh_at == iteration - 1 and iteration >= 4:
-                    # even a current tangent contracts too slowly (over the last three iterations)
-                    # to converge within the iterations left: cut the step back now instead of
-                    # iterating to the limit
+                    # the last iteration had a current tangent and the last three contracted too
+                    # slowly (their geometric mean) to converge within the iterations left: cut
+                    # the step back now instead of iterating to the limit
                     rate = (norm / history[-4]) ** (1 / 3)
-                    if rate >= 1 or np.log(self.cycling.tolerance * scale / norm) / np.log(rate) \
-                            > self.cycling.max_iterations - iteration:
+                    if rate >= 1 or remaining / np.log(rate) > self.cycling.max_iterations - iteration:
                         break
             # a creep tangent belongs to its time step: one from a long dwell step is far too soft
             # for a short ramp step (the first ramp step after a dwell then fails to converge)
