@@ -50,6 +50,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+# every timed command starts from the caller's environment: importing fea here sets
+# OPENBLAS_NUM_THREADS=1 for this process (fea/__init__.py), which would otherwise be handed to
+# the reference code's runs too (the reference would then run faster than it does for a user)
+CALLER_ENVIRONMENT = dict(os.environ)
 
 from fea.calculix import ccx_executable, cycle_averages, write_cycling_deck
 from studies.model_file import read_model
@@ -90,7 +94,7 @@ def isotropic_metals(case: Path) -> list[str]:
 
 
 def timed(command: list[str], cwd: Path, code: Path = None) -> tuple[float, str]:
-    env = None if code is None else dict(os.environ, PYTHONPATH=str(code))
+    env = dict(CALLER_ENVIRONMENT) if code is None else dict(CALLER_ENVIRONMENT, PYTHONPATH=str(code))
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
@@ -101,7 +105,7 @@ def timed(command: list[str], cwd: Path, code: Path = None) -> tuple[float, str]
 
 def run_ccx(case: Path, deck: str, threads: int, timeout: float) -> tuple[float, bool]:
     """Whole ccx run on case/deck.inp; (wall s, finished). A run past the timeout is killed."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), CCX_NPROC_EQUATION_SOLVER=str(threads))
+    env = dict(CALLER_ENVIRONMENT, OMP_NUM_THREADS=str(threads), CCX_NPROC_EQUATION_SOLVER=str(threads))
     start = time.perf_counter()
     with open(case / f"{deck}.log", "w") as log:
         process = subprocess.Popen([ccx_executable(), "-i", deck], cwd=case, env=env, stdout=log,

@@ -45,35 +45,47 @@ from typing import Callable
 import numpy as np
 
 from .errors import InputError, SolverError
-from . import small_strain
-from .small_strain import DEVIATORIC, TO_ENGINEERING, deviator, inner, lame, stiffness, von_mises
+from . import jit, small_strain
+from .jit import prange
+from .small_strain import DEVIATORIC, SHEAR, VOLUMETRIC, lame, stiffness
 
 #: gas constant J/(mol K) and the offset of the absolute temperature scale (K at 0 degC)
 R_GAS = 8.314462618
 KELVIN = 273.15
 
 
-def _asinh_exp(w):
-    """asinh(exp(w)) without overflow: w + ln(1 + sqrt(1 + exp(-2w))) for w > 0."""
-    w = np.asarray(w, dtype=float)
-    pos = w > 0
-    e_neg = np.exp(-np.abs(w))           # exp(-w) for w > 0, exp(w) for w <= 0: never overflows
-    return np.where(pos, w + np.log1p(np.sqrt(1 + e_neg**2)), np.arcsinh(e_neg))
+@jit.serial
+def _asinh_exp_point(w):
+    """asinh(exp(w)) without overflow, w + ln(1 + sqrt(1 + exp(-2w))) for w > 0, and its slope
+    d/dw = 1 / sqrt(1 + exp(-2w)) (between 0 and 1), with one exponential."""
+    e_neg = np.exp(-abs(w))            # exp(-w) for w > 0, exp(w) for w <= 0: never overflows
+    root = np.sqrt(1.0 + e_neg * e_neg)
+    if w > 0:
+        return w + np.log1p(root), 1.0 / root
+    return np.arcsinh(e_neg), e_neg / root
 
 
-def _asinh_exp_slope(w):
-    """d asinh(exp(w)) / dw = 1 / sqrt(1 + exp(-2w)), between 0 and 1."""
-    w = np.asarray(w, dtype=float)
-    e_neg = np.exp(-np.abs(w))
-    return np.where(w > 0, 1 / np.sqrt(1 + e_neg**2), e_neg / np.sqrt(1 + e_neg**2))
+@jit.parallel
+def _asinh_exp_points(w, value, slope):
+    for i in prange(w.size):
+        value[i], slope[i] = _asinh_exp_point(w[i])
 
 
 def _asinh_exp_and_slope(w):
-    """asinh(exp(w)) and its slope with one exponential."""
-    e_neg = np.exp(-np.abs(w))
-    root = np.sqrt(1 + e_neg**2)
-    pos = w > 0
-    return np.where(pos, w + np.log1p(root), np.arcsinh(e_neg)), np.where(pos, 1.0, e_neg) / root
+    """asinh(exp(w)) and its slope at every point of w."""
+    w = np.asarray(w, dtype=float)
+    flat = np.ascontiguousarray(w).ravel()
+    value, slope = np.empty_like(flat), np.empty_like(flat)
+    _asinh_exp_points(flat, value, slope)
+    return value.reshape(w.shape), slope.reshape(w.shape)
+
+
+def _asinh_exp(w):
+    return _asinh_exp_and_slope(w)[0]
+
+
+def _asinh_exp_slope(w):
+    return _asinh_exp_and_slope(w)[1]
 
 
 def _as_points(x, n):
@@ -99,8 +111,8 @@ def _inelastic_base_state(n: int) -> dict:
             "stress": np.zeros((4, n))}
 
 
-def _radial_return(sigma_trial, direction, q_trial, dp, ddp_dq, lam, mu):
-    """Stress, tangent and inelastic strain increment of a J2 radial return.
+def _radial_return(state: dict, sigma_trial, direction, q_trial, dp, ddp_dq, lam, mu):
+    """Stress, tangent and the base part of the new state of a J2 radial return.
 
     direction: deviatoric stress-like 4-vector the flow follows (trial deviator, or trial
     deviator minus back stress) with equivalent value q_trial; dp the equivalent inelastic strain
@@ -109,31 +121,58 @@ def _radial_return(sigma_trial, direction, q_trial, dp, ddp_dq, lam, mu):
         sigma = sigma_trial - 3 mu dp n,   n = direction / q_trial
         d_eps_in = 3/2 dp n (tensor),      sqrt(2/3 d_eps_in : d_eps_in) = dp
         C = D - 6 mu^2 (dp/q) I_dev + 9 mu^2 (dp/q - ddp_dq) n (x) n
-    using d direction / d eps = 2 mu I_dev and d q_trial / d eps = 3 mu n.
+    using d direction / d eps = 2 mu I_dev and d q_trial / d eps = 3 mu n. The state gains
+    d_eps_in, dp and the trapezoidal work (sigma_old + sigma)/2 : d_eps_in.
     """
-    safe_q = np.where(q_trial > 0, q_trial, 1.0)
-    n = direction / safe_q
-    ratio = dp / safe_q
-    stress = sigma_trial - 3 * mu * dp * n
-    d_eps_in = 1.5 * dp * n * TO_ENGINEERING[:, None]
-    # the same sum entry by entry, without (4, 4, N) temporaries
-    tangent = np.empty((4, 4, n.shape[1]))
-    np.multiply((9 * mu**2 * (ratio - ddp_dq)) * n[:, None, :], n[None, :, :], out=tangent)
-    softening = 6 * mu**2 * ratio
-    for i in range(3):
-        for j in range(3):
-            tangent[i, j] += (lam + 2 * mu - softening * DEVIATORIC[i, i]) if i == j else \
-                (lam - softening * DEVIATORIC[i, j])
-    tangent[3, 3] += mu - softening * DEVIATORIC[3, 3]
-    return stress, tangent, d_eps_in
+    n = q_trial.size
+    stress, tangent = np.empty((4, n)), np.empty((4, 4, n))
+    eps_in, eps_eq_in, w_in = np.empty((4, n)), np.empty(n), np.empty(n)
+    f = np.ascontiguousarray
+    _return_points(f(sigma_trial), f(direction), f(q_trial, dtype=float), f(dp, dtype=float),
+                   f(ddp_dq, dtype=float), f(lam, dtype=float), f(mu, dtype=float), f(state["eps_in"]),
+                   f(state["eps_eq_in"]), f(state["w_in"]), f(state["stress"]), stress, tangent, eps_in,
+                   eps_eq_in, w_in)
+    return stress, tangent, {"eps_in": eps_in, "eps_eq_in": eps_eq_in, "w_in": w_in, "stress": stress}
 
 
-def _accumulate(state: dict, stress, d_eps_in, dp) -> dict:
-    """Base part of the new state: inelastic strain, equivalent strain and trapezoidal work."""
-    return {"eps_in": state["eps_in"] + d_eps_in,
-            "eps_eq_in": state["eps_eq_in"] + dp,
-            "w_in": state["w_in"] + inner(0.5 * (state["stress"] + stress), d_eps_in),
-            "stress": stress}
+@jit.parallel
+def _trial_points(eps_mech, eps_in, E, nu, back, sigma, direction, q, lam, mu):
+    """`_Inelastic._trial` point by point (back: (4, 0) without a back stress)."""
+    for p in prange(eps_mech.shape[1]):
+        lam[p], mu[p] = small_strain.lame_point(E[p], nu[p])
+        s0, s1, s2, s3 = small_strain.hooke_point(eps_mech[0, p] - eps_in[0, p], eps_mech[1, p] - eps_in[1, p],
+                                                  eps_mech[2, p] - eps_in[2, p], eps_mech[3, p] - eps_in[3, p],
+                                                  lam[p], mu[p])
+        sigma[0, p], sigma[1, p], sigma[2, p], sigma[3, p] = s0, s1, s2, s3
+        d0, d1, d2, d3 = small_strain.deviator_point(s0, s1, s2, s3)
+        if back.shape[1] > 0:
+            d0, d1, d2, d3 = d0 - back[0, p], d1 - back[1, p], d2 - back[2, p], d3 - back[3, p]
+        direction[0, p], direction[1, p], direction[2, p], direction[3, p] = d0, d1, d2, d3
+        q[p] = small_strain.equivalent_point(d0, d1, d2, d3)
+
+
+@jit.parallel
+def _return_points(sigma_trial, direction, q_trial, dp, ddp_dq, lam, mu, eps_in_old, eps_eq_old, w_old,
+                   stress_old, stress, tangent, eps_in, eps_eq_in, w_in):
+    """`_radial_return` point by point."""
+    for p in prange(q_trial.size):
+        q = q_trial[p] if q_trial[p] > 0 else 1.0
+        ratio = dp[p] / q
+        softening = 6.0 * mu[p] ** 2 * ratio
+        flow = 9.0 * mu[p] ** 2 * (ratio - ddp_dq[p])
+        work = 0.0
+        for a in range(4):
+            n_a = direction[a, p] / q
+            stress[a, p] = sigma_trial[a, p] - 3.0 * mu[p] * dp[p] * n_a
+            # engineering shear: the tensor increment's 12 entry counts twice
+            d_eps = 1.5 * dp[p] * n_a * (2.0 if a == 3 else 1.0)
+            eps_in[a, p] = eps_in_old[a, p] + d_eps
+            work += 0.5 * (stress_old[a, p] + stress[a, p]) * d_eps
+            for b in range(4):
+                tangent[a, b, p] = (lam[p] * VOLUMETRIC[a, b] + mu[p] * SHEAR[a, b] - softening * DEVIATORIC[a, b]
+                                    + flow * n_a * direction[b, p] / q)
+        eps_eq_in[p] = eps_eq_old[p] + dp[p]
+        w_in[p] = w_old[p] + work
 
 
 def _fail(what: str, bad: np.ndarray, residual: np.ndarray, T: np.ndarray, iterations: int):
@@ -256,11 +295,17 @@ class _Inelastic:
         return _inelastic_base_state(n_points)
 
     @staticmethod
-    def _trial(eps_mech, state, E, nu):
-        eps_mech = np.asarray(eps_mech, dtype=float)
+    def _trial(eps_mech, state, E, nu, back=None):
+        """The elastic trial: stress D (eps_mech - eps_in), the flow direction (its deviator,
+        less the back stress if given), its equivalent value, and lambda, mu."""
+        f = np.ascontiguousarray
+        eps_mech = f(eps_mech, dtype=float)
         n = eps_mech.shape[1]
-        lam, mu = lame(_as_points(E, n), _as_points(nu, n))
-        return small_strain.stress(eps_mech - state["eps_in"], lam, mu), lam, mu
+        sigma, direction = np.empty((4, n)), np.empty((4, n))
+        q, lam, mu = np.empty(n), np.empty(n), np.empty(n)
+        _trial_points(eps_mech, f(state["eps_in"]), f(_as_points(E, n)), f(_as_points(nu, n)),
+                      np.zeros((4, 0)) if back is None else f(back), sigma, direction, q, lam, mu)
+        return sigma, direction, q, lam, mu
 
 
 @dataclass(frozen=True)
@@ -298,19 +343,16 @@ class J2Plasticity(_Inelastic):
         return {**_inelastic_base_state(n_points), "alpha": np.zeros((4, n_points))}
 
     def update(self, eps_mech, state, T_old, T_new, dt, E, nu, guess=None):
-        sigma_trial, lam, mu = self._trial(eps_mech, state, E, nu)
+        sigma_trial, relative, q_trial, lam, mu = self._trial(eps_mech, state, E, nu, back=state["alpha"])
         T_new = _as_points(T_new, sigma_trial.shape[1])
         H_iso, H_kin = self.isotropic_modulus(T_new), self.kinematic_modulus(T_new)
-        relative = deviator(sigma_trial) - state["alpha"]
-        q_trial = np.sqrt(1.5 * (relative[0] ** 2 + relative[1] ** 2 + relative[2] ** 2 + 2 * relative[3] ** 2))
         overstress = q_trial - (self.yield_stress(T_new) + H_iso * state["eps_eq_in"])
         plastic = overstress > 0
         # linear hardening makes the consistency condition linear in dp
         stiffness = 3 * mu + H_iso + H_kin
         dp = np.where(plastic, overstress / stiffness, 0.0)
         ddp_dq = np.where(plastic, 1.0 / stiffness, 0.0)
-        stress, tangent, d_eps_in = _radial_return(sigma_trial, relative, q_trial, dp, ddp_dq, lam, mu)
-        new = _accumulate(state, stress, d_eps_in, dp)
+        stress, tangent, new = _radial_return(state, sigma_trial, relative, q_trial, dp, ddp_dq, lam, mu)
         safe_q = np.where(q_trial > 0, q_trial, 1.0)
         new["alpha"] = state["alpha"] + H_kin * dp * relative / safe_q
         return stress, tangent, new
@@ -338,12 +380,10 @@ class _RateModel(_Inelastic):
 
     def update(self, eps_mech, state, T_old, T_new, dt, E, nu, guess=None):
         _check_step(dt)
-        sigma_trial, lam, mu = self._trial(eps_mech, state, E, nu)
+        sigma_trial, s_trial, q_trial, lam, mu = self._trial(eps_mech, state, E, nu)
         n = sigma_trial.shape[1]
         T_new = _as_points(T_new, n)
         T_K = _kelvin(T_new)
-        s_trial = deviator(sigma_trial)
-        q_trial = von_mises(sigma_trial)
         # a guess (the trial state of the previous global iteration of the same step) starts the
         # local solves close to their solution; the state's last-step rate otherwise
         start = state if guess is None else guess
@@ -357,8 +397,7 @@ class _RateModel(_Inelastic):
         u_guess = start["log_rate"] + np.log(dt)
         dp, ddp_dq = self._consistency(q_trial, 3 * mu * np.ones(n), flow_stress, T_new, T_K, dt,
                                        state, start, u_guess, extra)
-        stress, tangent, d_eps_in = _radial_return(sigma_trial, s_trial, q_trial, dp, ddp_dq, lam, mu)
-        new = _accumulate(state, stress, d_eps_in, dp)
+        stress, tangent, new = _radial_return(state, sigma_trial, s_trial, q_trial, dp, ddp_dq, lam, mu)
         with np.errstate(divide="ignore"):
             new["log_rate"] = np.where(dp > 0, np.log(np.where(dp > 0, dp, 1.0) / dt), -np.inf)
         self._finish_state(new, state, dp, extra)
@@ -448,13 +487,13 @@ class Anand(_RateModel):
         return {**super().initial_state(n_points), "s": np.full(n_points, float(self.s0))}
 
     def _evolution(self, s, s_old, s_star, dp):
-        """Residual of the implicit s update and its derivative in s, with g = 1 - s/s*."""
-        g = 1.0 - s / s_star
-        B = np.abs(g) ** self.a * np.sign(g)
-        dB_dg = self.a * np.abs(g) ** (self.a - 1.0) if self.a >= 1 else \
-            self.a * np.maximum(np.abs(g), 1e-300) ** (self.a - 1.0)
-        phi = s - s_old - self.h0 * dp * B
-        return phi, 1.0 + self.h0 * dp * dB_dg / s_star, B, dB_dg
+        """Residual of the implicit s update and its derivative in s, with g = 1 - s/s*, and
+        B(g), dB/dg at every point (`_anand_evolution`)."""
+        out = np.empty((4, np.size(s)))
+        f = np.ascontiguousarray
+        _anand_evolution_points(f(s, dtype=float), f(s_old, dtype=float), f(s_star, dtype=float),
+                                f(dp, dtype=float), self.h0, self.a, out)
+        return out[0], out[1], out[2], out[3]
 
     def _resistance(self, dp, s_star, s_old, s_guess, T):
         """Solve s - s_old = h0 dp |1 - s/s*|^a sign(1 - s/s*) for s (bracketed Newton).
@@ -511,63 +550,87 @@ class Anand(_RateModel):
                                                           self.max_iterations, type(self).__name__, u_guess[rest])
         return dp, ddp_dq
 
-    def _coupled_residuals(self, u, s, q_trial, three_mu, s_old, log_z_shift):
-        """The two equations in u = ln dp and s, with their derivatives:
-
-            r   = q_trial - 3 mu e^u - (s / xi) asinh(z^m)       (consistency)
-            phi = s - s_old - h0 e^u B(1 - s / s*)                (resistance)
-
-        where log z = u + log_z_shift and s* = s_hat z^n. Returns r, phi, the four partial
-        derivatives and the scale max(s_old, s*) of phi."""
-        e_u = np.exp(u)
-        log_z = u + log_z_shift
-        s_star = self.s_hat * np.exp(self.n * log_z)
-        phi, dphi_ds, B, dB_dg = self._evolution(s, s_old, s_star, e_u)
-        dphi_du = -self.h0 * e_u * (B + dB_dg * self.n * s / s_star)
-        asinh_term, slope = _asinh_exp_and_slope(self.m * log_z)
-        r = q_trial - three_mu * e_u - s / self.xi * asinh_term
-        dr_du = -three_mu * e_u - s / self.xi * self.m * slope
-        dr_ds = -asinh_term / self.xi
-        return r, phi, dr_du, dr_ds, dphi_du, dphi_ds, np.maximum(s_old, s_star)
-
     def _coupled_newton(self, q_trial, three_mu, T_K, dt, s_old, u_guess, s_cache):
-        """Newton's method on (r, phi) = 0 from the guess: one evaluation of the laws per
-        iteration instead of an inner s solve per outer one. A point is solved when both
-        residuals are below 1e-12 of their scales within coupled_iterations; a point without a
-        usable guess, or whose iterate leaves the bracket of ln dp or makes s <= 0, is left to
-        the bracketed solve. Solved points get their s in s_cache. Returns dp, d dp / d q_trial
-        (along s(dp)) and the mask of solved points."""
+        """Newton's method on (r, phi) = 0 from the guess (`_anand_coupled_newton`): one
+        evaluation of the laws per iteration instead of an inner s solve per outer one. Solved
+        points get their s in s_cache. Returns dp, d dp / d q_trial (along s(dp)) and the mask of
+        solved points."""
         n = q_trial.size
-        dp, ddp_dq, solved = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hi = np.log(q_trial / three_mu)
-        usable = (q_trial > _Q_FLOOR) & np.isfinite(u_guess) & (u_guess < hi) & (u_guess > hi - _U_RANGE)
-        live = np.flatnonzero(usable)            # points still iterating
-        u, s = u_guess[live].copy(), s_cache[live].copy()
-        shift = -np.log(dt) - np.log(self.A) + self.Q_over_R / T_K
-        for _ in range(self.coupled_iterations):
-            if live.size == 0:
-                break
-            r, phi, dr_du, dr_ds, dphi_du, dphi_ds, phi_scale = self._coupled_residuals(
-                u, s, q_trial[live], three_mu[live], s_old[live], shift[live])
-            done = (np.abs(r) <= _LOCAL_RTOL * q_trial[live]) & (np.abs(phi) <= _LOCAL_RTOL * phi_scale)
-            k = live[done]
-            along_s = dr_du[done] - dr_ds[done] * dphi_du[done] / dphi_ds[done]   # dr/du with s = s(u)
-            dp[k], ddp_dq[k] = np.exp(u[done]), -np.exp(u[done]) / along_s
-            s_cache[k], solved[k] = s[done], True
-            with np.errstate(divide="ignore", invalid="ignore"):
-                det = dr_du * dphi_ds - dr_ds * dphi_du
-                u_next = u + (dr_ds * phi - r * dphi_ds) / det
-                s_next = s + (dphi_du * r - dr_du * phi) / det
-            keep = (~done & np.isfinite(u_next) & np.isfinite(s_next) & (u_next < hi[live])
-                    & (u_next > hi[live] - _U_RANGE) & (s_next > 0))
-            live, u, s = live[keep], u_next[keep], s_next[keep]
+        dp, ddp_dq, solved = np.empty(n), np.empty(n), np.empty(n, dtype=np.bool_)
+        f = np.ascontiguousarray
+        _anand_coupled_newton(f(q_trial, dtype=float), f(three_mu, dtype=float), f(T_K, dtype=float), float(dt),
+                              f(s_old, dtype=float), f(u_guess, dtype=float), s_cache,
+                              (self.A, self.Q_over_R, self.xi, self.m, self.h0, self.s_hat, self.n, self.a),
+                              self.coupled_iterations, dp, ddp_dq, solved)
         return dp, ddp_dq, solved
 
     def _finish_state(self, new, state, dp, extra):
         # the outer solver evaluated every point last at its converged dp; where dp = 0 the
         # resistance does not move (s_dot is proportional to p_dot)
         new["s"] = np.where(dp > 0, extra["s"], state["s"]) if "s" in extra else state["s"]
+
+
+@jit.serial
+def _anand_evolution(s, s_old, s_star, dp, h0, a):
+    """The implicit resistance update phi = s - s_old - h0 dp B(g) = 0, g = 1 - s/s*,
+    B = |g|^a sign(g): phi, d phi / d s, B and dB/dg."""
+    g = 1.0 - s / s_star
+    B = abs(g) ** a * np.sign(g)
+    dB_dg = a * abs(g) ** (a - 1.0) if a >= 1 else a * max(abs(g), 1e-300) ** (a - 1.0)
+    return s - s_old - h0 * dp * B, 1.0 + h0 * dp * dB_dg / s_star, B, dB_dg
+
+
+@jit.parallel
+def _anand_evolution_points(s, s_old, s_star, dp, h0, a, out):
+    for i in prange(s.size):
+        out[0, i], out[1, i], out[2, i], out[3, i] = _anand_evolution(s[i], s_old[i], s_star[i], dp[i], h0, a)
+
+
+@jit.parallel
+def _anand_coupled_newton(q_trial, three_mu, T_K, dt, s_old, u_guess, s_cache, constants, iterations,
+                          dp, ddp_dq, solved):
+    """Anand's two backward-Euler equations in u = ln dp and s at every point,
+
+        r   = q_trial - 3 mu e^u - (s / xi) asinh(z^m)       (consistency)
+        phi = s - s_old - h0 e^u B(1 - s / s*)                (resistance)
+
+    with ln z = u - ln dt - ln A + Q/(R T) and s* = s_hat z^n, by Newton's method on both at once
+    from the guess (the last rate and resistance). A point is solved when both residuals are
+    below _LOCAL_RTOL of their scales (q_trial; max(s_old, s*)) within `iterations`; a point
+    without a usable guess, or whose iterate leaves the bracket of ln dp or makes s <= 0, is left
+    unsolved (for the bracketed solve)."""
+    A, Q_over_R, xi, m, h0, s_hat, n, a = constants
+    for i in prange(q_trial.size):
+        dp[i], ddp_dq[i], solved[i] = 0.0, 0.0, False
+        if not q_trial[i] > _Q_FLOOR:
+            continue
+        hi = np.log(q_trial[i] / three_mu[i])      # dp below its elastic bound q_trial / 3 mu
+        u = u_guess[i]
+        if not (np.isfinite(u) and hi - _U_RANGE < u < hi):
+            continue
+        s = s_cache[i]
+        shift = -np.log(dt) - np.log(A) + Q_over_R / T_K[i]
+        for _ in range(iterations):
+            e_u = np.exp(u)
+            log_z = u + shift
+            s_star = s_hat * np.exp(n * log_z)
+            phi, dphi_ds, B, dB_dg = _anand_evolution(s, s_old[i], s_star, e_u, h0, a)
+            dphi_du = -h0 * e_u * (B + dB_dg * n * s / s_star)
+            asinh_term, slope = _asinh_exp_point(m * log_z)
+            r = q_trial[i] - three_mu[i] * e_u - s / xi * asinh_term
+            dr_du = -three_mu[i] * e_u - s / xi * m * slope
+            dr_ds = -asinh_term / xi
+            if abs(r) <= _LOCAL_RTOL * q_trial[i] and abs(phi) <= _LOCAL_RTOL * max(s_old[i], s_star):
+                along_s = dr_du - dr_ds * dphi_du / dphi_ds       # dr/du with s = s(u)
+                dp[i], ddp_dq[i], solved[i] = e_u, -e_u / along_s, True
+                s_cache[i] = s
+                break
+            det = dr_du * dphi_ds - dr_ds * dphi_du
+            u_next = u + (dr_ds * phi - r * dphi_ds) / det
+            s_next = s + (dphi_du * r - dr_du * phi) / det
+            if not (np.isfinite(u_next) and np.isfinite(s_next) and hi - _U_RANGE < u_next < hi and s_next > 0):
+                break
+            u, s = u_next, s_next
 
 
 # ---------------------------------------------------------------- single-point uniaxial driver

@@ -26,7 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 from skfem import Basis
 
-from . import elasticity
+from . import elasticity, jit
+from .jit import prange
 
 
 @dataclass
@@ -47,6 +48,7 @@ class StrainOperator:
         # the same numbers laid out for batched matrix products: (nel, nqp * 4, n_local)
         nloc, nel = self.element_dofs.shape
         self._B_rows = np.ascontiguousarray(self.B.transpose(2, 3, 0, 1).reshape(nel, -1, nloc))
+        self._dofs = np.ascontiguousarray(self.element_dofs.T, dtype=np.int64)   # (nel, n_local)
         self.n_u = self.basis.N
         self.generalized = self.analysis == "generalized_plane_strain"
         if self.generalized and self.out_of_plane is None:
@@ -68,6 +70,7 @@ class StrainOperator:
         sub.G = self.G[:, elements]
         sub.element_dofs = self.element_dofs[:, elements]
         sub._B_rows = np.ascontiguousarray(self._B_rows[elements])
+        sub._dofs = np.ascontiguousarray(self._dofs[elements])
         sub._slot = None
         return sub
 
@@ -99,19 +102,22 @@ class StrainOperator:
 
     def strain(self, u: np.ndarray) -> np.ndarray:
         """Total strain (4, nel, nqp) of the unknown vector (u, and eps_0 last if generalized)."""
-        local = u[self.element_dofs].T[:, :, None]  # (nel, n_local, 1)
         nel, nqp = self.weights.shape
-        eps = np.matmul(self._B_rows, local).reshape(nel, nqp, 4).transpose(2, 0, 1)
+        eps = np.empty((4, nel, nqp))
+        _strains(self._B_rows, self._dofs, np.ascontiguousarray(u, dtype=float), eps)
         for j, g in enumerate(self.G):
             eps[2] += u[self.n_u + j] * g
         return eps
 
+    def _element_forces(self, stress: np.ndarray) -> np.ndarray:
+        """f_e = int_e B^T sigma dV of every element before assembly, (nel, n_local)."""
+        local = np.empty(self._dofs.shape)
+        _element_forces(self._B_rows, np.ascontiguousarray(stress, dtype=float), self.weights, local)
+        return local
+
     def internal_force(self, stress: np.ndarray) -> np.ndarray:
         """f_int = int B^T sigma dV (and int sigma_33 g_j dV for the out-of-plane unknowns)."""
-        nel, nqp = self.weights.shape
-        weighted = (stress * self.weights).transpose(1, 2, 0).reshape(nel, nqp * 4, 1)
-        local = np.matmul(self._B_rows.transpose(0, 2, 1), weighted)[:, :, 0]  # (nel, n_local)
-        f = np.bincount(self.element_dofs.T.ravel(), weights=local.ravel(), minlength=self.n)
+        f = np.bincount(self._dofs.ravel(), weights=self._element_forces(stress).ravel(), minlength=self.n)
         for j, g in enumerate(self.G):
             f[self.n_u + j] = np.sum(stress[2] * g * self.weights)
         return f
@@ -120,26 +126,22 @@ class StrainOperator:
         """sqrt(sum_e |f_e|^2) of the element force vectors before assembly: the size of the
         internal forces without the cancellation between neighbours (a uniform stress has
         zero assembled force at interior nodes)."""
-        nel, nqp = self.weights.shape
-        weighted = (stress * self.weights).transpose(1, 2, 0).reshape(nel, nqp * 4, 1)
-        local = np.matmul(self._B_rows.transpose(0, 2, 1), weighted)
-        return float(np.sqrt(np.sum(local ** 2)))
+        return float(np.sqrt(np.sum(self._element_forces(stress) ** 2)))
 
     def element_entries(self, D: np.ndarray) -> np.ndarray:
         """The element stiffness entries int B_i^T D B_j dV (and the eps_0 couplings), in the
         order of `entry_coordinates`, for a tangent D of shape (4, 4, nel, nqp)."""
         nel, nqp = self.weights.shape
-        Dw = (D * self.weights).transpose(2, 3, 0, 1)                        # (nel, nqp, 4, 4)
-        nloc = self._B_rows.shape[2]
-        B = self._B_rows.reshape(nel, nqp, 4, nloc)                          # (nel, nqp, 4, n_local)
-        DB = np.matmul(Dw, B)                                                # (nel, nqp, 4, n_local)
-        Ke = np.matmul(self._B_rows.transpose(0, 2, 1), DB.reshape(nel, nqp * 4, nloc))
+        nloc = self._dofs.shape[1]
+        D = np.ascontiguousarray(D, dtype=float)
+        Ke = np.empty((nel, nloc, nloc))
+        # int (D e3) . B_i g_j dV (symmetric D): (n_g, n_local, nel), the order of entry_coordinates
+        columns = np.empty((self.G.shape[0], nloc, nel))
+        _element_stiffness(self._B_rows, D, self.weights, np.ascontiguousarray(self.G), Ke, columns)
         if not self.generalized:
             return Ke.ravel()
-        # int (D e3) . B_i g_j dV (symmetric D): (n_local, nel) per out-of-plane unknown j
-        columns = [(DB[:, :, 2, :] * g[:, :, None]).sum(axis=1).T.ravel() for g in self.G]
         block = [np.sum(D[2, 2] * g * h * self.weights) for g in self.G for h in self.G]
-        return np.concatenate([Ke.ravel()] + columns + columns + [np.array(block)])
+        return np.concatenate([Ke.ravel()] + [c.ravel() for c in columns] * 2 + [np.array(block)])
 
     def tangent(self, D: np.ndarray) -> sp.csr_matrix:
         """K = int B^T D B dV for a tangent D of shape (4, 4, nel, nqp)."""
@@ -190,9 +192,20 @@ class FreeTangent:
         full.sort_indices()
         self._mirror = full.data.astype(np.int64) - 1
         self._full_indices, self._full_indptr = full.indices, full.indptr
+        self._mirror32 = self._mirror.astype(np.int32)
+        self._gathers = {}
 
     def data(self, k: int, entries: np.ndarray) -> np.ndarray:
-        return np.bincount(self._slots[k], weights=entries, minlength=self.nnz + 1)[:self.nnz]
+        if k not in self._gathers:
+            # per pattern entry the element entries that sum into it (sorted by slot, then
+            # summed slot by slot: parallel without two threads adding into one entry)
+            order = np.argsort(self._slots[k], kind="stable")
+            starts = np.searchsorted(self._slots[k][order], np.arange(self.nnz + 1))
+            self._gathers[k] = (order, starts)
+        order, starts = self._gathers[k]
+        data = np.empty(self.nnz)
+        _gather_sum(order, starts, np.ascontiguousarray(entries, dtype=float), data)
+        return data
 
     def combination(self, k: int, entries: np.ndarray) -> sp.csr_matrix:
         """(nnz, columns) matrix whose product with coefficients sums the columns of `entries`
@@ -211,9 +224,104 @@ class FreeTangent:
         return sp.csr_matrix((data[self._mirror], self._full_indices, self._full_indptr), shape=(self.n, self.n))
 
     def matvec(self, data: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """K x for the symmetric K whose upper triangle is `data`."""
-        upper = self.matrix(data)
-        return upper @ x + upper.T @ x - data[self.diagonal_slots] * x
+        """K x for the symmetric K whose upper triangle is `data` (row by row of the full matrix,
+        its entries read through the mirror map: no second copy of the matrix)."""
+        y = np.empty(self.n)
+        _symmetric_matvec(self._full_indptr, self._full_indices, self._mirror32,
+                          np.ascontiguousarray(data, dtype=float), np.ascontiguousarray(x, dtype=float), y)
+        return y
+
+
+# ---------------------------------------------------------------- compiled loops (fea.jit)
+
+@jit.parallel
+def _strains(B_rows, dofs, u, eps):
+    """eps[c, e, q] = sum_i B_i(q)[c] u_i over the element's local unknowns."""
+    nel, rows, nloc = B_rows.shape
+    for e in prange(nel):
+        for row in range(rows):
+            acc = 0.0
+            for i in range(nloc):
+                acc += B_rows[e, row, i] * u[dofs[e, i]]
+            eps[row % 4, e, row // 4] = acc
+
+
+@jit.parallel
+def _element_forces(B_rows, stress, weights, local):
+    """local[e, i] = sum_q w_q B_i(q) . sigma(q)."""
+    nel, rows, nloc = B_rows.shape
+    for e in prange(nel):
+        for i in range(nloc):
+            local[e, i] = 0.0
+        for row in range(rows):
+            s = stress[row % 4, e, row // 4] * weights[e, row // 4]
+            for i in range(nloc):
+                local[e, i] += B_rows[e, row, i] * s
+
+
+@jit.parallel
+def _element_stiffness(B_rows, D, weights, G, Ke, columns):
+    """Ke[e, i, j] = sum_q w_q B_i . D B_j, and columns[g, i, e] = sum_q w_q (D B_i)[2] g(q)."""
+    nel, rows, nloc = B_rows.shape
+    nqp = rows // 4
+    n_g = G.shape[0]
+    for e in prange(nel):
+        DB = np.empty((4, nloc))
+        for i in range(nloc):
+            for j in range(nloc):
+                Ke[e, i, j] = 0.0
+            for g in range(n_g):
+                columns[g, i, e] = 0.0
+        for q in range(nqp):
+            w = weights[e, q]
+            for a in range(4):
+                for j in range(nloc):
+                    acc = 0.0
+                    for b in range(4):
+                        acc += D[a, b, e, q] * B_rows[e, 4 * q + b, j]
+                    DB[a, j] = w * acc
+            for i in range(nloc):
+                for j in range(nloc):
+                    acc = 0.0
+                    for a in range(4):
+                        acc += B_rows[e, 4 * q + a, i] * DB[a, j]
+                    Ke[e, i, j] += acc
+            for g in range(n_g):
+                for i in range(nloc):
+                    columns[g, i, e] += DB[2, i] * G[g, e, q]
+
+
+@jit.parallel
+def _gather_sum(order, starts, values, out):
+    for slot in prange(out.size):
+        acc = 0.0
+        for k in range(starts[slot], starts[slot + 1]):
+            acc += values[order[k]]
+        out[slot] = acc
+
+
+@jit.serial
+def _symmetric_matvec_upper(indptr, indices, data, x, y):
+    for i in range(indptr.size - 1):
+        y[i] = 0.0
+    for i in range(indptr.size - 1):
+        acc = 0.0
+        xi = x[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            acc += data[k] * x[j]
+            if j != i:
+                y[j] += data[k] * xi
+        y[i] += acc
+
+
+@jit.parallel
+def _symmetric_matvec(indptr, indices, mirror, data, x, y):
+    for i in prange(indptr.size - 1):
+        acc = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            acc += data[mirror[k]] * x[indices[k]]
+        y[i] = acc
 
 
 def isotropic_tangent(lam: np.ndarray, mu: np.ndarray) -> np.ndarray:

@@ -6,10 +6,16 @@ shear entry of a stress is sigma_12, so ``inner(sigma, eps)`` is sigma : eps. Ar
 points in their trailing axes: (4, ...) for vectors, (4, 4, ...) for stiffness matrices.
 
     sigma = lambda tr(eps) I + 2 mu eps = D eps,   D = lambda VOLUMETRIC + mu SHEAR
+
+The laws are written once, component by component in plain arithmetic (``_lame``,
+``_hooke``, ``_deviator``, ``_equivalent``), so the same source serves numpy arrays here and single
+points in the compiled kernels (`fea.jit`, the ``*_point`` versions).
 """
 from __future__ import annotations
 
 import numpy as np
+
+from . import jit
 
 #: the identity tensor as a 4-vector: the direction of a free thermal (or any isotropic) strain
 IDENTITY = np.array([1.0, 1.0, 1.0, 0.0])
@@ -25,11 +31,31 @@ DEVIATORIC = np.array([[2.0, -1.0, -1.0, 0.0],
 TO_ENGINEERING = np.array([1.0, 1.0, 1.0, 2.0])
 
 
+def _lame(E, nu):
+    return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
+
+
+def _hooke(e0, e1, e2, e3, lam, mu):
+    tr = e0 + e1 + e2
+    return lam * tr + 2 * mu * e0, lam * tr + 2 * mu * e1, lam * tr + 2 * mu * e2, mu * e3
+
+
+def _deviator(s0, s1, s2, s3):
+    mean = (s0 + s1 + s2) / 3.0
+    return s0 - mean, s1 - mean, s2 - mean, s3
+
+
+def _equivalent(d0, d1, d2, d3):
+    """sqrt(3/2 d : d) of a deviatoric stress 4-vector (the shear entry counts twice)."""
+    return np.sqrt(1.5 * (d0 ** 2 + d1 ** 2 + d2 ** 2 + 2 * d3 ** 2))
+
+
+lame_point, hooke_point, deviator_point, equivalent_point = (jit.serial(f) for f in (_lame, _hooke, _deviator, _equivalent))
+
+
 def lame(E, nu):
     """Lame constants (lambda, mu) of 3D isotropic elasticity."""
-    E = np.asarray(E, dtype=float)
-    nu = np.asarray(nu, dtype=float)
-    return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
+    return _lame(np.asarray(E, dtype=float), np.asarray(nu, dtype=float))
 
 
 def plane_stress_lambda(lam, mu):
@@ -39,9 +65,7 @@ def plane_stress_lambda(lam, mu):
 
 def stress(eps, lam, mu) -> np.ndarray:
     """Hooke's law sigma = lambda tr(eps) I + 2 mu eps (engineering shear in, sigma_12 out)."""
-    tr = eps[0] + eps[1] + eps[2]
-    return np.stack([lam * tr + 2 * mu * eps[0], lam * tr + 2 * mu * eps[1],
-                     lam * tr + 2 * mu * eps[2], mu * eps[3]])
+    return np.stack(_hooke(eps[0], eps[1], eps[2], eps[3], lam, mu))
 
 
 def stiffness(lam, mu) -> np.ndarray:
@@ -57,14 +81,12 @@ def inner(sigma, eps):
 
 def deviator(sigma):
     """Deviatoric part s = sigma - tr(sigma)/3 I."""
-    mean = (sigma[0] + sigma[1] + sigma[2]) / 3.0
-    return np.stack([sigma[0] - mean, sigma[1] - mean, sigma[2] - mean, sigma[3]])
+    return np.stack(_deviator(sigma[0], sigma[1], sigma[2], sigma[3]))
 
 
 def von_mises(sigma):
     """Equivalent stress sqrt(3/2 s : s) (the shear entry counts twice in s : s)."""
-    s = deviator(sigma)
-    return np.sqrt(1.5 * (s[0] ** 2 + s[1] ** 2 + s[2] ** 2 + 2 * s[3] ** 2))
+    return _equivalent(*_deviator(sigma[0], sigma[1], sigma[2], sigma[3]))
 
 
 def equivalent_strain(d_eps):

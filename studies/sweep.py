@@ -203,7 +203,10 @@ def _run_on_dask(todo: dict[str, Point], finish, workers: int, scheduler: str | 
         threads = str(blas_threads or threads_per_worker(workers))
         # replaces Dask's default pre-spawn environment, so no MALLOC_TRIM_THRESHOLD_ either
         # (see restore_malloc_thresholds, which covers workers started by `dask worker`)
-        environ = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
+        # (the compiled kernels' threads too; OpenBLAS on one thread as in fea/__init__.py: its
+        # idle threads busy-wait and take the cores from the solver)
+        environ = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "NUMBA_NUM_THREADS": threads,
+                   "OPENBLAS_NUM_THREADS": "1"}
         # (env= as well: the nanny reads pre-spawn-environ once per process, so a second cluster
         # would inherit the first one's thread counts)
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):

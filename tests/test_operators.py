@@ -148,3 +148,23 @@ def test_stresses_at_three_points_extrapolate_linear_fields_exactly():
                          (4, lambda x, y: 1.0 + x - y + 4.0 * x * y - 2.0 * y * y)):
         X, _ = get_quadrature(RefTri, order)
         np.testing.assert_allclose(_extrapolation_matrix(X) @ field(*X), field(*nodes), atol=1e-12)
+
+
+@pytest.mark.parametrize("numpy_first", [False, True])
+def test_openblas_runs_on_one_thread_after_fea_is_imported(numpy_first):
+    """OpenBLAS's idle threads busy-wait and take the cores from PARDISO and the compiled kernels:
+    fea puts it on one thread, whether numpy was loaded before it or not (a user's setting wins)."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import ctypes, glob, os, numpy\n" if numpy_first else "") + (
+        "import fea, numpy, ctypes, glob, os\n"
+        "lib = glob.glob(os.path.join(os.path.dirname(numpy.__file__) + '.libs', '*openblas*.so'))\n"
+        "print(ctypes.CDLL(lib[0]).scipy_openblas_get_num_threads64_() if lib else 'none')\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "1"     # ('none': this numpy has no bundled OpenBLAS, which pip's wheels have)
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "2"
