@@ -575,9 +575,10 @@ def _anand_evolution(s, s_old, s_star, dp, h0, a):
     """The implicit resistance update phi = s - s_old - h0 dp B(g) = 0, g = 1 - s/s*,
     B = |g|^a sign(g): phi, d phi / d s, B and dB/dg."""
     g = 1.0 - s / s_star
-    B = abs(g) ** a * np.sign(g)
-    dB_dg = a * abs(g) ** (a - 1.0) if a >= 1 else a * max(abs(g), 1e-300) ** (a - 1.0)
-    return s - s_old - h0 * dp * B, 1.0 + h0 * dp * dB_dg / s_star, B, dB_dg
+    # |g|^(a-1) once (B = |g| |g|^(a-1) sign g); for a < 1 it is infinite at g = 0, hence the floor
+    power = abs(g) ** (a - 1.0) if a >= 1 else max(abs(g), 1e-300) ** (a - 1.0)
+    B = abs(g) * power * np.sign(g)
+    return s - s_old - h0 * dp * B, 1.0 + h0 * dp * a * power / s_star, B, a * power
 
 
 @jit.parallel

@@ -23,6 +23,11 @@ serial = numba.njit(cache=True, nogil=True, error_model="numpy")
 prange = numba.prange
 
 
+
+def threads_in_use() -> int:
+    return numba.get_num_threads()
+
+
 def threads(n: int) -> None:
     """Use n threads in the kernels of this process (a sweep worker that owns one core: 1)."""
     numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
