@@ -225,7 +225,7 @@ class FreeTangent:
 
     def matvec(self, data: np.ndarray, x: np.ndarray) -> np.ndarray:
         """K x for the symmetric K whose upper triangle is `data`, each entry read once (the
-        product is memory-bound: against the full matrix row by row, 3.2 -> 1.8 ms per product
+        product is memory-bound: against the full matrix row by row, 3.2 -> 2.0 ms per product
         in a cycling run of the recessed-PPI assembly)."""
         chunks = jit.threads_in_use()
         if self._chunks is None or self._chunks[0].size != chunks + 1:
