@@ -47,7 +47,7 @@ import numpy as np
 from .errors import InputError, SolverError
 from . import jit, small_strain
 from .jit import prange
-from .small_strain import DEVIATORIC, SHEAR, VOLUMETRIC, lame, stiffness
+from .small_strain import DEVIATORIC, SHEAR, TO_ENGINEERING, VOLUMETRIC, lame, stiffness
 
 #: gas constant J/(mol K) and the offset of the absolute temperature scale (K at 0 degC)
 R_GAS = 8.314462618
@@ -164,8 +164,7 @@ def _return_points(sigma_trial, direction, q_trial, dp, ddp_dq, lam, mu, eps_in_
         for a in range(4):
             n_a = direction[a, p] / q
             stress[a, p] = sigma_trial[a, p] - 3.0 * mu[p] * dp[p] * n_a
-            # engineering shear: the tensor increment's 12 entry counts twice
-            d_eps = 1.5 * dp[p] * n_a * (2.0 if a == 3 else 1.0)
+            d_eps = 1.5 * dp[p] * n_a * TO_ENGINEERING[a]     # engineering shear
             eps_in[a, p] = eps_in_old[a, p] + d_eps
             work += 0.5 * (stress_old[a, p] + stress[a, p]) * d_eps
             for b in range(4):

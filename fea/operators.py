@@ -180,7 +180,6 @@ class FreeTangent:
             self._slots.append(slot)
         self.indices = (unique % self.n).astype(np.int32)
         self.indptr = np.searchsorted(unique // self.n, np.arange(self.n + 1)).astype(np.int32)
-        self.diagonal_slots = np.searchsorted(unique, np.arange(self.n, dtype=np.int64) * (self.n + 1))
         # the full symmetric matrix with the same explicit entries (zeros included): its data is
         # data[_mirror] in the pattern (_full_indices, _full_indptr)
         row = np.repeat(np.arange(self.n), np.diff(self.indptr))
