@@ -432,13 +432,14 @@ class Solver:
 
     def _evaluate(self, u, T_old, T_new, starts, properties, guesses=None):
         """Stress, tangent and trial states of the inelastic regions for the displacement u
-        (arrays over nonlinear_operator's elements); starts: per region the (state, dt) its law
+        (the stress over nonlinear_operator's elements; the tangent per region, joined only when it
+        is factorized: most evaluations' tangents never are); starts: per region the (state, dt) its law
         steps from (the BDF2 start for rate laws); guesses: trial states of an earlier iteration
         of the same step, to start the local solves from."""
         t0 = time.perf_counter()
         eps = self.nonlinear_operator.strain(u)
         stress = np.empty_like(eps)
-        tangent = np.empty((4, 4) + eps.shape[1:])
+        tangent = []
         states = []
         for k, (region, part, (E, nu, eth), (start, dt)) in enumerate(
                 zip(self.nonlinear, self.nonlinear_slices, properties, starts)):
@@ -454,7 +455,7 @@ class Solver:
                 s, D, _ = UNFORMED_LAW.update(eps_mech, region.state, T_old, T_new, dt, E, nu)
                 st = region.state
             stress[:, part] = s.reshape(4, -1, self.nqp)
-            tangent[:, :, part] = D.reshape(4, 4, -1, self.nqp)
+            tangent.append(D.reshape(4, 4, -1, self.nqp))
             states.append(st)
         self.counters["constitutive_s"] += time.perf_counter() - t0
         return stress, tangent, states
@@ -486,6 +487,7 @@ class Solver:
 
     def _factorize(self, tangent, linear_data):
         t0 = time.perf_counter()
+        tangent = np.concatenate(tangent, axis=2) if tangent else np.empty((4, 4, 0, self.nqp))
         data = linear_data + self.pattern.data(0, self.nonlinear_operator.element_entries(tangent))
         self.counters["assembly_s"] += time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -270,7 +270,7 @@ def test_a_step_that_cannot_converge_in_the_iterations_left_is_given_up_early(mo
     history = table_history([[0.0, 125.0], [1.0, 25.0]], 125.0)
     exact = Solver._factorize
     monkeypatch.setattr(Solver, "_factorize", lambda self, tangent, linear_data:
-                        exact(self, stiffer * tangent, stiffer * linear_data))
+                        exact(self, [stiffer * part for part in tangent], stiffer * linear_data))
     solver = Solver(Cycling(problem, history))
     u0 = np.zeros(solver.operator.n)
     if converges:
