@@ -7,7 +7,7 @@ def _one_blas_thread() -> None:
     """numpy's and scipy's OpenBLAS on one thread. pkgrel's dense BLAS calls are tiny (dot
     products, short matrix-vector products), and OpenBLAS's idle threads busy-wait after every
     call, which takes the cores from PARDISO and the compiled kernels (fea.jit): the default
-    recessed-PPI assembly cycled 22.1 s with them, 17.1 s without (docs/performance.md). Before
+    recessed-PPI assembly cycled (with the kernels) 22.1 s with them, 17.1 s without (docs/performance.md). Before
     numpy is loaded the environment says so; after (a script that imported numpy first), the
     loaded OpenBLAS libraries are told directly. ``OPENBLAS_NUM_THREADS`` set by the user wins."""
     if "OPENBLAS_NUM_THREADS" in _os.environ:

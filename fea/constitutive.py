@@ -80,14 +80,6 @@ def _asinh_exp_and_slope(w):
     return value.reshape(w.shape), slope.reshape(w.shape)
 
 
-def _asinh_exp(w):
-    return _asinh_exp_and_slope(w)[0]
-
-
-def _asinh_exp_slope(w):
-    return _asinh_exp_and_slope(w)[1]
-
-
 def _as_points(x, n):
     return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
@@ -448,7 +440,8 @@ class GarofaloCreep(_RateModel):
 
     def _flow_stress(self, log_rate, T_K, state, dt, idx, extra):
         w = (log_rate - np.log(self.C1) + self.C4 / T_K) / self.C3
-        return _asinh_exp(w) / self.C2, _asinh_exp_slope(w) / (self.C2 * self.C3)
+        asinh_term, slope = _asinh_exp_and_slope(w)
+        return asinh_term / self.C2, slope / (self.C2 * self.C3)
 
 
 @dataclass(frozen=True)
@@ -527,9 +520,9 @@ class Anand(_RateModel):
         dphi_ddp = -self.h0 * (B + dB_dg * self.n * s / s_star)
         ds_du = -dp * dphi_ddp / dphi_ds
         w = self.m * log_z
-        asinh_term = _asinh_exp(w)
+        asinh_term, slope = _asinh_exp_and_slope(w)
         q = s / self.xi * asinh_term
-        dq_du = ds_du / self.xi * asinh_term + s / self.xi * self.m * _asinh_exp_slope(w)
+        dq_du = ds_du / self.xi * asinh_term + s / self.xi * self.m * slope
         return q, dq_du
 
     # Newton iterations on the coupled (ln dp, s) equations before the bracketed solve takes over

@@ -237,6 +237,7 @@ class FreeTangent:
                           np.ascontiguousarray(x, dtype=float), *self._chunks, y)
         return y
 
+
 # ---------------------------------------------------------------- compiled loops (fea.jit)
 
 @jit.parallel

@@ -255,7 +255,6 @@ def test_cholesky_refusal_falls_back_to_the_pivoting_factorization(monkeypatch):
     np.testing.assert_allclose(result.cycles[0]["dW"]["solder"], reference.cycles[0]["dW"]["solder"], rtol=1e-8)
 
 
-
 @pytest.mark.parametrize("stiffer, converges", [(1.5, True), (3.0, False)])
 def test_a_step_that_cannot_converge_in_the_iterations_left_is_given_up_early(monkeypatch, stiffer, converges):
     """With its tangent ``stiffer`` times too stiff, Newton on a linear (elastic) step contracts the
